@@ -9,21 +9,36 @@ class ErrorCategory final : public boost::system::error_category {
   const char* name() const noexcept override { return "nomad-certd"; }
   std::string message(int ev) const override {
     switch (static_cast<errc>(ev)) {
-      case errc::ok: return "ok";
-      case errc::invalid_argument: return "invalid argument";
-      case errc::parse_error: return "parse error";
-      case errc::not_found: return "not found";
-      case errc::permission_denied: return "permission denied";
-      case errc::conflict: return "conflict";
-      case errc::timeout: return "timeout";
-      case errc::connection_failed: return "connection failed";
-      case errc::protocol_error: return "protocol error";
-      case errc::server_error: return "server error";
-      case errc::too_large: return "too large";
-      case errc::unavailable: return "unavailable";
-      case errc::io_error: return "I/O error";
-      case errc::cancelled: return "cancelled";
-      case errc::not_implemented: return "not implemented";
+      case errc::ok:
+        return "ok";
+      case errc::invalid_argument:
+        return "invalid argument";
+      case errc::parse_error:
+        return "parse error";
+      case errc::not_found:
+        return "not found";
+      case errc::permission_denied:
+        return "permission denied";
+      case errc::conflict:
+        return "conflict";
+      case errc::timeout:
+        return "timeout";
+      case errc::connection_failed:
+        return "connection failed";
+      case errc::protocol_error:
+        return "protocol error";
+      case errc::server_error:
+        return "server error";
+      case errc::too_large:
+        return "too large";
+      case errc::unavailable:
+        return "unavailable";
+      case errc::io_error:
+        return "I/O error";
+      case errc::cancelled:
+        return "cancelled";
+      case errc::not_implemented:
+        return "not implemented";
     }
     return "unknown error";
   }

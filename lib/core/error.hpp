@@ -75,6 +75,8 @@ template <class T>
 using Result = boost::system::result<T, Error>;
 
 /// Shorthand for returning a failure from a function returning Result<T>.
-inline Error makeError(errc e, std::string message) { return Error(e, std::move(message)); }
+inline Error makeError(errc e, std::string message) {
+  return Error(e, std::move(message));
+}
 
 }  // namespace nc

@@ -53,7 +53,7 @@ Result<Format> parseFormat(std::string_view s) {
 }
 
 Result<std::string> parseLevel(std::string_view s) {
-  static constexpr std::string_view kLevels[] = {"trace", "debug", "info",    "warn",
+  static constexpr std::string_view kLevels[] = {"trace", "debug",    "info", "warn",
                                                  "error", "critical", "off"};
   for (auto l : kLevels)
     if (s == l) return std::string(s);

@@ -21,9 +21,9 @@ class io_context;
 namespace nc::http {
 
 struct ServerRequest {
-  std::string method;  ///< as sent, e.g. "GET", "LIST", "PATCH"
-  std::string target;  ///< raw request target
-  std::string path;    ///< percent-decoded path, no query
+  std::string method;                                      ///< as sent, e.g. "GET", "LIST", "PATCH"
+  std::string target;                                      ///< raw request target
+  std::string path;                                        ///< percent-decoded path, no query
   std::vector<std::pair<std::string, std::string>> query;  ///< decoded, in order
   Headers headers;
   std::string body;

@@ -15,7 +15,9 @@ TEST(ManualClock, AdvancesWallAndMonotonicTogether) {
   EXPECT_EQ(c.monotonic() - m0, std::chrono::seconds(90));
 }
 
-TEST(SystemClock, IsShared) { EXPECT_EQ(SystemClock::shared(), SystemClock::shared()); }
+TEST(SystemClock, IsShared) {
+  EXPECT_EQ(SystemClock::shared(), SystemClock::shared());
+}
 
 }  // namespace
 }  // namespace nc

@@ -1,0 +1,70 @@
+// Renewal-aware expiry policy: pure decisions over a certificate's dates and the clock, so every
+// case is a table test. Timing facts: shared/reference vault-api.md §7.1–7.4.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/duration.hpp"
+#include "core/error.hpp"
+
+namespace nc::certs {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+/// States exported as nomad_certd_certificates{state}.
+enum class CertState { ok, warning, critical, missing, invalid };
+std::string_view toString(CertState s);
+
+/// A duration ("72h") or a fraction of the certificate's lifetime ("33%").
+class Threshold {
+ public:
+  static Result<Threshold> parse(std::string_view text);
+  static Threshold ofDuration(Duration d) { return Threshold(d, -1); }
+  static Threshold ofFraction(double f) { return Threshold({}, f); }
+  /// The span before NotAfter at which the threshold trips, for a given lifetime.
+  Duration resolve(Duration lifetime) const;
+  std::string toString() const;
+
+ private:
+  Threshold(Duration d, double f) : duration_(d), fraction_(f) {}
+  Duration duration_;
+  double fraction_;  ///< < 0 when this is a plain duration
+};
+
+/// How the certificate gets replaced (decides when a replacement is expected).
+enum class RenewalMode {
+  secret,   ///< Nomad template / Vault Agent `secret`: at a random 85–95 % of the lifetime
+  pkiCert,  ///< `pkiCert`: at exactly 90 % of NotBefore..NotAfter
+  none,     ///< nobody renews it (batch job, static file): only the thresholds apply
+};
+
+struct ExpiryInput {
+  TimePoint notBefore;
+  TimePoint notAfter;
+  TimePoint now;
+  Duration notBeforeDuration = Duration::seconds(30);  ///< the role's back-dating
+  RenewalMode mode = RenewalMode::secret;
+  Duration observationInterval = Duration::seconds(60);  ///< how often we look
+  std::optional<Threshold> warnBefore;
+  std::optional<Threshold> criticalBefore;
+};
+
+struct ExpiryDecision {
+  CertState state = CertState::ok;
+  std::string reason;   ///< machine word: Valid, RenewalWindow, RenewalOverdue, ExpiringSoon,
+                        ///< ExpiryImminent, Expired, NotYetValid
+  std::string message;  ///< one human sentence
+  TimePoint renewalExpectedFrom;        ///< earliest expected replacement
+  TimePoint renewalExpectedBy;          ///< latest expected replacement
+  TimePoint overdueAt;                  ///< renewalExpectedBy plus slack: RenewalOverdue after this
+  Duration remaining;                   ///< NotAfter - now (zero when expired)
+  std::optional<TimePoint> nextChange;  ///< earliest future moment the decision can change
+};
+
+/// Decides a certificate's state. Early renewal is normal and never raises anything.
+ExpiryDecision decideExpiry(const ExpiryInput& in);
+
+}  // namespace nc::certs

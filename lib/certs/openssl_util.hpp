@@ -1,0 +1,44 @@
+// Small RAII and conversion helpers over OpenSSL, private to lib/certs.
+#pragma once
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "certs/x509.hpp"
+#include "core/error.hpp"
+
+namespace nc::certs::ossl {
+
+struct BioFree {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
+struct X509Free {
+  void operator()(X509* x) const { X509_free(x); }
+};
+struct PkeyFree {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+using BioPtr = std::unique_ptr<BIO, BioFree>;
+using X509Ptr = std::unique_ptr<X509, X509Free>;
+using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
+
+std::string bioText(BIO* bio);
+std::string serialHex(const ASN1_INTEGER* serial);
+std::optional<TimePoint> asn1TimeToTimePoint(const ASN1_TIME* t);
+std::string publicKeyFingerprint(X509* cert);
+
+/// Every PEM block named `wanted` decoded as X509; other blocks are skipped. A truncated or
+/// corrupt block is an error naming the block's position; more than maxCount is too_large.
+Result<std::vector<X509Ptr>> readPemBlocks(std::string_view pem, std::string_view wanted,
+                                           std::size_t maxCount);
+/// The first private key in the PEM text (PKCS#8, RSA or EC). Errors never quote the key.
+Result<PkeyPtr> readPrivateKey(std::string_view pem);
+
+}  // namespace nc::certs::ossl
