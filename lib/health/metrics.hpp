@@ -1,0 +1,53 @@
+// Metrics: every metric of DESIGN §6 in one prometheus-cpp registry, behind typed methods, and
+// its text exposition for /metrics.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace nc::health {
+
+/// Labels of one certificate's gauges.
+struct CertificateLabels {
+  std::string job, task, allocId, path, commonName;
+};
+
+class Metrics {
+ public:
+  Metrics();
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // Reconcile
+  void reconcileRun(std::string_view result, double seconds);  ///< result: ok|drift|error
+  void setResources(std::string_view kind, std::string_view state, double count);
+  void driftDetected(std::string_view kind);
+  void driftFixed(std::string_view kind);
+  void setLeader(bool leader);
+
+  // Backends
+  void setBackendUp(std::string_view backend, bool up);
+  void backendRequest(std::string_view backend, int status);  ///< status 0 = transport error
+
+  // Certificates
+  void setCertificate(const CertificateLabels& labels, double notBeforeSeconds,
+                      double notAfterSeconds);
+  void removeCertificate(const CertificateLabels& labels);
+  void setCertificates(std::string_view state, double count);
+
+  // Alerts and the event queue
+  void alert(std::string_view alertname, std::string_view state);
+  void setQueueDepth(std::string_view sink, double depth);
+  void delivery(std::string_view sink, std::string_view result);  ///< ok|error
+
+  /// Prometheus text exposition format 0.0.4.
+  std::string exposition() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace nc::health

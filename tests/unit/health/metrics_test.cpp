@@ -1,0 +1,79 @@
+// The exposition carries every contract metric and passes `promtool check metrics`.
+#include "health/metrics.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+namespace nc::health {
+namespace {
+
+Metrics& populated() {
+  static Metrics m;
+  static bool once = [] {
+    m.reconcileRun("ok", 0.02);
+    m.setResources("pki_role", "in_sync", 3);
+    m.driftDetected("nomad_job");
+    m.driftFixed("nomad_job");
+    m.setLeader(true);
+    m.setBackendUp("vault", true);
+    m.backendRequest("vault", 200);
+    m.backendRequest("nomad", 0);
+    m.setCertificate({"web", "server", "a1b2", "secrets/cert.pem", "web.service.consul"}, 1.8e9,
+                     1.8e9 + 86400);
+    m.setCertificates("ok", 1);
+    m.alert("CertificateRenewalDue", "firing");
+    m.setQueueDepth("alertmanager", 0);
+    m.delivery("alertmanager", "ok");
+    return true;
+  }();
+  (void)once;
+  return m;
+}
+
+TEST(Metrics, ExposesEveryContractMetric) {
+  std::string text = populated().exposition();
+  for (const char* name :
+       {"nomad_certd_reconcile_runs_total{result=\"ok\"} 1",
+        "nomad_certd_reconcile_duration_seconds_bucket", "nomad_certd_resources{",
+        "nomad_certd_drift_detected_total{kind=\"nomad_job\"} 1",
+        "nomad_certd_drift_fixed_total{kind=\"nomad_job\"} 1",
+        "nomad_certd_backend_up{backend=\"vault\"} 1",
+        "nomad_certd_backend_requests_total{backend=\"nomad\",code=\"0\"} 1",
+        "nomad_certd_leader 1", "nomad_certd_certificate_expiration_timestamp_seconds{",
+        "nomad_certd_certificate_not_before_timestamp_seconds{",
+        "nomad_certd_certificates{state=\"ok\"} 1",
+        "nomad_certd_alerts_total{alertname=\"CertificateRenewalDue\",state=\"firing\"} 1",
+        "nomad_certd_event_queue_depth{sink=\"alertmanager\"} 0",
+        "nomad_certd_event_deliveries_total{result=\"ok\",sink=\"alertmanager\"} 1"}) {
+    EXPECT_NE(text.find(name), std::string::npos) << name << "\n" << text;
+  }
+}
+
+TEST(Metrics, RemovedCertificatesDisappear) {
+  Metrics m;
+  CertificateLabels l{"web", "server", "dead", "local/cert.pem", "web.service.consul"};
+  m.setCertificate(l, 1, 2);
+  EXPECT_NE(m.exposition().find("alloc_id=\"dead\""), std::string::npos);
+  m.removeCertificate(l);
+  m.removeCertificate(l);  // twice is harmless
+  EXPECT_EQ(m.exposition().find("alloc_id=\"dead\""), std::string::npos);
+}
+
+TEST(Metrics, PromtoolFindsNothing) {
+  std::string path = ::testing::TempDir() + "/nc-metrics.txt";
+  std::ofstream(path) << populated().exposition();
+  std::string cmd = "promtool check metrics < " + path + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, p)) out += buf;
+  int rc = ::pclose(p);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_EQ(out, "") << out;
+}
+
+}  // namespace
+}  // namespace nc::health
