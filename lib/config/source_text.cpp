@@ -76,8 +76,9 @@ std::optional<SourceText> readSourceFile(const std::filesystem::path& path, std:
   const SourceRef at = placeOf(displayName, ref);
   const std::string field = fieldOf(ref);
   const std::string quoted = "\"" + displayName + "\"";
+  const std::string absolute = std::filesystem::absolute(path).lexically_normal().string();
   const std::string resolved =
-      ref ? " (" + quoted + " resolved to " + path.string() + ")" : std::string();
+      ref && absolute != displayName ? " (resolved to " + absolute + ")" : std::string();
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
   if (ec || !std::filesystem::exists(status)) {
@@ -181,7 +182,8 @@ std::string outlinePath(std::string_view text, int targetLine) {
     if (colon == std::string_view::npos || colon == 0) continue;
     if (colon + 1 < c.size() && c[colon + 1] != ' ' && c[colon + 1] != '\t') continue;
     std::string key(c.substr(0, colon));
-    if (key.front() == '"' || key.front() == '\'') continue;
+    if (key.front() == '"' || key.front() == '\'' || key.front() == '{' || key.front() == '[')
+      continue;
     std::erase_if(frames, [&](const Frame& f) { return f.indent >= indent; });
     frames.push_back({indent, std::move(key)});
   }
