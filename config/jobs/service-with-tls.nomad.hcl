@@ -91,8 +91,9 @@ job "service-with-tls" {
 
           # Reuse the token Nomad obtained through workload identity; Nomad renews it.
           auto_auth {
-            method "token_file" {
-              config {
+            method {
+              type = "token_file"
+              config = {
                 token_file_path = "/secrets/vault_token"
               }
             }
