@@ -14,19 +14,10 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
+#include "http/asio_common.hpp"
 #include "http/server.hpp"
 
 namespace nc::http::detail {
-
-namespace net = boost::asio;
-namespace beast = boost::beast;
-
-inline constexpr auto kTuple = net::as_tuple(net::use_awaitable);
-
-using PlainStream = beast::tcp_stream;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-template <class Stream>
-inline constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
 
 template <class Stream>
 void closeSocket(Stream& s) {
