@@ -28,6 +28,11 @@ class SystemBackend final : public Backend {
     if (p == "health") return health(rq);
     if (p == "seal-status") return sealStatus();
     if (p == "leader") return leader();
+    if (p == "init" && rq.op == "read") {
+      rapidjson::Document d(rapidjson::kObjectType);
+      d.AddMember("initialized", true, d.GetAllocator());
+      return Reply::rawResponse(sim::jsonResponse(200, d));
+    }
     if (p == "mounts" || p == "mounts/") return rq.op == "read" ? listMounts(core_, false) : unsupported();
     if (p == "auth" || p == "auth/") return rq.op == "read" ? listMounts(core_, true) : unsupported();
     if (p.rfind("mounts/auth/", 0) == 0 && p.size() > 5 && p.substr(p.size() - 5) == "/tune")

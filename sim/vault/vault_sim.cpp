@@ -13,7 +13,7 @@ namespace {
 const char* const kAclDenied = "1 error occurred:\n\t* permission denied\n\n";
 
 bool unauthenticatedSys(const std::string& path) {
-  return path == "sys/health" || path == "sys/seal-status" || path == "sys/leader";
+  return path == "sys/health" || path == "sys/seal-status" || path == "sys/leader" || path == "sys/init";
 }
 
 }  // namespace
