@@ -43,7 +43,10 @@ void forEachItem(MapReader& r, std::string_view key, Fn fn) {
     r.ctx().error(*node, r.field(key), "expected a list, got " + describeNode(*node));
     return;
   }
-  for (std::size_t i = 0; i < node->size(); ++i) fn((*node)[i], indexPath(r.field(key), i));
+  for (std::size_t i = 0; i < node->size(); ++i) {
+    if (!r.ctx().spend((*node)[i], 1)) return;
+    fn((*node)[i], indexPath(r.field(key), i));
+  }
 }
 
 }  // namespace nc::config::detail

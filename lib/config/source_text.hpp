@@ -13,6 +13,10 @@ namespace nc::config {
 
 /// Largest configuration, policy or job file nomad-certd reads (4 MiB).
 inline constexpr std::size_t kMaxFileBytes = 4u * 1024u * 1024u;
+/// Findings reported per YAML file before reading stops (one more says so).
+inline constexpr std::size_t kMaxFindingsPerFile = 200;
+/// Entries read per YAML file, counting every use of an alias (guards against alias bombs).
+inline constexpr std::size_t kMaxEntriesPerFile = 200000;
 
 /// File text plus the name used in messages (as the user wrote it, or relative to the file
 /// that named it).

@@ -277,6 +277,7 @@ bool readVaultFields(DocContext& c, const YAML::Node& node, const std::string& p
     c.error(node, path, "expected a mapping of Vault fields, got " + describeNode(node));
     return false;
   }
+  if (!c.spend(node, node.size())) return false;
   std::vector<std::string> names;
   for (const auto& s : fieldSpecs(schema)) names.emplace_back(s.name);
   const std::size_t errorsBefore = c.diags().errorCount();

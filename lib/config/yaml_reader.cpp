@@ -38,12 +38,39 @@ SourceRef DocContext::at(const YAML::Node& n) const {
   return {src_.displayName, m.line + 1, m.column + 1};
 }
 
+bool DocContext::tooMany() {
+  if (findings_ < kMaxFindings) {
+    ++findings_;
+    return false;
+  }
+  if (!exhausted_) {
+    exhausted_ = true;
+    diags_.error({src_.displayName, 0, 0}, "<root>",
+                 "more than " + std::to_string(kMaxFindings) +
+                     " findings; the rest of the file was not checked");
+  }
+  return true;
+}
+
 void DocContext::error(const YAML::Node& n, const std::string& field, std::string message) {
+  if (tooMany()) return;
   diags_.error(at(n), field.empty() ? "<root>" : field, std::move(message));
 }
 
 void DocContext::warning(const YAML::Node& n, const std::string& field, std::string message) {
+  if (tooMany()) return;
   diags_.warning(at(n), field.empty() ? "<root>" : field, std::move(message));
+}
+
+bool DocContext::spend(const YAML::Node& at, std::size_t n) {
+  if (exhausted_) return false;
+  spent_ += n;
+  if (spent_ <= kMaxEntries) return true;
+  exhausted_ = true;
+  diags_.error(this->at(at), "<root>",
+               "document too large: more than " + std::to_string(kMaxEntries) +
+                   " entries (counting each use of an alias); reading stopped here");
+  return false;
 }
 
 std::optional<YAML::Node> parseYaml(const SourceText& src, Diagnostics& diags) {
@@ -185,6 +212,7 @@ bool readStringList(DocContext& c, const YAML::Node& n, const std::string& field
     c.error(n, field, "expected a list of strings, got " + describeNode(n));
     return false;
   }
+  if (!c.spend(n, n.size())) return false;
   bool ok = true;
   std::vector<std::string> items;
   for (std::size_t i = 0; i < n.size(); ++i) {
@@ -204,6 +232,7 @@ bool readStringMap(DocContext& c, const YAML::Node& n, const std::string& field,
     c.error(n, field, "expected a mapping of strings, got " + describeNode(n));
     return false;
   }
+  if (!c.spend(n, n.size())) return false;
   bool ok = true;
   std::map<std::string, std::string> m;
   for (auto it = n.begin(); it != n.end(); ++it) {
@@ -232,6 +261,7 @@ MapReader::MapReader(DocContext& ctx, const YAML::Node& node, std::string path)
     ctx_.error(node, path_, "expected a mapping, got " + describeNode(node));
     return;
   }
+  if (!ctx_.spend(node, node.size())) return;
   valid_ = true;
   std::set<std::string, std::less<>> seen;
   for (auto it = node.begin(); it != node.end(); ++it) {

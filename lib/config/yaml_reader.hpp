@@ -27,9 +27,19 @@ class DocContext {
   const SourceText& source() const { return src_; }
   Diagnostics& diags() { return diags_; }
 
+  /// Counts `n` more entries read. Aliases let a small file expand into a huge tree, so reading
+  /// stops (with one error) after kMaxEntries; returns false from then on.
+  bool spend(const YAML::Node& at, std::size_t n);
+  static constexpr std::size_t kMaxEntries = kMaxEntriesPerFile;
+  static constexpr std::size_t kMaxFindings = kMaxFindingsPerFile;
+
  private:
   const SourceText& src_;
   Diagnostics& diags_;
+  std::size_t spent_ = 0;
+  std::size_t findings_ = 0;
+  bool tooMany();
+  bool exhausted_ = false;
 };
 
 /// Parses the text as exactly one YAML document; syntax errors are reported with the position

@@ -280,7 +280,9 @@ std::vector<BadCase> cases() {
 }
 
 // Shown by GoogleTest instead of the struct's bytes.
-void PrintTo(const BadCase& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const BadCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class BadInput : public ::testing::TestWithParam<BadCase> {};
 

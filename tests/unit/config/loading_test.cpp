@@ -1,7 +1,10 @@
 // Loading details: durations in every form, thresholds, defaults, relative paths, JSON jobs.
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "config/load.hpp"
+#include "config/source_text.hpp"
 #include "test_files.hpp"
 
 namespace nc::config {
@@ -170,6 +173,38 @@ TEST(Loading, WarningsAreNotErrors) {
   EXPECT_TRUE(l.ok());
   EXPECT_EQ(l.diagnostics.warningCount(), 2u) << l.diagnostics.toString();  // mount, domains
   EXPECT_NE(l.diagnostics.toString().find("warning: vault.pki_roles[0].mount"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace nc::config
+
+namespace nc::config {
+namespace {
+
+// A small file whose aliases expand to hundreds of thousands of entries is stopped, not walked.
+TEST(Limits, AliasExpansionIsBounded) {
+  test::TempDir dir;
+  std::string roles = "&r {name: x, config: {role_type: jwt, user_claim: sub, bound_subject: s}}";
+  for (int i = 0; i < 999; ++i) roles += ", *r";
+  std::string auth = "&m {path: p, type: jwt, roles: [" + roles + "]}";
+  for (int i = 0; i < 999; ++i) auth += ", *m";
+  const auto start = std::chrono::steady_clock::now();
+  auto l = loadDesiredState(dir.write("ds.yaml", "version: 1\nvault:\n  auth: [" + auth + "]\n"));
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(l.ok());
+  EXPECT_LE(l.diagnostics.items().size(), kMaxFindingsPerFile + 1);
+  EXPECT_NE(l.diagnostics.toString().find("the rest of the file was not checked"),
+            std::string::npos);
+  EXPECT_LT(took, std::chrono::seconds(20));
+}
+
+TEST(Limits, ManyErrorsAreCappedWithANote) {
+  test::TempDir dir;
+  std::string text = "version: 1\n";
+  for (int i = 0; i < 500; ++i) text += "unknown_" + std::to_string(i) + ": 1\n";
+  auto l = loadDesiredState(dir.write("ds.yaml", text));
+  EXPECT_EQ(l.diagnostics.errorCount(), kMaxFindingsPerFile + 1);
+  EXPECT_NE(l.diagnostics.toString().find("more than 200 findings"), std::string::npos);
 }
 
 }  // namespace
