@@ -16,7 +16,7 @@ bool endsWith(const std::string& s, std::string_view suffix) {
 
 // Removes comments and the bodies of strings and heredocs, keeping line structure, so that
 // labels inside a template or a comment are not taken for blocks.
-std::string hclSkeleton(std::string_view in) {
+std::string hclSkeleton(std::string_view in, bool keepStrings = true) {
   std::string out;
   out.reserve(in.size());
   std::size_t i = 0;
@@ -57,7 +57,7 @@ std::string hclSkeleton(std::string_view in) {
       ++i;
       while (i < in.size() && in[i] != '"' && in[i] != '\n') {
         if (in[i] == '\\' && i + 1 < in.size()) ++i;
-        out += in[i];
+        out += keepStrings || in[i] == '\n' ? in[i] : ' ';
         ++i;
       }
       if (i < in.size() && in[i] == '"') {
@@ -70,6 +70,21 @@ std::string hclSkeleton(std::string_view in) {
     }
   }
   return out;
+}
+
+// Position (offset) of the first brace that has no partner outside strings, comments and
+// heredocs, or npos when they balance.
+std::size_t unbalancedBrace(std::string_view text) {
+  const std::string s = hclSkeleton(text, false);
+  std::vector<std::size_t> open;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '{') open.push_back(i);
+    if (s[i] == '}') {
+      if (open.empty()) return i;
+      open.pop_back();
+    }
+  }
+  return open.empty() ? std::string_view::npos : open.front();
 }
 
 }  // namespace
@@ -104,6 +119,13 @@ std::optional<JobFileInfo> readJobFile(const std::filesystem::path& path,
   info.source = src->text;
 
   if (info.format == JobFormat::hcl) {
+    if (auto at = unbalancedBrace(info.source); at != std::string_view::npos) {
+      auto [line, col] = lineColumnAt(info.source, at);
+      diags.error({displayName, line, col}, ref.field,
+                  info.source[at] == '{' ? "unbalanced braces: this \"{\" is never closed"
+                                         : "unbalanced braces: this \"}\" closes nothing");
+      return std::nullopt;
+    }
     const auto jobs = hclBlockLabels(info.source, "job");
     if (jobs.size() != 1) {
       diags.error(ref.where, ref.field,
