@@ -31,6 +31,7 @@ const std::string kPolicy =
 // Common preamble of desired-state cases (2 lines).
 const std::string kHead = "version: 1\nvault:\n";
 
+// clang-format off
 std::vector<BadCase> cases() {
   const auto D = Target::desiredState;
   const auto C = Target::daemonConfig;
@@ -161,16 +162,10 @@ std::vector<BadCase> cases() {
        "nomad.jobs[0].file",
        "exactly one job",
        {{"web.hcl", kJob + kJob}}},
-      {"job_hcl_unclosed_brace",
-       D,
-       "version: 1\nnomad:\n  jobs:\n    - file: web.hcl\n",
-       "web.hcl",
-       2,
-       "nomad.jobs[0].file",
-       "is never closed",
-       {{"web.hcl",
-         "job \"web\" {\n  group \"g\" {\n    task \"t\" {\n      config { args = [\"}\"] }\n    "
-         "}\n}\n"}}},
+      {"job_hcl_unclosed_brace", D, "version: 1\nnomad:\n  jobs:\n    - file: web.hcl\n", "web.hcl", 1,
+       "nomad.jobs[0].file", "is never closed",
+       {{"web.hcl", "job \"web\" {\n  group \"g\" {\n    task \"t\" {\n"
+                    "      config { args = [\"}\"] }\n    }\n}\n"}}},
       {"job_id_mismatch",
        D,
        "version: 1\nnomad:\n  jobs:\n    - file: web.hcl\n      id: api\n",
@@ -288,6 +283,7 @@ std::vector<BadCase> cases() {
        "expected a mapping"},
   };
 }
+// clang-format on
 
 // Shown by GoogleTest instead of the struct's bytes.
 void PrintTo(const BadCase& c, std::ostream* os) {
