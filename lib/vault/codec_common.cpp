@@ -19,9 +19,9 @@ Result<Envelope> envelope(std::string_view body, std::string_view what, bool top
   if (root.has("data")) {
     root.object("data", json::Need::required);  // records a type error
     if (st.error) return *st.error;
-    env.data = root.value("data");
+    env.dataMember = root.value("data");
   } else if (topLevelFallback) {
-    env.data = &env.doc;
+    env.dataAtRoot = true;
   } else {
     return Error(errc::protocol_error,
                  std::string(what) + ": field 'data' is " + (root.value("data") ? "null" : "missing"));
@@ -211,7 +211,7 @@ Result<std::vector<Mount>> decodeMounts(std::string_view body) {
   if (!env) return env.error();
   json::DecodeState st;
   std::vector<Mount> out;
-  for (const auto& m : env->data->GetObject()) {
+  for (const auto& m : env->data()->GetObject()) {
     std::string path(m.name.GetString(), m.name.GetStringLength());
     // With the top-level fallback, envelope keys sit next to the mounts: skip non-mounts.
     if (!m.value.IsObject() || path.empty() || path.back() != '/') continue;
@@ -226,7 +226,7 @@ Result<MountTune> decodeMountTune(std::string_view body) {
   auto env = detail::envelope(body, "vault mount tune", true);
   if (!env) return env.error();
   json::DecodeState st;
-  json::Fields f(env->data, "data", st);
+  json::Fields f(env->data(), "data", st);
   MountTune t;
   t.defaultLeaseTtl = f.i64("default_lease_ttl", json::Need::required);
   t.maxLeaseTtl = f.i64("max_lease_ttl", json::Need::required);
@@ -258,7 +258,7 @@ Result<std::vector<std::string>> decodeKeys(std::string_view body) {
   auto env = detail::envelope(body, "vault list", true);
   if (!env) return env.error();
   json::DecodeState st;
-  json::Fields f(env->data, "data", st);
+  json::Fields f(env->data(), "data", st);
   auto keys = f.strings("keys", json::Need::required);
   return json::finish(st, std::move(keys));
 }
@@ -267,7 +267,7 @@ Result<AclPolicy> decodePolicy(std::string_view body) {
   auto env = detail::envelope(body, "vault policy", true);
   if (!env) return env.error();
   json::DecodeState st;
-  json::Fields f(env->data, "data", st);
+  json::Fields f(env->data(), "data", st);
   AclPolicy p;
   p.name = f.str("name", json::Need::required);
   // sys/policies/acl uses "policy"; the legacy sys/policy uses "rules".
@@ -281,7 +281,7 @@ Result<TokenInfo> decodeTokenInfo(std::string_view body) {
   auto env = detail::envelope(body, "vault token lookup");
   if (!env) return env.error();
   json::DecodeState st;
-  json::Fields f(env->data, "data", st);
+  json::Fields f(env->data(), "data", st);
   TokenInfo t;
   t.accessor = f.str("accessor");
   t.displayName = f.str("display_name");

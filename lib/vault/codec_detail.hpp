@@ -13,8 +13,10 @@ namespace nc::vault::codec::detail {
 /// that carry no `data` object).
 struct Envelope {
   rapidjson::Document doc;
-  const rapidjson::Value* data = nullptr;
+  const rapidjson::Value* dataMember = nullptr;  ///< stays valid when the Envelope moves
+  bool dataAtRoot = false;                       ///< &doc would not: resolved on access
   std::vector<std::string> warnings;
+  const rapidjson::Value* data() const { return dataAtRoot ? &doc : dataMember; }
 };
 
 /// Parses the body and locates `data` (required to be an object). When `topLevelFallback`,

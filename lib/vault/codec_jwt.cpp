@@ -8,7 +8,7 @@ Result<JwtConfig> decodeJwtConfig(std::string_view body) {
   auto env = detail::envelope(body, "vault jwt config");
   if (!env) return env.error();
   json::DecodeState st;
-  json::Fields f(env->data, "data", st);
+  json::Fields f(env->data(), "data", st);
   JwtConfig c;
   c.jwksUrl = f.str("jwks_url");
   c.jwksCaPem = f.str("jwks_ca_pem");
@@ -17,7 +17,7 @@ Result<JwtConfig> decodeJwtConfig(std::string_view body) {
   c.oidcDiscoveryUrl = f.str("oidc_discovery_url");
   c.jwtSupportedAlgs = f.strings("jwt_supported_algs");
   c.jwtValidationPubkeys = f.strings("jwt_validation_pubkeys");
-  c.rawJson = json::toString(*env->data);
+  c.rawJson = json::toString(*env->data());
   return json::finish(st, std::move(c));
 }
 
@@ -39,7 +39,7 @@ Result<JwtRole> decodeJwtRole(std::string_view body) {
   auto env = detail::envelope(body, "vault jwt role");
   if (!env) return env.error();
   json::DecodeState st;
-  json::Fields f(env->data, "data", st);
+  json::Fields f(env->data(), "data", st);
   JwtRole r;
   r.roleType = f.str("role_type", json::Need::optional, "jwt");  // legacy roles lack it
   r.userClaim = f.str("user_claim");
@@ -76,7 +76,7 @@ Result<JwtRole> decodeJwtRole(std::string_view body) {
   r.expirationLeeway = f.i64("expiration_leeway");
   r.notBeforeLeeway = f.i64("not_before_leeway");
   r.clockSkewLeeway = f.i64("clock_skew_leeway");
-  r.rawJson = json::toString(*env->data);
+  r.rawJson = json::toString(*env->data());
   return json::finish(st, std::move(r));
 }
 

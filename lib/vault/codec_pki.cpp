@@ -85,14 +85,14 @@ Result<PkiRole> decodePkiRole(std::string_view body) {
   auto env = detail::envelope(body, "vault pki role");
   if (!env) return env.error();
   json::DecodeState st;
-  json::Fields f(env->data, "data", st);
+  json::Fields f(env->data(), "data", st);
   PkiRole role;  // absent fields keep Vault's write defaults (older servers omit some)
   for (const auto& b : kBools) role.*b.member = f.boolean(b.name, json::Need::optional, role.*b.member);
   for (const auto& i : kInts) role.*i.member = f.i64(i.name, json::Need::optional, role.*i.member);
   for (const auto& l : kLists)
     if (f.value(l.name)) role.*l.member = f.strings(l.name);
   for (const auto& s : kStrings) role.*s.member = f.str(s.name, json::Need::optional, role.*s.member);
-  role.rawJson = json::toString(*env->data);
+  role.rawJson = json::toString(*env->data());
   return json::finish(st, std::move(role));
 }
 
@@ -131,7 +131,7 @@ Result<IssuedCertificate> decodeIssued(std::string_view body) {
   auto env = detail::envelope(body, "vault pki issue");
   if (!env) return env.error();
   json::DecodeState st;
-  json::Fields f(env->data, "data", st);
+  json::Fields f(env->data(), "data", st);
   IssuedCertificate c;
   c.certificate = f.str("certificate", json::Need::required);
   c.issuingCa = f.str("issuing_ca");
@@ -148,7 +148,7 @@ Result<CertificateRecord> decodeCertificate(std::string_view body) {
   auto env = detail::envelope(body, "vault pki cert");
   if (!env) return env.error();
   json::DecodeState st;
-  json::Fields f(env->data, "data", st);
+  json::Fields f(env->data(), "data", st);
   CertificateRecord r;
   r.certificate = f.str("certificate", json::Need::required);
   r.revocationTime = f.i64("revocation_time");
@@ -161,7 +161,7 @@ Result<std::string> decodeCaChain(std::string_view body) {
   auto env = detail::envelope(body, "vault pki ca_chain");
   if (!env) return env.error();
   json::DecodeState st;
-  json::Fields f(env->data, "data", st);
+  json::Fields f(env->data(), "data", st);
   // data.ca_chain is a PEM string here (not the array of /issue); certificate has the same.
   // Tolerate an array form as well (the /issue response uses one), joined like the PEM file.
   std::string chain;

@@ -106,9 +106,9 @@ boost::asio::awaitable<Result<void>> TokenManager::start() {
 }
 
 boost::asio::awaitable<Result<TokenAction>> TokenManager::refreshIfDue() {
+  if (file_) (void)file_->token();  // notices a rewritten file (cheap stat, rate-limited)
   if (file_ && file_->loads() != seenFileLoads_) {
     // The token file changed: whatever we knew about the old token is void.
-    (void)file_->token();
     auto r = co_await lookup();
     if (!r) {
       recordFailure();

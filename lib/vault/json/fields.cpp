@@ -37,7 +37,7 @@ const char* typeName(const rapidjson::Value& v) {
 
 void DecodeState::fail(const std::string& field, const std::string& problem) {
   if (error) return;
-  error = Error(errc::protocol_error, "field '" + field + "' " + problem);
+  error = Error(errc::protocol_error, "field '" + field + "': " + problem);
 }
 
 Fields::Fields(const rapidjson::Value* object, std::string path, DecodeState& state)
