@@ -1,8 +1,9 @@
 // CLI11 wiring: every command of DESIGN §4 with --help and the common options.
 #include "cli.hpp"
 
-#include <functional>
 #include <ostream>
+#include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -27,6 +28,32 @@ void addCommonOptions(CLI::App& cmd, CommonOptions& opts) {
       ->default_str("text");
 }
 
+// Replace a not-yet function with the command's own when it lands.
+template <const char* Name>
+int notYet(const CommonOptions& opts, CommandIo io) {
+  return runNotImplemented(Name, opts, io);
+}
+constexpr char kRun[] = "run", kPlan[] = "plan", kApply[] = "apply", kValidate[] = "validate",
+               kCerts[] = "certs";
+
+const std::vector<CommandSpec>& commands() {
+  static const std::vector<CommandSpec> specs = {
+      {kRun, "Run the daemon in the foreground (systemd Type=notify)", notYet<kRun>},
+      {kPlan, "Observe and diff once; print the drift (exit 0 in sync, 2 drift, 1 error)",
+       notYet<kPlan>},
+      {kApply, "Reconcile once in enforce mode (exit 0 done, 1 error)", notYet<kApply>},
+      {kValidate, "Deploy a test job, wait for its allocation, verify its certificate, clean up",
+       notYet<kValidate>},
+      {kCerts, "Scan every declared certificate once (exit 0 ok, 2 warnings, 1 error)",
+       notYet<kCerts>},
+      {"check-config",
+       "Validate the config and desired state offline (exit 0 ok, 2 warnings, 1 errors)",
+       runCheckConfig},
+      {"version", "Print version and build information", runVersion},
+  };
+  return specs;
+}
+
 }  // namespace
 
 int runCli(int argc, char** argv, CommandIo io) {
@@ -37,36 +64,13 @@ int runCli(int argc, char** argv, CommandIo io) {
 
   CommonOptions opts;
   opts.configPath = config::kDefaultConfigPath;
-  bool assumeYes = false;
-  std::function<int()> action;
-
-  struct Entry {
-    const char* name;
-    const char* help;
-  };
-  const Entry entries[] = {
-      {"run", "Run the daemon in the foreground (systemd Type=notify)"},
-      {"plan", "Observe and diff once; print the drift (exit 0 in sync, 2 drift, 1 error)"},
-      {"apply", "Reconcile once in enforce mode (exit 0 done, 1 error)"},
-      {"validate", "Deploy a test job, wait for its allocation, verify its certificate, clean up"},
-      {"certs", "Scan every declared certificate once (exit 0 ok, 2 warnings, 1 error)"},
-      {"check-config",
-       "Validate the config and desired state offline (exit 0 ok, 2 warnings, 1 errors)"},
-      {"version", "Print version and build information"},
-  };
-  for (const auto& e : entries) {
-    CLI::App* cmd = app.add_subcommand(e.name, e.help);
+  const CommandSpec* chosen = nullptr;
+  for (const CommandSpec& spec : commands()) {
+    CLI::App* cmd = app.add_subcommand(spec.name, spec.help);
     addCommonOptions(*cmd, opts);
-    const std::string name = e.name;
-    if (name == "apply") cmd->add_flag("--yes,-y", assumeYes, "Apply without asking");
-    cmd->callback([&action, &opts, io, name] {
-      if (name == "version")
-        action = [&opts, io] { return runVersion(opts, io); };
-      else if (name == "check-config")
-        action = [&opts, io] { return runCheckConfig(opts, io); };
-      else
-        action = [&opts, io, name] { return runNotImplemented(name, opts, io); };
-    });
+    if (std::string_view(spec.name) == "apply")
+      cmd->add_flag("--yes,-y", opts.assumeYes, "Apply without asking");
+    cmd->callback([&chosen, &spec] { chosen = &spec; });
   }
 
   try {
@@ -75,7 +79,7 @@ int runCli(int argc, char** argv, CommandIo io) {
     const int code = app.exit(e, io.out, io.err);
     return code == 0 ? kExitOk : kExitError;
   }
-  return action ? action() : kExitError;
+  return chosen ? chosen->run(opts, io) : kExitError;
 }
 
 }  // namespace nc::cli

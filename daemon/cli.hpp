@@ -20,6 +20,7 @@ struct CommonOptions {
   std::string configPath;                    ///< --config (default /etc/nomad-certd/config.yaml)
   std::optional<std::string> desiredState;   ///< --desired-state
   OutputFormat output = OutputFormat::text;  ///< --output text|json
+  bool assumeYes = false;                    ///< apply --yes
 };
 
 /// What a command needs from the outside world; injected so tests can capture output.
@@ -36,6 +37,13 @@ inline constexpr int kExitWarnings = 2;  ///< check-config warnings, plan drift,
 
 /// Builds the CLI and runs the chosen command; returns the process exit code.
 int runCli(int argc, char** argv, CommandIo io);
+
+/// A command: its name, one line of help, and the function that runs it.
+struct CommandSpec {
+  const char* name;
+  const char* help;
+  int (*run)(const CommonOptions& opts, CommandIo io);
+};
 
 // Commands (one file each). Each returns the exit code.
 int runVersion(const CommonOptions& opts, CommandIo io);
