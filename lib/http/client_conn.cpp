@@ -1,6 +1,7 @@
 // Client connections: connect + TLS (SNI, hostname/IP verification, mTLS), request/response on
 // keep-alive, and hand-over of the socket to a line stream or a websocket.
 #include "http/client_conn.hpp"
+#include "http/client_line_stream.hpp"
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>

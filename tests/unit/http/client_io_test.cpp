@@ -1,6 +1,7 @@
 // Client framing on beast::test::stream: partial reads, chunked bodies, limits, closes mid-body,
 // malformed responses, request building, and the NDJSON line reader.
 #include "http/client_io.hpp"
+#include "http/client_line_stream.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
