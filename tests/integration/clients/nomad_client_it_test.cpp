@@ -1,0 +1,308 @@
+// NomadClient over the real HTTP transport against nomad-sim: jobs, plan, parse, allocations,
+// fs, exec, variables and locks, blocking queries, event stream, agent status.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "http/client.hpp"
+#include "nomad/nomad_client.hpp"
+#include "sim_process.hpp"
+
+namespace nc::nomad {
+namespace {
+
+using nc::testing::runOn;
+
+const char* kJobHcl = R"(
+job "JOBID" {
+  datacenters = ["*"]
+  type        = "service"
+  group "g" {
+    count = 1
+    task "app" {
+      driver = "docker"
+      config {
+        image = "busybox:1.36"
+        command = "sleep"
+        args = ["3600"]
+      }
+      resources {
+        cpu    = 100
+        memory = 64
+      }
+    }
+  }
+}
+)";
+
+std::string jobHcl(const std::string& id) {
+  std::string s = kJobHcl;
+  s.replace(s.find("JOBID"), 5, id);
+  return s;
+}
+
+class NomadIt : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dataDir_ = new std::filesystem::path(std::filesystem::temp_directory_path() /
+                                         ("nc-nomad-it-" + std::to_string(::getpid())));
+    std::filesystem::create_directories(*dataDir_);
+    vault_ = new nc::testing::SimProcess(nc::testing::binaryPath("vault-sim"),
+                                         {"--listen", "127.0.0.1:0", "--root-token", "root"});
+    nomad_ = new nc::testing::SimProcess(nc::testing::binaryPath("nomad-sim"),
+                                         {"--listen", "127.0.0.1:0", "--vault-addr", vault_->url(),
+                                          "--data-dir", dataDir_->string()});
+  }
+  static void TearDownTestSuite() {
+    delete nomad_;
+    delete vault_;
+    std::filesystem::remove_all(*dataDir_);
+    delete dataDir_;
+  }
+  void SetUp() override {
+    http::ClientOptions o;
+    o.baseUrl = nomad_->url();
+    o.name = "nomad";
+    auto t = http::makeTransport(io_, o);
+    ASSERT_TRUE(t) << t.error().describe();
+    transport_ = *t;
+    Options opts;
+    opts.nomadNamespace = "default";
+    client_ = std::make_unique<NomadClient>(transport_, [] { return Result<std::string>(""); }, opts);
+  }
+  void TearDown() override { transport_->shutdown(); }
+
+  template <class T>
+  T run(boost::asio::awaitable<T> task) {
+    return runOn(io_, std::move(task));
+  }
+  /// Parses and registers a job; returns its JSON.
+  std::string deploy(const std::string& id) {
+    auto json = run(client_->parseJob(jobHcl(id), true, ""));
+    EXPECT_TRUE(json) << json.error().describe();
+    if (!json) return {};
+    auto reg = run(client_->registerJob(*json, {}));
+    EXPECT_TRUE(reg) << reg.error().describe();
+    return *json;
+  }
+  /// Polls (blocking queries) until the job has a running allocation; returns its ID.
+  std::string waitForRunningAlloc(const std::string& id) {
+    QueryOptions q;
+    q.wait = Duration::seconds(2);
+    for (int i = 0; i < 20; ++i) {
+      auto allocs = run(client_->jobAllocations(id, q));
+      if (!allocs) return {};
+      for (const auto& a : allocs->value)
+        if (a.clientStatus == "running") return a.id;
+      q.index = allocs->meta.index;
+    }
+    return {};
+  }
+
+  static nc::testing::SimProcess *vault_, *nomad_;
+  static std::filesystem::path* dataDir_;
+  boost::asio::io_context io_;
+  http::HttpTransportPtr transport_;
+  std::unique_ptr<NomadClient> client_;
+};
+nc::testing::SimProcess* NomadIt::vault_ = nullptr;
+nc::testing::SimProcess* NomadIt::nomad_ = nullptr;
+std::filesystem::path* NomadIt::dataDir_ = nullptr;
+
+TEST_F(NomadIt, AgentHealthAndLeader) {
+  auto h = run(client_->agentHealth());
+  ASSERT_TRUE(h) << h.error().describe();
+  EXPECT_TRUE(h->ok);
+  auto l = run(client_->leader());
+  ASSERT_TRUE(l) << l.error().describe();
+  EXPECT_FALSE(l->empty());
+}
+
+TEST_F(NomadIt, ParsePlanRegisterEnforceIndexVersionsStopPurge) {
+  auto bad = run(client_->parseJob("job {", false, ""));
+  ASSERT_FALSE(bad);
+  EXPECT_TRUE(bad.error().is(errc::invalid_argument)) << bad.error().describe();
+
+  auto json = run(client_->parseJob(jobHcl("it-plan"), true, ""));
+  ASSERT_TRUE(json) << json.error().describe();
+  auto plan = run(client_->planJob(*json, true));
+  ASSERT_TRUE(plan) << plan.error().describe();
+  ASSERT_TRUE(plan->diff);
+  EXPECT_EQ(plan->diff->type, "Added");
+  EXPECT_EQ(plan->jobModifyIndex, 0u);
+
+  RegisterOptions create;
+  create.enforceIndex = 0;
+  auto reg = run(client_->registerJob(*json, create));
+  ASSERT_TRUE(reg) << reg.error().describe();
+  auto again = run(client_->registerJob(*json, create));
+  ASSERT_FALSE(again);
+  EXPECT_TRUE(again.error().is(errc::conflict)) << again.error().describe();
+
+  plan = run(client_->planJob(*json, true));
+  ASSERT_TRUE(plan) << plan.error().describe();
+  EXPECT_TRUE(plan->inSync()) << plan->json;
+  EXPECT_EQ(plan->jobModifyIndex, reg->jobModifyIndex);
+
+  auto job = run(client_->readJob("it-plan", {}));
+  ASSERT_TRUE(job) << job.error().describe();
+  EXPECT_EQ(job->value.jobModifyIndex, reg->jobModifyIndex);
+  EXPECT_GT(job->meta.index, 0u);
+
+  auto list = run(client_->listJobs({}));
+  ASSERT_TRUE(list) << list.error().describe();
+  bool found = false;
+  for (const auto& s : list->value) found |= s.id == "it-plan";
+  EXPECT_TRUE(found);
+
+  auto versions = run(client_->jobVersions("it-plan", {}));
+  ASSERT_TRUE(versions) << versions.error().describe();
+  ASSERT_FALSE(versions->value.empty());
+
+  auto stop = run(client_->deregisterJob("it-plan", false));
+  ASSERT_TRUE(stop) << stop.error().describe();
+  job = run(client_->readJob("it-plan", {}));
+  ASSERT_TRUE(job) << job.error().describe();
+  EXPECT_TRUE(job->value.stop);
+  ASSERT_TRUE(run(client_->deregisterJob("it-plan", true)));
+  job = run(client_->readJob("it-plan", {}));
+  ASSERT_FALSE(job);
+  EXPECT_TRUE(job.error().is(errc::not_found));
+}
+
+TEST_F(NomadIt, AllocationsFsAndExec) {
+  deploy("it-alloc");
+  auto allocId = waitForRunningAlloc("it-alloc");
+  ASSERT_FALSE(allocId.empty()) << "no running allocation";
+  auto alloc = run(client_->readAllocation(allocId, {}));
+  ASSERT_TRUE(alloc) << alloc.error().describe();
+  EXPECT_EQ(alloc->value.jobId, "it-alloc");
+  EXPECT_TRUE(alloc->value.taskStates.count("app"));
+  QueryOptions q;
+  q.filter = "JobID == \"it-alloc\"";
+  auto all = run(client_->listAllocations(q));
+  ASSERT_TRUE(all) << all.error().describe();
+  EXPECT_EQ(all->value.size(), 1u);
+
+  // Find a readable regular file in the allocation directory (outside secrets/ and private/).
+  std::string file;
+  std::int64_t fileSize = 0;
+  std::vector<std::string> dirs{"/"};
+  while (!dirs.empty() && file.empty()) {
+    auto dir = dirs.back();
+    dirs.pop_back();
+    auto ls = run(client_->listFiles(allocId, dir));
+    ASSERT_TRUE(ls) << ls.error().describe();
+    for (const auto& f : *ls) {
+      std::string path = (dir == "/" ? "" : dir + "/") + f.name;
+      if (f.name == "secrets" || f.name == "private") continue;
+      if (f.isDir) dirs.push_back(path);
+      else if (f.size > 0 && file.empty()) file = path, fileSize = f.size;
+    }
+  }
+  ASSERT_FALSE(file.empty()) << "no regular file in the allocation directory";
+  auto st = run(client_->statFile(allocId, file));
+  ASSERT_TRUE(st) << st.error().describe();
+  EXPECT_EQ(st->size, fileSize);
+  auto content = run(client_->readFile(allocId, file));
+  ASSERT_TRUE(content) << content.error().describe();
+  EXPECT_EQ(static_cast<std::int64_t>(content->size()), fileSize);
+  auto cat = run(client_->catFile(allocId, file));
+  ASSERT_TRUE(cat) << cat.error().describe();
+  EXPECT_EQ(*cat, *content);
+  auto part = run(client_->readFileAt(allocId, file, 1, 2));
+  ASSERT_TRUE(part) << part.error().describe();
+  EXPECT_EQ(*part, content->substr(1, 2));
+  auto secret = run(client_->catFile(allocId, "app/secrets/vault_token"));
+  ASSERT_FALSE(secret);  // refused even though the server answers 200
+  auto missing = run(client_->statFile(allocId, "app/local/nope"));
+  EXPECT_FALSE(missing);
+
+  // exec sees the task's view: alloc/... and <task>/... map to /alloc and /local etc.
+  auto out = run(client_->exec(allocId, "app", {"cat", "/" + file.substr(file.find('/') + 1)}, {}));
+  ASSERT_TRUE(out) << out.error().describe() << " (file " << file << ")";
+  EXPECT_EQ(out->exitCode, 0);
+  EXPECT_EQ(out->stdoutData, *content) << file;
+  auto fail = run(client_->exec(allocId, "app", {"cat", "/local/does-not-exist"}, {}));
+  ASSERT_TRUE(fail) << fail.error().describe();
+  EXPECT_NE(fail->exitCode, 0);
+}
+
+TEST_F(NomadIt, VariablesLocksAndCas) {
+  auto v = run(client_->putVariable("certd/it", {{"a", "1"}}, 0));
+  ASSERT_TRUE(v) << v.error().describe();
+  auto conflict = run(client_->putVariable("certd/it", {{"a", "2"}}, 0));
+  ASSERT_FALSE(conflict);
+  EXPECT_TRUE(conflict.error().is(errc::conflict));
+  auto w = run(client_->putVariable("certd/it", {{"a", "2"}}, v->modifyIndex));
+  ASSERT_TRUE(w) << w.error().describe();
+  auto r = run(client_->readVariable("certd/it", {}));
+  ASSERT_TRUE(r) << r.error().describe();
+  EXPECT_EQ(r->value.items.at("a"), "2");
+  ASSERT_TRUE(run(client_->deleteVariable("certd/it", std::nullopt)));
+  EXPECT_TRUE(run(client_->readVariable("certd/it", {})).error().is(errc::not_found));
+
+  auto lock = run(client_->acquireLock("certd/leader-it", Duration::seconds(10), Duration::seconds(10)));
+  ASSERT_TRUE(lock) << lock.error().describe();
+  ASSERT_TRUE(lock->lock);
+  auto held = run(client_->acquireLock("certd/leader-it", Duration::seconds(10), Duration::seconds(10)));
+  ASSERT_FALSE(held);
+  EXPECT_TRUE(held.error().is(errc::conflict)) << held.error().describe();
+  auto renewed = run(client_->renewLock("certd/leader-it", lock->lock->id));
+  ASSERT_TRUE(renewed) << renewed.error().describe();
+  auto wrong = run(client_->renewLock("certd/leader-it", "00000000-0000-0000-0000-000000000000"));
+  ASSERT_FALSE(wrong);
+  EXPECT_TRUE(wrong.error().is(errc::conflict)) << wrong.error().describe();
+  ASSERT_TRUE(run(client_->releaseLock("certd/leader-it", lock->lock->id)));
+  auto again = run(client_->acquireLock("certd/leader-it", Duration::seconds(10), Duration::seconds(10)));
+  ASSERT_TRUE(again) << again.error().describe();
+  ASSERT_TRUE(run(client_->releaseLock("certd/leader-it", again->lock->id)));
+}
+
+// Registers a job after a short delay while a blocking query waits for a change.
+boost::asio::awaitable<void> registerLater(NomadClient* client, std::string json) {
+  boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, std::chrono::milliseconds(300));
+  co_await t.async_wait(boost::asio::use_awaitable);
+  (void)co_await client->registerJob(json, {});
+}
+
+TEST_F(NomadIt, BlockingQueryWakesOnChangeAndEventStreamDeliversIt) {
+  auto list = run(client_->listJobs({}));
+  ASSERT_TRUE(list) << list.error().describe();
+  const auto start = list->meta.index;
+  auto json = run(client_->parseJob(jobHcl("it-block"), true, ""));
+  ASSERT_TRUE(json) << json.error().describe();
+
+  EventStreamOptions eo;
+  eo.topics = {"Job:it-block"};
+  eo.index = start + 1;
+  auto stream = client_->subscribe(eo);
+
+  boost::asio::co_spawn(io_, registerLater(client_.get(), *json), boost::asio::detached);
+  QueryOptions q;
+  q.index = start;
+  q.wait = Duration::seconds(20);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto woke = run(client_->listJobs(q));
+  ASSERT_TRUE(woke) << woke.error().describe();
+  EXPECT_GT(woke->meta.index, start);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+
+  auto batch = run(stream->next());
+  ASSERT_TRUE(batch) << batch.error().describe();
+  ASSERT_FALSE(batch->events.empty());
+  EXPECT_EQ(batch->events[0].topic, "Job");
+  EXPECT_EQ(batch->events[0].key, "it-block");
+  EXPECT_EQ(batch->events[0].type, "JobRegistered");
+  stream->close();
+}
+
+}  // namespace
+}  // namespace nc::nomad
