@@ -23,6 +23,7 @@ ServerResponse ApiImpl::adminRoute(const ServerRequest& req) {
     return json(200, fmt::format("{{\"leader\":{}}}", leader_), std::nullopt);
   }
   if (path == "/_sim/reset" && req.method == "POST") {
+    clients_->reset();
     state_.reset();
     faults_.clear();
     counters_.reset();

@@ -1,6 +1,7 @@
 // nomad-sim HTTP conventions and routing: faults, counters, ACL tokens, leader loss, query
 // parameters, blocking queries and Nomad's plain-text errors.
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
@@ -26,6 +27,16 @@ ApiImpl::ApiImpl(asio::io_context& io, ApiOptions options, ClockPtr clock,
     : io_(io), opt_(std::move(options)), clock_(clock), state_(clock), vars_(state_),
       keys_(std::move(keys)), tick_(io) {
   state_.setOnChange([this] { notifyWaiters(); });
+  ClientOptions co;
+  co.dataDir = opt_.dataDir;
+  co.region = opt_.region;
+  clients_ = std::make_unique<ClientSim>(io_, state_, *keys_, co);
+  // The scheduler runs after the register reply, as an evaluation would.
+  state_.setOnJobWrite([this](const std::string& ns, const std::string& id) {
+    asio::post(io_, [this, ns, id] {
+      if (!stopping_) clients_->jobChanged(ns, id);
+    });
+  });
   // Lock lapses and removals are timed; a 100 ms tick applies them.
   struct Ticker {
     ApiImpl* self;
@@ -47,6 +58,7 @@ http::Handler ApiImpl::handler() {
 void ApiImpl::shutdown() {
   stopping_ = true;
   tick_.cancel();
+  clients_->reset();
   notifyWaiters();
 }
 
@@ -206,12 +218,10 @@ Awaitable<ServerResponse> ApiImpl::handle(ServerRequest req) {
   if (path == "/v1/vars" || path.rfind("/v1/var/", 0) == 0) co_return co_await varsRoute(std::move(req));
   if (isStream) co_return eventStream(req);
   if (path.rfind("/v1/agent/", 0) == 0 || path.rfind("/v1/evaluation/", 0) == 0) co_return agentRoute(req);
-  if (path == "/v1/allocations") {
-    auto q = parseQuery(req);
-    if (auto* r = std::get_if<ServerResponse>(&q)) co_return *r;
-    co_return json(200, "[]", state_.tableIndex("allocs"), &std::get<QueryOptions>(q));
+  if (path == "/v1/allocations" || path.rfind("/v1/allocation/", 0) == 0) {
+    co_return co_await allocsRoute(std::move(req));
   }
-  if (path.rfind("/v1/allocation/", 0) == 0) co_return text(404, "alloc not found");
+  if (path.rfind("/v1/client/fs/", 0) == 0) co_return fsRoute(req);
   co_return text(404, "");
 }
 

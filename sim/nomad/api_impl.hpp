@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "api.hpp"
+#include "client_sim.hpp"
 #include "common/fault_table.hpp"
 #include "keyring.hpp"
 #include "state.hpp"
@@ -73,6 +74,9 @@ class ApiImpl final : public NomadApi {
   Awaitable<void> streamEvents(EventFilter filter, std::uint64_t from, http::StreamWriter& out);
   ServerResponse agentRoute(const ServerRequest& req);                      // api_agent.cpp
   ServerResponse adminRoute(const ServerRequest& req);                      // api_admin.cpp
+  Awaitable<ServerResponse> allocsRoute(ServerRequest req);                  // api_allocs.cpp
+  std::string jobAllocsJson(const std::string& ns, const std::string& jobId) const;
+  ServerResponse fsRoute(const ServerRequest& req);
 
   boost::asio::io_context& io_;
   ApiOptions opt_;
@@ -80,6 +84,7 @@ class ApiImpl final : public NomadApi {
   SimState state_;
   VarService vars_;
   std::unique_ptr<KeyRing> keys_;
+  std::unique_ptr<ClientSim> clients_;
   sim::FaultTable faults_;
   sim::RequestCounters counters_;
   std::set<boost::asio::steady_timer*> waiters_;

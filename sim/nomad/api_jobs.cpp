@@ -203,6 +203,9 @@ Awaitable<ServerResponse> ApiImpl::jobRoute(ServerRequest req) {
     }
     std::function<std::uint64_t()> current = [this] { return state_.tableIndex("allocs"); };
     co_await blockUntil(q.index, q.wait, &current);
+    if (suffix == "/allocations") {
+      co_return json(200, jobAllocsJson(q.nameSpace, id), state_.tableIndex("allocs"), &q);
+    }
     co_return json(200, "[]", state_.tableIndex(suffix == "/evaluations" ? "evals" : "allocs"), &q);
   }
   if (m == "PUT" || m == "POST") co_return jobRegister(req, id);

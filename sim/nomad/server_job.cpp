@@ -105,15 +105,16 @@ void serverTask(Val& t, Val& tg, const AdmitOptions& o, std::set<std::string>& s
   } else {
     canonicalIdentity(*member(t, "Identity"), a);
   }
+  Val& ids2 = *member(t, "Identities");  // adding members may have moved the array
   // jobImplicitIdentitiesHook.handleVault: vault_<cluster> from vault.default_identity.
   if (const Val* v = member(t, "Vault"); v != nullptr && v->IsObject() && o.vaultDefaultIdentity) {
     std::string cluster = getString(*v, "Cluster", "default");
     std::string name = "vault_" + (cluster.empty() ? std::string("default") : cluster);
-    bool present = std::any_of(ids.Begin(), ids.End(),
+    bool present = std::any_of(ids2.Begin(), ids2.End(),
                                [&](const Val& id) { return getString(id, "Name") == name; });
-    if (!present) ids.PushBack(identity(name, o.vaultAudience, o.vaultIdentityTtlNs, a), a);
+    if (!present) ids2.PushBack(identity(name, o.vaultAudience, o.vaultIdentityTtlNs, a), a);
   }
-  if (ids.Empty()) *member(t, "Identities") = Val();
+  if (ids2.Empty()) ids2 = Val();
   else hasIdentities = true;
   (void)tg;
 }

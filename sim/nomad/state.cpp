@@ -197,6 +197,7 @@ Result<RegisterReply> SimState::registerJob(const Val& submitted, bool enforce, 
   reply.index = index;
   publish(index, std::move(events));
   SimState::changed();
+  if (onJobWrite_) onJobWrite_(ns, id);
   return reply;
 }
 
@@ -229,6 +230,7 @@ DeregisterReply SimState::deregisterJob(const std::string& ns, const std::string
   reply.index = index;
   publish(index, std::move(events));
   changed();
+  if (onJobWrite_) onJobWrite_(ns, id);
   return reply;
 }
 
@@ -255,11 +257,13 @@ std::string SimState::summaryJson(const JobRecord& r) const {
   std::string groups;
   for (const auto& [name, count] : r.groups) {
     if (!groups.empty()) groups += ",";
-    std::int64_t queued = r.stop ? 0 : count;
+    GroupSummary s;
+    if (auto it = r.summary.find(name); r.clientSummary && it != r.summary.end()) s = it->second;
+    else if (!r.clientSummary) s.queued = r.stop ? 0 : count;
     groups += fmt::format(
-        "\"{}\":{{\"Queued\":{},\"Complete\":0,\"Failed\":0,\"Running\":0,\"Starting\":0,"
-        "\"Lost\":0,\"Unknown\":0}}",
-        name, queued);
+        "\"{}\":{{\"Queued\":{},\"Complete\":{},\"Failed\":{},\"Running\":{},\"Starting\":{},"
+        "\"Lost\":{},\"Unknown\":0}}",
+        name, s.queued, s.complete, s.failed, s.running, s.starting, s.lost);
   }
   return fmt::format(
       "{{\"JobID\":{},\"Namespace\":{},\"Summary\":{{{}}},\"Children\":{{\"Pending\":0,"
@@ -309,6 +313,34 @@ Result<RegisterReply> SimState::editJob(const std::string& ns, const std::string
   Doc job = std::move(stored.value());
   mergePatch(job, patch, job.GetAllocator());
   return registerJob(job, false, 0);
+}
+
+void SimState::setJobStatus(const std::string& ns, const std::string& id, const std::string& status,
+                            std::uint64_t index) {
+  auto it = jobs_.find({ns, id});
+  if (it == jobs_.end() || it->second.status == status) return;
+  auto parsed = parseJson(*it->second.json);
+  Doc job = std::move(parsed.value());
+  setMember(job, "Status", status, job.GetAllocator());
+  setMember(job, "ModifyIndex", Val(index), job.GetAllocator());
+  auto json = std::make_shared<const std::string>(toJson(job));
+  // The version history keeps the same spec; only the current object changes.
+  if (!it->second.versions.empty() && it->second.versions.front() == it->second.json) {
+    it->second.versions.front() = json;
+  }
+  it->second.json = json;
+  refreshStub(it->second, job);
+  tables_["jobs"] = index;
+}
+
+void SimState::setSummary(const std::string& ns, const std::string& id,
+                          std::map<std::string, GroupSummary> summary, std::uint64_t index) {
+  auto it = jobs_.find({ns, id});
+  if (it == jobs_.end()) return;
+  it->second.summary = std::move(summary);
+  it->second.clientSummary = true;
+  it->second.summaryModifyIndex = index;
+  tables_["job_summary"] = index;
 }
 
 std::optional<std::string> SimState::evalJson(const std::string& id) const {

@@ -19,6 +19,11 @@ namespace nc::nomadsim {
 
 using JsonPtr = std::shared_ptr<const std::string>;
 
+/// Allocation counts per task group, as the job summary reports them.
+struct GroupSummary {
+  std::int64_t queued = 0, complete = 0, failed = 0, running = 0, starting = 0, lost = 0;
+};
+
 struct JobRecord {
   std::string nameSpace, id;
   JsonPtr json;                   ///< current server-form job
@@ -31,6 +36,8 @@ struct JobRecord {
   std::uint64_t createIndex = 0, modifyIndex = 0, jobModifyIndex = 0, version = 0;
   std::vector<std::pair<std::string, std::int64_t>> groups;  ///< name, count
   std::uint64_t summaryCreateIndex = 0, summaryModifyIndex = 0;
+  std::map<std::string, GroupSummary> summary;  ///< set by the simulated clients
+  bool clientSummary = false;                   ///< summary is maintained by the clients
 };
 
 struct RegisterReply {
@@ -55,6 +62,15 @@ class SimState {
 
   /// Called after every write (blocking queries and event streams wake on it).
   void setOnChange(std::function<void()> f) { onChange_ = std::move(f); }
+  /// Called after a job's spec or stop flag changed, or the job was purged (the scheduler hook).
+  void setOnJobWrite(std::function<void(const std::string&, const std::string&)> f) {
+    onJobWrite_ = std::move(f);
+  }
+  /// Client-driven updates: job status (a ModifyIndex write) and the job summary.
+  void setJobStatus(const std::string& ns, const std::string& id, const std::string& status,
+                    std::uint64_t index);
+  void setSummary(const std::string& ns, const std::string& id,
+                  std::map<std::string, GroupSummary> summary, std::uint64_t index);
 
   std::uint64_t index() const { return index_; }
   std::uint64_t tableIndex(const std::string& table) const;
@@ -97,6 +113,7 @@ class SimState {
  private:
   ClockPtr clock_;
   std::function<void()> onChange_;
+  std::function<void(const std::string&, const std::string&)> onJobWrite_;
   std::uint64_t index_ = 1;
   std::map<std::string, std::uint64_t> tables_;
   std::map<std::pair<std::string, std::string>, JobRecord> jobs_;

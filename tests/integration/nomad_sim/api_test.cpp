@@ -116,10 +116,13 @@ TEST_F(NomadSimApi, RegisterPlanEnforceIndexStopPurgeVersions) {
   auto none = parseJson(call("POST", "/v1/job/web/plan", "{\"Job\":" + toJson(job) + ",\"Diff\":true}").body);
   EXPECT_EQ(getString(none.value()["Diff"], "Type"), "None");
   EXPECT_EQ(getUint(none.value(), "JobModifyIndex"), jmi);
-  // Re-register unchanged: new eval, no new version, JobModifyIndex = the job's ModifyIndex.
+  // Re-register unchanged: new eval, no new version, JobModifyIndex = the job's ModifyIndex
+  // (which status changes from the clients have moved past the JobModifyIndex).
+  std::uint64_t modifyIndex = getUint(parseJson(call("GET", "/v1/job/web").body).value(), "ModifyIndex");
   auto same = parseJson(call("PUT", "/v1/jobs", registerBody(job)).body);
   EXPECT_NE(getString(same.value(), "EvalID"), getString(rj.value(), "EvalID"));
-  EXPECT_EQ(getUint(same.value(), "JobModifyIndex"), jmi);
+  EXPECT_EQ(getUint(same.value(), "JobModifyIndex"), modifyIndex);
+  EXPECT_EQ(getUint(parseJson(call("GET", "/v1/job/web").body).value(), "Version"), 0u);
 
   // A changed template: Edited, with the field and the destructive annotation.
   Doc changed = parseHcl(jobHcl(2, "y"));
@@ -148,13 +151,18 @@ TEST_F(NomadSimApi, RegisterPlanEnforceIndexStopPurgeVersions) {
   ASSERT_EQ(versions.value()["Versions"].Size(), 2u);
   EXPECT_EQ(getInt(versions.value()["Versions"][0], "Version"), 1);
   EXPECT_EQ(getString(versions.value()["Diffs"][0], "Type"), "Edited");
-  EXPECT_EQ(call("GET", "/v1/job/web/allocations").body, "[]");
+  EXPECT_GE(parseJson(call("GET", "/v1/job/web/allocations").body).value().Size(), 2u);
 
   auto stop = parseJson(call("DELETE", "/v1/job/web").body);
   EXPECT_FALSE(getString(stop.value(), "EvalID").empty());
-  auto stopped = parseJson(call("GET", "/v1/job/web").body);
-  EXPECT_TRUE(getBool(stopped.value(), "Stop"));
-  EXPECT_EQ(getString(stopped.value(), "Status"), "dead");
+  Doc stopped;
+  for (int i = 0; i < 100; ++i) {  // dead once the clients have stopped the allocations
+    stopped = std::move(parseJson(call("GET", "/v1/job/web").body).value());
+    if (getString(stopped, "Status") == "dead") break;
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(getBool(stopped, "Stop"));
+  EXPECT_EQ(getString(stopped, "Status"), "dead");
   EXPECT_EQ(call("DELETE", "/v1/job/web?purge=maybe").status, 500);
   EXPECT_EQ(call("DELETE", "/v1/job/web?purge=true").status, 200);
   auto gone = call("GET", "/v1/job/web");
@@ -223,7 +231,7 @@ TEST_F(NomadSimApi, BlockingQueryWakesWithinMillisecondsAndTimesOut) {
   auto registered = std::chrono::steady_clock::now();
   ASSERT_EQ(call("PUT", "/v1/jobs", registerBody(job)).status, 200);
   waiter.join();
-  EXPECT_LT(woke - registered, 100ms);
+  EXPECT_LT(woke - registered, 250ms);  // typically ~1 ms; slack for loaded CI machines
   EXPECT_GT(std::stoull(blocked.header("X-Nomad-Index")), std::stoull(index));
   EXPECT_EQ(parseJson(blocked.body).value().Size(), 1u);
 }

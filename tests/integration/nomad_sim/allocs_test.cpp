@@ -1,0 +1,181 @@
+// nomad-sim's simulated clients over HTTP: allocations, task states and events, job status,
+// alloc dirs and identity JWTs on disk, the fs API with the secrets/ restriction.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <unistd.h>
+
+#include "json.hpp"
+#include "keyring.hpp"
+#include "sim_client.hpp"
+
+namespace nc::nomadsim::test {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+std::string jobBody(const std::string& id, const std::string& type, int count, const std::string& image) {
+  return R"({"Job":{"ID":")" + id + R"(","Type":")" + type + R"(","TaskGroups":[{"Name":"g","Count":)" +
+         std::to_string(count) + R"(,"Tasks":[{"Name":"t","Driver":"docker","Config":{"image":")" + image +
+         R"("},"Vault":{"Role":"nomad-workloads"}}]}]}})";
+}
+
+std::string base64UrlDecode(std::string s) {
+  static const std::string tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  unsigned buf = 0;
+  int bits = 0;
+  for (char c : s) {
+    auto p = tbl.find(c);
+    if (p == std::string::npos) break;
+    buf = (buf << 6) | static_cast<unsigned>(p);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((buf >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+class NomadSimClients : public ::testing::Test {
+ protected:
+  fs::path dataDir = fs::temp_directory_path() / ("nomad-sim-test-" + std::to_string(::getpid()) + "-" +
+                                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  std::unique_ptr<SimProcess> sim;
+  void SetUp() override {
+    fs::create_directories(dataDir);
+    sim = std::make_unique<SimProcess>(std::vector<std::string>{"--data-dir", dataDir.string()});
+  }
+  void TearDown() override {
+    sim.reset();
+    fs::remove_all(dataDir);
+  }
+  Reply call(const std::string& m, const std::string& t, const std::string& b = "") {
+    return request(sim->port(), m, t, b);
+  }
+  // Waits until every allocation of the job reaches the client status.
+  Doc waitAllocs(const std::string& job, const std::string& status, std::size_t n) {
+    for (int i = 0; i < 200; ++i) {
+      auto d = parseJson(call("GET", "/v1/job/" + job + "/allocations").body);
+      std::size_t matching = 0;
+      for (const auto& a : d.value().GetArray()) matching += getString(a, "ClientStatus") == status;
+      if (matching == n) return std::move(d.value());
+      std::this_thread::sleep_for(20ms);
+    }
+    ADD_FAILURE() << "allocations of " << job << " never reached " << status;
+    return Doc(rapidjson::kArrayType);
+  }
+};
+
+TEST_F(NomadSimClients, ServiceAllocationsRunWithEventsIdentitiesAndFs) {
+  LineReader events(sim->port(), "/v1/event/stream?topic=Allocation:web");
+  ASSERT_EQ(events.next(2s), std::optional<std::string>("{}"));
+  ASSERT_EQ(call("PUT", "/v1/jobs", jobBody("web", "service", 2, "nginx:1")).status, 200);
+  Doc allocs = waitAllocs("web", "running", 2);
+  ASSERT_EQ(allocs.Size(), 2u);
+  std::string id = getString(allocs[0], "ID");
+  EXPECT_EQ(getString(allocs[0], "DesiredStatus"), "run");
+  EXPECT_TRUE(allocs[0]["DesiredTransition"].IsObject());  // stubs keep every field
+  auto first = parseJson(*events.next(2s));
+  EXPECT_EQ(getString(first.value()["Events"][0], "Type"), "PlanResult");
+  EXPECT_EQ(std::string(first.value()["Events"][0]["FilterKeys"][0].GetString()), "web");
+
+  auto full = parseJson(call("GET", "/v1/allocation/" + id).body);
+  const Val& a = full.value();
+  EXPECT_EQ(member(a, "PreviousAllocation"), nullptr);  // omit-empty
+  EXPECT_EQ(getString(a["Job"], "ID"), "web");
+  const Val& ts = a["TaskStates"]["t"];
+  EXPECT_EQ(getString(ts, "State"), "running");
+  std::vector<std::string> types;
+  for (const auto& e : ts["Events"].GetArray()) types.push_back(getString(e, "Type"));
+  EXPECT_EQ(types, (std::vector<std::string>{"Received", "Task Setup", "Started"}));
+  EXPECT_EQ(getString(ts["Events"][2], "DisplayMessage"), "Task started by client");
+  EXPECT_EQ(call("GET", "/v1/allocation/nope").body, "alloc not found");
+  EXPECT_EQ(getString(parseJson(call("GET", "/v1/job/web").body).value(), "Status"), "running");
+  auto summary = parseJson(call("GET", "/v1/job/web/summary").body);
+  EXPECT_EQ(getInt(summary.value()["Summary"]["g"], "Running"), 2);
+
+  // Alloc dir layout and identity JWTs.
+  fs::path root = dataDir / "alloc" / id;
+  for (auto d : {"alloc/data", "alloc/logs", "t/local", "t/secrets", "t/private", "t/tmp"}) {
+    EXPECT_TRUE(fs::is_directory(root / d)) << d;
+  }
+  ASSERT_TRUE(fs::exists(root / "t/secrets/nomad_vault_default.jwt"));
+  std::string jwt;
+  std::getline(*std::make_unique<std::ifstream>(root / "t/secrets/nomad_vault_default.jwt"), jwt);
+  auto dot1 = jwt.find('.'), dot2 = jwt.rfind('.');
+  auto header = parseJson(base64UrlDecode(jwt.substr(0, dot1)));
+  auto claims = parseJson(base64UrlDecode(jwt.substr(dot1 + 1, dot2 - dot1 - 1)));
+  auto jwks = parseJson(call("GET", "/.well-known/jwks.json").body);
+  EXPECT_EQ(getString(header.value(), "alg"), "RS256");
+  EXPECT_EQ(getString(header.value(), "kid"), getString(jwks.value()["keys"][0], "kid"));
+  EXPECT_EQ(getString(claims.value(), "nomad_job_id"), "web");
+  EXPECT_EQ(getString(claims.value(), "nomad_allocation_id"), id);
+  EXPECT_EQ(getString(claims.value(), "nomad_task"), "t");
+  EXPECT_EQ(getString(claims.value(), "vault_role"), "nomad-workloads");
+  EXPECT_EQ(getString(claims.value(), "sub"), "global:default:web:g:t:vault_default");
+  EXPECT_EQ(std::string(claims.value()["aud"][0].GetString()), "vault.io");
+  EXPECT_EQ(getInt(claims.value(), "exp") - getInt(claims.value(), "iat"), 3600);
+
+  // fs: ls/stat see secrets/, cat refuses it with a 200 carrying the error text.
+  auto ls = parseJson(call("GET", "/v1/client/fs/ls/" + id + "?path=/t/secrets").body);
+  ASSERT_TRUE(ls.value().IsArray());
+  EXPECT_EQ(ls.value().Size(), 2u);
+  auto st = call("GET", "/v1/client/fs/stat/" + id + "?path=t/secrets/nomad_token");
+  EXPECT_EQ(st.status, 200);
+  EXPECT_EQ(getString(parseJson(st.body).value(), "FileMode"), "-rw-------");
+  auto cat = call("GET", "/v1/client/fs/cat/" + id + "?path=t/secrets/nomad_token");
+  EXPECT_EQ(cat.status, 200);
+  EXPECT_EQ(cat.body, "Reading secret file prohibited: t/secrets/nomad_token");
+  EXPECT_EQ(call("GET", "/v1/client/fs/cat/" + id + "?path=T/Secrets/nomad_token").body,
+            "Reading secret file prohibited: T/Secrets/nomad_token");
+  EXPECT_EQ(call("GET", "/v1/client/fs/cat/" + id + "?path=alloc/logs/t.stdout.0").status, 200);
+  EXPECT_EQ(call("GET", "/v1/client/fs/ls/" + id + "?path=../../..").body, "Path escapes the alloc directory");
+  EXPECT_EQ(call("GET", "/v1/client/fs/stat/" + id).body, "must provide a file name");
+  EXPECT_EQ(call("GET", "/v1/client/fs/ls/" + id + "?path=/nope").status, 404);
+
+  // A destructive update replaces both allocations; a stop kills them.
+  ASSERT_EQ(call("PUT", "/v1/jobs", jobBody("web", "service", 2, "nginx:2")).status, 200);
+  waitAllocs("web", "complete", 2);
+  Doc after = waitAllocs("web", "running", 2);
+  ASSERT_EQ(call("DELETE", "/v1/job/web").status, 200);
+  Doc stopped = waitAllocs("web", "complete", 4);
+  auto old = parseJson(call("GET", "/v1/allocation/" + id).body);
+  EXPECT_EQ(getString(old.value(), "DesiredStatus"), "stop");
+  const Val& evs = old.value()["TaskStates"]["t"]["Events"];
+  EXPECT_EQ(getString(evs[evs.Size() - 1], "Type"), "Killed");
+  EXPECT_EQ(getString(evs[evs.Size() - 3], "Type"), "Killing");
+  for (int i = 0; i < 100 && getString(parseJson(call("GET", "/v1/job/web").body).value(), "Status") != "dead"; ++i) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(getString(parseJson(call("GET", "/v1/job/web").body).value(), "Status"), "dead");
+}
+
+TEST_F(NomadSimClients, BatchJobsRunPrestartFirstAndComplete) {
+  std::string body = R"({"Job":{"ID":"b","Type":"batch","TaskGroups":[{"Name":"g","Tasks":[)"
+                     R"({"Name":"pre","Driver":"docker","Lifecycle":{"Hook":"prestart","Sidecar":false}},)"
+                     R"({"Name":"main","Driver":"docker"}]}]}})";
+  ASSERT_EQ(call("PUT", "/v1/jobs", body).status, 200);
+  Doc allocs = waitAllocs("b", "complete", 1);
+  auto a = parseJson(call("GET", "/v1/allocation/" + getString(allocs[0], "ID")).body);
+  const Val& pre = a.value()["TaskStates"]["pre"];
+  const Val& main = a.value()["TaskStates"]["main"];
+  EXPECT_EQ(getString(pre, "State"), "dead");
+  EXPECT_EQ(getString(main, "State"), "dead");
+  EXPECT_EQ(getString(pre["Events"][pre["Events"].Size() - 1], "DisplayMessage"), "Exit Code: 0");
+  EXPECT_LE(getInt(pre["Events"][pre["Events"].Size() - 1], "Time"),
+            getInt(main["Events"][main["Events"].Size() - 1], "Time"));
+  for (int i = 0; i < 100 && getString(parseJson(call("GET", "/v1/job/b").body).value(), "Status") != "dead"; ++i) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(getString(parseJson(call("GET", "/v1/job/b").body).value(), "Status"), "dead");
+  auto list = parseJson(call("GET", "/v1/allocations?filter=JobID%20%3D%3D%20%22b%22").body);
+  EXPECT_EQ(list.value().Size(), 1u);
+}
+
+}  // namespace
+}  // namespace nc::nomadsim::test
