@@ -191,6 +191,11 @@ Awaitable<ServerResponse> ApiImpl::handle(ServerRequest req) {
     co_return agentRoute(req);
   }
   if (path.rfind("/v1/", 0) != 0) co_return text(404, "");
+  // exec upgrades before it authenticates (the token may come in the first frame).
+  if (path.rfind("/v1/client/allocation/", 0) == 0 && path.size() > 5 &&
+      path.compare(path.size() - 5, 5, "/exec") == 0) {
+    co_return execRoute(req);
+  }
   bool isStream = path == "/v1/event/stream";
   if (!authorized(req)) {
     if (isStream) {  // the stream is hijacked first: a 200 that closes with no lines

@@ -36,6 +36,11 @@ struct QueryOptions {
   bool pretty = false;
 };
 
+struct ExecRequest {
+  std::string allocId, task, commandJson, headerToken;
+  bool handshake = false;
+};
+
 class ApiImpl final : public NomadApi {
  public:
   ApiImpl(boost::asio::io_context& io, ApiOptions options, ClockPtr clock,
@@ -77,6 +82,8 @@ class ApiImpl final : public NomadApi {
   Awaitable<ServerResponse> allocsRoute(ServerRequest req);                  // api_allocs.cpp
   std::string jobAllocsJson(const std::string& ns, const std::string& jobId) const;
   ServerResponse fsRoute(const ServerRequest& req);
+  ServerResponse execRoute(const ServerRequest& req);                       // api_exec.cpp
+  Awaitable<void> execSession(ExecRequest er, http::ServerWebSocket& ws);
 
   boost::asio::io_context& io_;
   ApiOptions opt_;

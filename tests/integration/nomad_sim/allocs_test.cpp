@@ -1,6 +1,9 @@
 // nomad-sim's simulated clients over HTTP: allocations, task states and events, job status,
 // alloc dirs and identity JWTs on disk, the fs API with the secrets/ restriction.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include <filesystem>
 #include <fstream>
@@ -175,6 +178,86 @@ TEST_F(NomadSimClients, BatchJobsRunPrestartFirstAndComplete) {
   EXPECT_EQ(getString(parseJson(call("GET", "/v1/job/b").body).value(), "Status"), "dead");
   auto list = parseJson(call("GET", "/v1/allocations?filter=JobID%20%3D%3D%20%22b%22").body);
   EXPECT_EQ(list.value().Size(), 1u);
+}
+
+}  // namespace
+}  // namespace nc::nomadsim::test
+
+namespace nc::nomadsim::test {
+namespace {
+
+std::string base64Decode(const std::string& s) {
+  static const std::string tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  unsigned buf = 0;
+  int bits = 0;
+  for (char c : s) {
+    auto p = tbl.find(c);
+    if (p == std::string::npos) continue;
+    buf = (buf << 6) | static_cast<unsigned>(p);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((buf >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+TEST_F(NomadSimClients, ExecCatsSecretFilesAndReportsErrorsAsCloseFrames) {
+  ASSERT_EQ(call("PUT", "/v1/jobs", jobBody("web", "service", 1, "nginx:1")).status, 200);
+  Doc allocs = waitAllocs("web", "running", 1);
+  std::string id = getString(allocs[0], "ID");
+  auto target = [&](const std::string& task, const std::string& cmdJson) {
+    std::string enc;
+    for (char c : cmdJson) enc += std::isalnum(static_cast<unsigned char>(c)) ? std::string(1, c) : fmt::format("%{:02X}", static_cast<unsigned char>(c));
+    return "/v1/client/allocation/" + id + "/exec?task=" + task + "&command=" + enc;
+  };
+  WsResult cat = websocketSession(sim->port(), target("t", R"(["cat","/secrets/nomad_token"])"), {});
+  ASSERT_GE(cat.frames.size(), 2u);
+  auto first = parseJson(cat.frames[0]);
+  std::string jwt = base64Decode(getString(first.value()["stdout"], "data"));
+  EXPECT_EQ(std::count(jwt.begin(), jwt.end(), '.'), 2);
+  EXPECT_EQ(cat.frames.back(), R"({"exited":true,"result":{}})");
+
+  WsResult ls = websocketSession(sim->port(), target("t", R"(["ls","/secrets"])"), {});
+  ASSERT_FALSE(ls.frames.empty());
+  EXPECT_EQ(base64Decode(getString(parseJson(ls.frames[0]).value()["stdout"], "data")),
+            "nomad_token\nnomad_vault_default.jwt\n");
+
+  WsResult missing = websocketSession(sim->port(), target("t", R"(["cat","/secrets/nope"])"), {});
+  EXPECT_EQ(missing.frames.back(), R"({"exited":true,"result":{"exit_code":1}})");
+
+  WsResult badTask = websocketSession(sim->port(), target("zz", R"(["ls"])"), {});
+  EXPECT_EQ(badTask.closeCode, 1008);
+  EXPECT_EQ(badTask.closeReason, "unknown task name \"zz\"");
+  WsResult noCmd = websocketSession(sim->port(), "/v1/client/allocation/" + id + "/exec?task=t", {});
+  EXPECT_EQ(noCmd.closeReason, "command is not present");
+}
+
+TEST(NomadSimExecAcl, TokenInFirstFrame) {
+  fs::path dir = fs::temp_directory_path() / ("nomad-sim-exec-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  {
+    SimProcess sim({"--data-dir", dir.string(), "--acl-token", "s3cret"});
+    std::vector<std::pair<std::string, std::string>> auth = {{"X-Nomad-Token", "s3cret"}};
+    ASSERT_EQ(request(sim.port(), "PUT", "/v1/jobs", jobBody("web", "service", 1, "x"), auth).status, 200);
+    std::string id;
+    for (int i = 0; i < 100 && id.empty(); ++i) {
+      auto d = parseJson(request(sim.port(), "GET", "/v1/job/web/allocations", "", auth).body);
+      if (d.value().Size() == 1 && getString(d.value()[0], "ClientStatus") == "running") id = getString(d.value()[0], "ID");
+      std::this_thread::sleep_for(20ms);
+    }
+    ASSERT_FALSE(id.empty());
+    std::string t = "/v1/client/allocation/" + id + "/exec?task=t&command=%5B%22echo%22%2C%22hi%22%5D";
+    WsResult denied = websocketSession(sim.port(), t, {});
+    EXPECT_EQ(denied.closeCode, 1011);
+    EXPECT_EQ(denied.closeReason, "Permission denied");
+    WsResult ok = websocketSession(sim.port(), t + "&ws_handshake=true", {R"({"version":1,"auth_token":"s3cret"})"});
+    ASSERT_FALSE(ok.frames.empty());
+    EXPECT_EQ(base64Decode(getString(parseJson(ok.frames[0]).value()["stdout"], "data")), "hi\n");
+  }
+  fs::remove_all(dir);
 }
 
 }  // namespace

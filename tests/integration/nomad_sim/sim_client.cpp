@@ -7,6 +7,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -101,6 +102,34 @@ Reply request(unsigned short port, const std::string& method, const std::string&
   r.body = res.body();
   beast::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  return r;
+}
+
+WsResult websocketSession(unsigned short port, const std::string& target, std::vector<std::string> send,
+                          std::vector<std::pair<std::string, std::string>> headers) {
+  net::io_context io;
+  beast::websocket::stream<tcp::socket> ws(io);
+  ws.next_layer().connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+  ws.set_option(beast::websocket::stream_base::decorator([headers](beast::websocket::request_type& req) {
+    for (const auto& [k, v] : headers) req.set(k, v);
+  }));
+  ws.handshake("127.0.0.1", target);
+  ws.text(true);
+  for (const auto& f : send) ws.write(net::buffer(f));
+  WsResult r;
+  for (;;) {
+    beast::flat_buffer buf;
+    beast::error_code ec;
+    ws.read(buf, ec);
+    if (ec) {
+      if (ec == beast::websocket::error::closed) {
+        r.closeCode = static_cast<int>(ws.reason().code);
+        r.closeReason = std::string(ws.reason().reason.c_str());
+      }
+      break;
+    }
+    r.frames.push_back(beast::buffers_to_string(buf.data()));
+  }
   return r;
 }
 

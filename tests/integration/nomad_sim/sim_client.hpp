@@ -43,6 +43,15 @@ Reply request(unsigned short port, const std::string& method, const std::string&
               std::vector<std::pair<std::string, std::string>> headers = {},
               std::chrono::seconds timeout = std::chrono::seconds(30));
 
+struct WsResult {
+  std::vector<std::string> frames;  ///< text frames received, in order
+  int closeCode = 0;                ///< close frame code; 0 when the connection just ended
+  std::string closeReason;
+};
+/// Opens a websocket, sends `send` as text frames, and reads until the server closes.
+WsResult websocketSession(unsigned short port, const std::string& target, std::vector<std::string> send,
+                          std::vector<std::pair<std::string, std::string>> headers = {});
+
 /// Reads the event stream line by line.
 class LineReader {
  public:
