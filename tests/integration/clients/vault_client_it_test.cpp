@@ -3,10 +3,14 @@
 
 #include <rapidjson/document.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include <boost/asio/io_context.hpp>
 
 #include "http/client.hpp"
 #include "sim_process.hpp"
+#include "vault/token_manager.hpp"
 #include "vault/vault_client.hpp"
 
 namespace nc::vault {
@@ -247,6 +251,45 @@ TEST_F(VaultIt, TokensAndAppRole) {
   ASSERT_FALSE(bad);
   EXPECT_TRUE(bad.error().is(errc::invalid_argument));
   EXPECT_NE(bad.error().message.find("invalid role or secret ID"), std::string::npos) << bad.error().message;
+}
+
+
+TEST_F(VaultIt, TokenManagerLogsInWithAppRoleAndRenewsAtTwoThirds) {
+  MountSpec spec;
+  spec.type = "approle";
+  ASSERT_TRUE(run(client_->enableAuth("approle-tm", spec)));
+  raw("POST", "auth/approle-tm/role/daemon", R"({"token_ttl":"1h","token_max_ttl":"24h","token_policies":["default"]})");
+  auto roleId = raw("GET", "auth/approle-tm/role/daemon/role-id", "");
+  auto secretId = raw("POST", "auth/approle-tm/role/daemon/secret-id", "");
+  ASSERT_TRUE(roleId.IsObject() && roleId.HasMember("data") && secretId.IsObject() && secretId.HasMember("data"));
+  auto dir = std::filesystem::temp_directory_path() / ("nc-vault-it-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "role-id") << roleId["data"]["role_id"].GetString() << "\n";
+  std::ofstream(dir / "secret-id") << secretId["data"]["secret_id"].GetString() << "\n";
+
+  auto clock = std::make_shared<ManualClock>();
+  auto slot = std::make_shared<MemoryTokenSource>();
+  auto daemon = std::make_shared<VaultClient>(transport_, slot);
+  TokenManagerOptions o;
+  o.appRoleMount = "approle-tm";
+  o.roleIdFile = (dir / "role-id").string();
+  o.secretIdFile = (dir / "secret-id").string();
+  TokenManager mgr(daemon, clock, o, slot);
+  auto started = run(mgr.start());
+  ASSERT_TRUE(started) << started.error().describe();
+  EXPECT_EQ(mgr.lease().ttlSeconds, 3600);
+  EXPECT_TRUE(mgr.lease().renewable);
+  auto self = run(daemon->lookupSelf());
+  ASSERT_TRUE(self) << self.error().describe();
+
+  clock->advance(std::chrono::seconds(2399));
+  EXPECT_EQ(*run(mgr.refreshIfDue()), TokenAction::none);
+  clock->advance(std::chrono::seconds(1));
+  auto renewed = run(mgr.refreshIfDue());
+  ASSERT_TRUE(renewed) << renewed.error().describe();
+  EXPECT_EQ(*renewed, TokenAction::renew);
+  EXPECT_GT(mgr.lease().ttlSeconds, 0);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
