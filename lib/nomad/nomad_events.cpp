@@ -115,15 +115,18 @@ class EventStreamImpl final : public EventStream {
   /// Opens the stream (after a backoff when the previous attempts failed). Returns an error
   /// only every maxConsecutiveFailures failures, so the caller learns about an outage.
   boost::asio::awaitable<std::optional<Error>> connect() {
-    if (failures_ > 0) {
-      auto shift = std::min(failures_ - 1, 20);
+    // Even a clean close waits reconnectMin, so a server that keeps closing at once cannot
+    // make us spin.
+    if (failures_ > 0 || connectedOnce_) {
+      auto shift = std::min(std::max(failures_ - 1, 0), 20);
       std::chrono::nanoseconds delay = std::min<std::chrono::nanoseconds>(
           options_.reconnectMin.nanos() * (1LL << shift), options_.reconnectMax.nanos());
       boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
       timer.expires_after(delay);
       auto [ec] = co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
       if (ec) co_return Error(errc::cancelled, "nomad event stream: cancelled");
-      if (options_.maxConsecutiveFailures > 0 && failures_ % options_.maxConsecutiveFailures == 0 &&
+      if (failures_ > 0 && options_.maxConsecutiveFailures > 0 &&
+          failures_ % options_.maxConsecutiveFailures == 0 &&
           failures_ != reportedAt_) {
         reportedAt_ = failures_;
         co_return lastError_;
