@@ -362,5 +362,53 @@ TEST_F(NomadIt, BlockingQueryWakesOnChangeAndEventStreamDeliversIt) {
   stream->close();
 }
 
+
+// A missed heartbeat (the server's interval is longer than our timeout) makes the stream
+// reconnect and resume from the last index + 1 without losing or repeating events.
+TEST(NomadEventStreamIt, ReconnectsOnHeartbeatTimeoutAndResumes) {
+  auto dataDir = std::filesystem::temp_directory_path() / ("nc-nomad-ev-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dataDir);
+  nc::testing::SimProcess sim(nc::testing::binaryPath("nomad-sim"),
+                              {"--listen", "127.0.0.1:0", "--data-dir", dataDir.string(), "--event-heartbeat", "30s"});
+  boost::asio::io_context io;
+  http::ClientOptions o;
+  o.baseUrl = sim.url();
+  auto t = http::makeTransport(io, o);
+  ASSERT_TRUE(t) << t.error().describe();
+  NomadClient client(*t, [] { return Result<std::string>(""); }, Options{});
+  auto json = [](const std::string& id) {
+    return R"({"ID":")" + id + R"(","Name":")" + id + R"(","Type":"batch","Datacenters":["*"],"TaskGroups":[{"Name":"g","Count":1,"Tasks":[{"Name":"t","Driver":"docker","Config":{"image":"busybox:1.36"}}]}]})";
+  };
+  ASSERT_TRUE(runOn(io, client.registerJob(json("ev-one"), {})));
+
+  EventStreamOptions eo;
+  eo.topics = {"Job:*"};
+  eo.heartbeatTimeout = Duration::milliseconds(700);
+  eo.reconnectMin = Duration::milliseconds(50);
+  auto stream = client.subscribe(eo);
+  auto first = runOn(io, stream->next());
+  ASSERT_TRUE(first) << first.error().describe();
+  EXPECT_EQ(first->events[0].key, "ev-one");
+  EXPECT_FALSE(first->afterReconnect);
+  const auto firstIndex = stream->lastIndex();
+
+  // Idle for longer than the heartbeat timeout, then change something.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  boost::asio::co_spawn(io, [](NomadClient* c, std::string j) -> boost::asio::awaitable<void> {
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, std::chrono::milliseconds(1500));
+    co_await timer.async_wait(boost::asio::use_awaitable);
+    (void)co_await c->registerJob(j, {});
+  }(&client, json("ev-two")), boost::asio::detached);
+  auto next = runOn(io, stream->next());
+  ASSERT_TRUE(next) << next.error().describe();
+  EXPECT_GE(stream->reconnects(), 1);
+  EXPECT_GT(next->index, firstIndex);
+  ASSERT_FALSE(next->events.empty());
+  EXPECT_EQ(next->events[0].key, "ev-two");  // ev-one is not replayed after the reconnect
+  stream->close();
+  (*t)->shutdown();
+  std::filesystem::remove_all(dataDir);
+}
+
 }  // namespace
 }  // namespace nc::nomad
