@@ -30,6 +30,8 @@ ApiImpl::ApiImpl(asio::io_context& io, ApiOptions options, ClockPtr clock,
   ClientOptions co;
   co.dataDir = opt_.dataDir;
   co.region = opt_.region;
+  co.datacenter = opt_.datacenter;
+  co.vaultAddr = opt_.vaultAddr;
   clients_ = std::make_unique<ClientSim>(io_, state_, *keys_, co);
   // The scheduler runs after the register reply, as an evaluation would.
   state_.setOnJobWrite([this](const std::string& ns, const std::string& id) {

@@ -1,6 +1,8 @@
 // The simulated scheduler and client: placement, task lifecycles, stops, alloc dirs, identities.
 #include "client_sim.hpp"
 
+#include "template_env.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
@@ -274,6 +276,7 @@ struct ClientSim::Impl {
   }
 
   void makeDirs(const Allocation& a, const Val& job);
+  void renderTemplates(const Allocation& a, const Val& task, const fs::path& root);
   std::string identityJwt(const Allocation& a, const Val& task, const Val& identity);
 };
 
@@ -290,6 +293,7 @@ void ClientSim::Impl::makeDirs(const Allocation& a, const Val& job) {
       std::ofstream(p, std::ios::binary | std::ios::trunc) << text;
       fs::permissions(p, fs::perms::owner_read | fs::perms::owner_write, ec);
     };
+    renderTemplates(a, *task, root);
     if (const Val* id = member(*task, "Identity"); id && id->IsObject()) {
       write(root / tn / "secrets/nomad_token", identityJwt(a, *task, *id));
     }
@@ -301,6 +305,43 @@ void ClientSim::Impl::makeDirs(const Allocation& a, const Val& job) {
         }
       }
     }
+  }
+}
+
+// Env-only templates are rendered into the task's view of the alloc dir; templates that need
+// Vault (or other functions) are not evaluated by this simulator yet and are left unwritten.
+void ClientSim::Impl::renderTemplates(const Allocation& a, const Val& task, const fs::path& root) {
+  const Val* tmpls = member(task, "Templates");
+  if (tmpls == nullptr || !tmpls->IsArray()) return;
+  std::string tn = getString(task, "Name");
+  std::string index = a.name.substr(a.name.rfind('[') + 1);
+  index.pop_back();
+  std::map<std::string, std::string> env = {
+      {"NOMAD_JOB_NAME", a.jobId}, {"NOMAD_JOB_ID", a.jobId}, {"NOMAD_ALLOC_ID", a.id},
+      {"NOMAD_ALLOC_NAME", a.name}, {"NOMAD_ALLOC_INDEX", index}, {"NOMAD_TASK_NAME", tn},
+      {"NOMAD_GROUP_NAME", a.group}, {"NOMAD_NAMESPACE", a.nameSpace}, {"NOMAD_REGION", opt.region},
+      {"NOMAD_DC", opt.datacenter}, {"NOMAD_ALLOC_DIR", "/alloc"}, {"NOMAD_TASK_DIR", "/local"},
+      {"NOMAD_SECRETS_DIR", "/secrets"}, {"VAULT_ADDR", opt.vaultAddr}};
+  if (const Val* e = member(task, "Env"); e && e->IsObject()) {
+    for (const auto& m : e->GetObject()) env[m.name.GetString()] = getString(*e, m.name.GetString());
+  }
+  for (const auto& t : tmpls->GetArray()) {
+    auto text = renderEnvTemplate(getString(t, "EmbeddedTmpl"), getString(t, "LeftDelim", "{{"),
+                                  getString(t, "RightDelim", "}}"), env);
+    if (!text) continue;
+    std::string dest = getString(t, "DestPath");
+    const std::string allocVar = "${NOMAD_ALLOC_DIR}";
+    fs::path path = dest.rfind(allocVar, 0) == 0 ? root / "alloc" / fs::path(dest.substr(allocVar.size())).relative_path()
+                                                 : root / tn / fs::path(dest).relative_path();
+    std::error_code ec;
+    fs::create_directories(path.parent_path(), ec);
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << *text;
+    int mode = 0644;
+    try {
+      mode = std::stoi(getString(t, "Perms", "0644"), nullptr, 8);
+    } catch (...) {
+    }
+    fs::permissions(path, static_cast<fs::perms>(mode), ec);
   }
 }
 

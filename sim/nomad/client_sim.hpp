@@ -22,6 +22,8 @@ namespace nc::nomadsim {
 struct ClientOptions {
   std::string dataDir;  ///< allocation directories go to <dataDir>/alloc/<id>; empty = none
   std::string region = "global";
+  std::string datacenter = "dc1";
+  std::string vaultAddr;  ///< VAULT_ADDR in the tasks' environment
   std::string nodeId = "8d1c9b6e-5f1e-4f3a-9a57-3f0c2c6d7e01";
   std::string nodeName = "nomad-sim-client-1";
   int startDelayMs = 20;  ///< time from placement to the client starting the tasks

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 #include <unistd.h>
 
@@ -258,6 +259,37 @@ TEST(NomadSimExecAcl, TokenInFirstFrame) {
     EXPECT_EQ(base64Decode(getString(parseJson(ok.frames[0]).value()["stdout"], "data")), "hi\n");
   }
   fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace nc::nomadsim::test
+
+namespace nc::nomadsim::test {
+namespace {
+
+std::string readAll(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST_F(NomadSimClients, ConfigJobsRenderTheirEnvOnlyTemplates) {
+  for (auto name : {"batch-with-certs", "service-with-tls"}) {
+    std::string hcl = readAll(fs::path(NC_SOURCE_DIR) / "config/jobs" / (std::string(name) + ".nomad.hcl"));
+    auto parsed = call("POST", "/v1/jobs/parse", "{\"JobHCL\":" + toJson(Val(rapidjson::StringRef(hcl.c_str(), hcl.size()))) + "}");
+    ASSERT_EQ(parsed.status, 200);
+    ASSERT_EQ(call("PUT", "/v1/jobs", "{\"Job\":" + parsed.body + "}").status, 200);
+  }
+  Doc batch = waitAllocs("batch-with-certs", "complete", 1);
+  std::string bid = getString(batch[0], "ID");
+  EXPECT_EQ(readAll(dataDir / "alloc" / bid / "upload/local/report.json"),
+            "{\"job\": \"batch-with-certs\", \"alloc\": \"" + bid + "\"}\n");
+  Doc svc = waitAllocs("service-with-tls", "running", 1);
+  std::string agent = readAll(dataDir / "alloc" / getString(svc[0], "ID") / "vault-agent/local/agent.hcl");
+  EXPECT_NE(agent.find("rendered by Nomad for job service-with-tls."), std::string::npos) << agent;
+  EXPECT_NE(agent.find("common_name=service-with-tls.service.consul"), std::string::npos);
+  EXPECT_NE(agent.find("{{ .Data.certificate }}"), std::string::npos);  // left for Vault Agent
 }
 
 }  // namespace
