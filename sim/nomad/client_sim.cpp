@@ -21,6 +21,7 @@ struct ClientSim::Impl {
   const KeyRing& keys;
   const ClientOptions& opt;
   std::map<std::string, Allocation> allocs;
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>> byJob;  ///< alloc IDs
   std::set<std::shared_ptr<asio::steady_timer>> timers;
 
   std::int64_t now() const {
@@ -53,9 +54,9 @@ struct ClientSim::Impl {
 
   std::vector<Allocation*> jobAllocs(const std::string& ns, const std::string& job) {
     std::vector<Allocation*> out;
-    for (auto& [id, a] : allocs) {
-      if (a.nameSpace == ns && a.jobId == job) out.push_back(&a);
-    }
+    auto it = byJob.find({ns, job});
+    if (it == byJob.end()) return out;
+    for (const auto& id : it->second) out.push_back(&allocs.at(id));
     return out;
   }
 
@@ -157,6 +158,7 @@ struct ClientSim::Impl {
             appendEvent(a.tasks[tn], taskEvent("Received", now(), "", "Task received by client"));
           }
           created.push_back(a.id);
+          byJob[{ns, jobId}].push_back(a.id);
           allocs.emplace(a.id, std::move(a));
         }
       }
@@ -373,7 +375,7 @@ std::string ClientSim::Impl::identityJwt(const Allocation& a, const Val& task, c
 
 ClientSim::ClientSim(asio::io_context& io, SimState& state, const KeyRing& keys, ClientOptions options)
     : opt_(std::move(options)) {
-  impl_ = std::make_unique<Impl>(Impl{io, state, keys, opt_, {}, {}});
+  impl_ = std::make_unique<Impl>(Impl{io, state, keys, opt_, {}, {}, {}});
 }
 
 ClientSim::~ClientSim() {
@@ -385,6 +387,7 @@ void ClientSim::jobChanged(const std::string& ns, const std::string& id) { impl_
 void ClientSim::reset() {
   for (const auto& t : impl_->timers) t->cancel();
   impl_->allocs.clear();
+  impl_->byJob.clear();
 }
 
 const Allocation* ClientSim::alloc(const std::string& id) const {
@@ -403,9 +406,7 @@ std::vector<const Allocation*> ClientSim::allocs(const std::string& ns, const st
 
 std::vector<const Allocation*> ClientSim::jobAllocs(const std::string& ns, const std::string& jobId) const {
   std::vector<const Allocation*> out;
-  for (const auto& [id, a] : impl_->allocs) {
-    if (a.nameSpace == ns && a.jobId == jobId) out.push_back(&a);
-  }
+  for (Allocation* a : impl_->jobAllocs(ns, jobId)) out.push_back(a);
   return out;
 }
 
