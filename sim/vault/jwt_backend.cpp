@@ -27,6 +27,46 @@ class JwtBackend final : public Backend {
     return std::nullopt;
   }
 
+  void saveState(rapidjson::Value& out, rapidjson::Document::AllocatorType& a) const override {
+    if (config_) {
+      rapidjson::Value c(rapidjson::kObjectType);
+      sim::addString(c, "jwks_url", config_->jwksUrl, a);
+      sim::addString(c, "jwks_ca_pem", config_->jwksCaPem, a);
+      sim::addString(c, "bound_issuer", config_->boundIssuer, a);
+      sim::addString(c, "default_role", config_->defaultRole, a);
+      c.AddMember("jwt_validation_pubkeys", sim::stringArray(config_->jwtValidationPubkeys, a), a);
+      c.AddMember("jwt_supported_algs", sim::stringArray(config_->jwtSupportedAlgs, a), a);
+      out.AddMember("config", c, a);
+    }
+    rapidjson::Value roles(rapidjson::kObjectType);
+    for (const auto& [n, r] : roles_) roles.AddMember(sim::stringValue(n, a), jwtRoleToJson(r, a), a);
+    out.AddMember("roles", roles, a);
+  }
+
+  void loadState(const rapidjson::Value& in) override {
+    if (!in.IsObject()) return;
+    if (auto c = in.FindMember("config"); c != in.MemberEnd()) {
+      Fields f;
+      f.doc().CopyFrom(c->value, f.doc().GetAllocator());
+      JwtConfig cfg;
+      cfg.jwksUrl = f.strOr("jwks_url", "");
+      cfg.jwksCaPem = f.strOr("jwks_ca_pem", "");
+      cfg.boundIssuer = f.strOr("bound_issuer", "");
+      cfg.defaultRole = f.strOr("default_role", "");
+      cfg.jwtValidationPubkeys = f.listOr("jwt_validation_pubkeys", {});
+      cfg.jwtSupportedAlgs = f.listOr("jwt_supported_algs", {});
+      for (const auto& pem : cfg.jwtValidationPubkeys)
+        if (auto k = parsePublicKeyPem(pem)) keys_.push_back({"", std::move(*k)});
+      config_ = cfg;  // a jwks_url key set is fetched again at the first login
+    }
+    if (auto r = in.FindMember("roles"); r != in.MemberEnd() && r->value.IsObject())
+      for (auto it = r->value.MemberBegin(); it != r->value.MemberEnd(); ++it) {
+        Fields f;
+        f.doc().CopyFrom(it->value, f.doc().GetAllocator());
+        if (auto role = writeJwtRole(f, nullptr, 1LL << 40)) roles_[it->name.GetString()] = role->role;
+      }
+  }
+
   Reply handle(Request& rq) override {
     const auto& p = rq.path;
     bool write = rq.op == "update" || rq.op == "create";

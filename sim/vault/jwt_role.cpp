@@ -96,7 +96,7 @@ Result<JwtRoleWrite> writeJwtRole(const Fields& f, const JwtRole* existing, std:
   NC_GET(f.seconds("not_before_leeway", r.notBeforeLeeway), r.notBeforeLeeway);
   NC_GET(f.seconds("clock_skew_leeway", r.clockSkewLeeway), r.clockSkewLeeway);
   NC_GET(f.seconds("max_age", r.maxAge), r.maxAge);
-  if (f.has("bound_audiences")) {
+  if (f.has("bound_audiences") && !f.raw("bound_audiences")->IsNull()) {
     std::vector<std::string> v;
     NC_GET(f.list("bound_audiences"), v);
     r.boundAudiences = v;
@@ -118,7 +118,7 @@ Result<JwtRoleWrite> writeJwtRole(const Fields& f, const JwtRole* existing, std:
       }
     r.boundClaims.CopyFrom(*bc, r.boundClaims.GetAllocator());
   }
-  if (f.has("claim_mappings")) {
+  if (f.has("claim_mappings") && !f.raw("claim_mappings")->IsNull()) {
     std::map<std::string, std::string> m;
     NC_GET(f.stringMap("claim_mappings"), m);
     std::set<std::string> targets;
@@ -132,12 +132,12 @@ Result<JwtRoleWrite> writeJwtRole(const Fields& f, const JwtRole* existing, std:
   if (r.userClaim.empty()) return bad("a user claim must be defined on the role");
   NC_GET(f.boolean("user_claim_json_pointer", r.userClaimJsonPointer), r.userClaimJsonPointer);
   NC_GET(f.str("groups_claim", r.groupsClaim), r.groupsClaim);
-  if (f.has("oidc_scopes")) {
+  if (f.has("oidc_scopes") && !f.raw("oidc_scopes")->IsNull()) {
     std::vector<std::string> v;
     NC_GET(f.list("oidc_scopes"), v);
     r.oidcScopes = v;
   }
-  if (f.has("allowed_redirect_uris")) {
+  if (f.has("allowed_redirect_uris") && !f.raw("allowed_redirect_uris")->IsNull()) {
     std::vector<std::string> v;
     NC_GET(f.list("allowed_redirect_uris"), v);
     r.allowedRedirectUris = v;

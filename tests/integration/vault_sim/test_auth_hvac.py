@@ -254,5 +254,33 @@ class SystemTest(unittest.TestCase):
         self.assertEqual(json.loads(body)["paths"]["/v1/sys/mounts"]["GET"], 2)
 
 
+class StateFileTest(unittest.TestCase):
+    def test_state_survives_restart(self):
+        state = os.path.join(tempfile.mkdtemp(), "vault-sim.json")
+        first = common.start("--state-file", state)
+        try:
+            c = hvac.Client(url=first.url, token="root")
+            c.sys.create_or_update_policy("kept", POLICY, pretty_print=False)
+            c.sys.enable_secrets_engine("pki", path="pki-kept")
+            root_pem = c.secrets.pki.generate_root("internal", "Kept Root", extra_params={"key_type": "ec", "ttl": "24h"},
+                                                   mount_point="pki-kept")["data"]["certificate"]
+            c.secrets.pki.create_or_update_role("r", extra_params={"allow_any_name": True, "key_type": "ec"},
+                                                mount_point="pki-kept")
+            token = c.auth.token.create(policies=["kept"], ttl="1h")["auth"]["client_token"]
+        finally:
+            first.stop()
+        second = common.start("--state-file", state)
+        try:
+            c = hvac.Client(url=second.url, token="root")
+            self.assertEqual(c.sys.read_policy("kept")["data"]["rules"], POLICY)
+            self.assertEqual(c.secrets.pki.read_ca_certificate(mount_point="pki-kept"), root_pem)
+            cert = c.secrets.pki.generate_certificate("r", "x.test", extra_params={"ttl": "1h"}, mount_point="pki-kept")
+            self.assertIn("OK", common.verify_chain(cert["data"]["certificate"], [], root_pem))
+            self.assertEqual(hvac.Client(url=second.url, token=token).auth.token.lookup_self()["data"]["policies"],
+                             ["default", "kept"])
+        finally:
+            second.stop()
+
+
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0]], verbosity=2)
