@@ -30,7 +30,7 @@ Result<Url> parseUrl(std::string_view text) {
   auto slash = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, slash);
   url.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
-  if (url.target.front() == '?') url.target.insert(0, "/");
+  if (url.target.front() == '?') url.target = std::string("/").append(url.target);
   if (authority.find('@') != std::string_view::npos) return bad("must not contain credentials");
   std::string_view portText;
   if (!authority.empty() && authority.front() == '[') {
