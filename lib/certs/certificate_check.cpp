@@ -1,0 +1,130 @@
+// checkCertificate: the ordered checks for one certificate and the alert it maps to.
+#include "certs/certificate_check.hpp"
+
+#include "events/alert.hpp"
+
+namespace nc::certs {
+namespace {
+
+void replaceAll(std::string& s, const std::string& from, const std::string& to) {
+  for (std::size_t pos = s.find(from); pos != std::string::npos;
+       pos = s.find(from, pos + to.size()))
+    s.replace(pos, from.size(), to);
+}
+
+CertificateRow base(const CertificateSpec& spec, const std::string& allocId) {
+  CertificateRow row;
+  row.job = spec.job;
+  row.nomadNamespace = spec.nomadNamespace;
+  row.allocId = allocId;
+  row.task = spec.task;
+  row.path = spec.path;
+  row.expectedCommonName = expandName(spec.commonName, spec);
+  return row;
+}
+
+CertificateRow fail(CertificateRow row, CertState state, std::string reason, std::string message) {
+  row.state = state;
+  row.reason = std::move(reason);
+  row.message = std::move(message);
+  return row;
+}
+
+}  // namespace
+
+std::string expandName(const std::string& pattern, const CertificateSpec& spec) {
+  std::string out = pattern;
+  replaceAll(out, "${NOMAD_JOB_NAME}", spec.job);
+  replaceAll(out, "${NOMAD_TASK_NAME}", spec.task);
+  replaceAll(out, "${NOMAD_NAMESPACE}", spec.nomadNamespace);
+  return out;
+}
+
+CertificateRow checkCertificate(const CertificateSpec& spec, const std::string& allocId,
+                                const Observation& obs, const CheckContext& ctx) {
+  CertificateRow row = base(spec, allocId);
+  if (obs.kind == Observation::Kind::missing)
+    return fail(std::move(row), CertState::missing, "Missing",
+                "no certificate at " + spec.path + ": " + obs.error);
+  if (obs.kind == Observation::Kind::unreadable)
+    return fail(std::move(row), CertState::invalid, "Unreadable",
+                "cannot read " + spec.path + ": " + obs.error);
+
+  auto certs = parsePemBundle(obs.pem);
+  if (!certs)
+    return fail(std::move(row), CertState::invalid, "Unparseable",
+                spec.path + ": " + certs.error().message);
+  const CertificateInfo& leaf = certs->front();
+  row.commonName = leaf.commonName;
+  row.serial = leaf.serial;
+  row.notBefore = leaf.notBefore;
+  row.notAfter = leaf.notAfter;
+
+  if (!row.expectedCommonName.empty() && leaf.commonName != row.expectedCommonName)
+    return fail(
+        std::move(row), CertState::invalid, "NameMismatch",
+        "common name is \"" + leaf.commonName + "\", expected \"" + row.expectedCommonName + "\"");
+  for (const auto& alt : spec.altNames) {
+    std::string name = expandName(alt, spec);
+    if (!leaf.coversName(name))
+      return fail(std::move(row), CertState::invalid, "NameMismatch",
+                  "certificate does not cover \"" + name + "\"");
+  }
+
+  std::string chainNote;
+  if (!ctx.caChainPem.empty()) {
+    // Intermediates may ride along in the bundle (Vault's ca_chain appended by the template).
+    std::string intermediates;
+    for (std::size_t i = 1; i < certs->size(); ++i) intermediates += (*certs)[i].pem;
+    auto verified = verifyChain(leaf.pem, intermediates, ctx.caChainPem, ctx.now);
+    if (!verified && !verified.error().message.ends_with("certificate has expired"))
+      return fail(std::move(row), CertState::invalid, "UntrustedIssuer",
+                  "does not chain to " + spec.caMount + ": " + verified.error().message);
+  } else {
+    chainNote = " (issuer chain not checked: CA chain unavailable)";
+  }
+
+  ExpiryInput in;
+  in.notBefore = leaf.notBefore;
+  in.notAfter = leaf.notAfter;
+  in.now = ctx.now;
+  in.notBeforeDuration = ctx.notBeforeDuration;
+  in.mode = spec.renewal;
+  in.observationInterval = ctx.observationInterval;
+  in.warnBefore = spec.warnBefore;
+  in.criticalBefore = spec.criticalBefore;
+  ExpiryDecision d = decideExpiry(in);
+  row.state = d.state;
+  row.reason = d.reason;
+  row.message = d.message + chainNote;
+  row.nextChange = d.nextChange;
+  row.remaining = d.remaining;
+  return row;
+}
+
+std::optional<events::Alert> alertFor(const CertificateRow& row) {
+  using namespace events;
+  if (row.state == CertState::ok) return std::nullopt;
+  Alert a;
+  a.severity = row.state == CertState::warning ? Severity::warning : Severity::critical;
+  if (row.state == CertState::missing)
+    a.name = alertname::kMissing;
+  else if (row.state == CertState::invalid)
+    a.name = alertname::kInvalid;
+  else if (row.reason == "Expired")
+    a.name = alertname::kExpired;
+  else
+    a.name = alertname::kRenewalDue;
+  a.labels = {{"job", row.job},   {"namespace", row.nomadNamespace},
+              {"task", row.task}, {"alloc_id", row.allocId},
+              {"path", row.path}, {"common_name", row.expectedCommonName}};
+  a.annotations["summary"] = row.reason + ": " + row.job + "/" + row.task + " " + row.path;
+  a.annotations["description"] = row.message;
+  if (row.notAfter) {
+    a.annotations["not_after"] = formatRfc3339(*row.notAfter);
+  }
+  if (row.remaining) a.annotations["remaining"] = row.remaining->toString();
+  return a;
+}
+
+}  // namespace nc::certs

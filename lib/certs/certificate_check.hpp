@@ -1,0 +1,66 @@
+// The decision for one certificate of one allocation, as a pure function over gathered input:
+// read outcome → parse → name check → chain check → expiry policy.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "certs/expiry_policy.hpp"
+#include "certs/x509.hpp"
+#include "events/alert.hpp"
+
+namespace nc::certs {
+
+/// A certificate the desired state declares for a job.
+struct CertificateSpec {
+  std::string job;
+  std::string nomadNamespace = "default";
+  std::string task;
+  std::string
+      path;  ///< relative to the task dir ("secrets/cert.pem") or the alloc ("alloc/data/x")
+  std::string commonName;             ///< expected CN; may use ${NOMAD_JOB_NAME}; empty = any
+  std::vector<std::string> altNames;  ///< DNS names that must be present
+  std::optional<Threshold> warnBefore;
+  std::optional<Threshold> criticalBefore;
+  RenewalMode renewal = RenewalMode::secret;
+  std::string caMount = "pki-int";  ///< whose ca_chain the leaf must verify against
+};
+
+/// What gathering found in the allocation.
+struct Observation {
+  enum class Kind { read, missing, unreadable } kind = Kind::read;
+  std::string pem;    ///< when read
+  std::string error;  ///< when missing/unreadable: the backend's words
+};
+
+/// One row of the certificate table.
+struct CertificateRow {
+  std::string job, nomadNamespace, allocId, task, path;
+  std::string expectedCommonName, commonName, serial;
+  std::optional<TimePoint> notBefore, notAfter;
+  CertState state = CertState::ok;
+  std::string reason;   ///< Valid, RenewalOverdue, Expired, Missing, Unparseable, NameMismatch...
+  std::string message;  ///< one human sentence
+  std::optional<TimePoint> nextChange;
+  std::optional<Duration> remaining;
+};
+
+struct CheckContext {
+  TimePoint now;
+  std::string caChainPem;  ///< empty: chain not checked (Vault unreachable) — noted in message
+  Duration notBeforeDuration = Duration::seconds(30);
+  Duration observationInterval = Duration::seconds(60);
+};
+
+/// Expands ${NOMAD_JOB_NAME}, ${NOMAD_TASK_NAME}, ${NOMAD_NAMESPACE} in an expected name.
+std::string expandName(const std::string& pattern, const CertificateSpec& spec);
+
+CertificateRow checkCertificate(const CertificateSpec& spec, const std::string& allocId,
+                                const Observation& observation, const CheckContext& ctx);
+
+/// The alert a row raises, if any (DESIGN §7 names; labels job, namespace, task, alloc_id,
+/// path, common_name; annotations summary, description, not_after, remaining).
+std::optional<events::Alert> alertFor(const CertificateRow& row);
+
+}  // namespace nc::certs

@@ -1,0 +1,179 @@
+// CertificateScanner: gathering (Nomad reads) separated from deciding (checkCertificate).
+#include "certs/certificate_scanner.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace nc::certs {
+namespace asio = boost::asio;
+
+namespace {
+
+struct Item {
+  const CertificateSpec* spec;
+  std::string allocId;
+};
+
+void templateFailures(const nomad::Allocation& alloc, const CertificateSpec& spec,
+                      std::vector<events::Alert>& out) {
+  for (const auto& [task, state] : alloc.taskStates) {
+    for (auto it = state.events.rbegin(); it != state.events.rend(); ++it) {
+      const std::string& msg = it->displayMessage.empty() ? it->message : it->displayMessage;
+      if (it->type == "Started" || it->type == "Signaling" || it->type == "Restart Signaled")
+        break;  // a later success supersedes an older failure
+      if (!msg.starts_with("Template failed")) continue;
+      events::Alert a;
+      a.name = events::alertname::kTemplateRenderFailed;
+      a.severity = events::Severity::critical;
+      a.labels = {{"job", spec.job},
+                  {"namespace", spec.nomadNamespace},
+                  {"task", task},
+                  {"alloc_id", alloc.id}};
+      a.annotations["summary"] = "template render failed in " + spec.job + "/" + task;
+      a.annotations["description"] = msg;
+      out.push_back(std::move(a));
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+std::string allocPath(const CertificateSpec& spec) {
+  std::string p = spec.path;
+  while (p.starts_with("/")) p.erase(0, 1);
+  if (p.starts_with("alloc/")) return p;
+  return spec.task + "/" + p;
+}
+
+bool needsExec(const std::string& path) {
+  std::string p = path;
+  while (p.starts_with("/")) p.erase(0, 1);
+  return p.starts_with("secrets/") || p.starts_with("private/");
+}
+
+struct CertificateScanner::Work {
+  std::vector<Item> items;
+  std::size_t next = 0;
+  std::size_t running = 0;
+  ScanResult* result;
+  std::vector<std::optional<Observation>> observations;
+  std::unique_ptr<asio::steady_timer> done;
+};
+
+CertificateScanner::CertificateScanner(AllocationReaderPtr reader, ClockPtr clock,
+                                       ScanOptions options)
+    : reader_(std::move(reader)), clock_(std::move(clock)), options_(options) {
+  if (options_.concurrency == 0) options_.concurrency = 1;
+}
+
+asio::awaitable<Observation> CertificateScanner::observe(const CertificateSpec& spec,
+                                                         std::string allocId, ScanResult& result) {
+  std::string path = allocPath(spec);
+  auto info = co_await reader_->stat(allocId, path);
+  if (!info) {
+    if (info.error().is(errc::not_found))
+      co_return Observation{Observation::Kind::missing, {}, info.error().message};
+    co_return Observation{Observation::Kind::unreadable, {}, info.error().message};
+  }
+  if (info->isDir)
+    co_return Observation{Observation::Kind::unreadable, {}, path + " is a directory"};
+  std::string key = allocId + '\0' + path;
+  auto cached = cache_.find(key);
+  if (cached != cache_.end() && cached->second.modTime == info->modTime &&
+      cached->second.size == info->size) {
+    ++result.cacheHits;
+    cached->second.seen = true;
+    co_return Observation{Observation::Kind::read, cached->second.pem, {}};
+  }
+  Result<std::string> content;  // (no co_await in a conditional expression: g++ 12 bug)
+  if (needsExec(spec.path))
+    content = co_await reader_->execCat(allocId, spec.task, spec.path);
+  else
+    content = co_await reader_->cat(allocId, path);
+  if (!content) co_return Observation{Observation::Kind::unreadable, {}, content.error().message};
+  ++result.filesRead;
+  cache_[key] = CacheEntry{info->modTime, info->size, *content, true};
+  co_return Observation{Observation::Kind::read, std::move(*content), {}};
+}
+
+asio::awaitable<void> CertificateScanner::worker(CertificateScanner* self, Work* work) {
+  while (work->next < work->items.size()) {
+    std::size_t i = work->next++;
+    const Item& item = work->items[i];
+    work->observations[i] = co_await self->observe(*item.spec, item.allocId, *work->result);
+  }
+  if (--work->running == 0) work->done->cancel();
+}
+
+asio::awaitable<ScanResult> CertificateScanner::scan(std::vector<CertificateSpec> specs,
+                                                     std::map<std::string, std::string> caChains) {
+  ScanResult result;
+  for (auto& [key, entry] : cache_) entry.seen = false;
+
+  // Allocations per job, listed once even when a job declares several certificates.
+  std::map<std::pair<std::string, std::string>, std::vector<nomad::Allocation>> allocs;
+  for (const auto& spec : specs) {
+    auto key = std::make_pair(spec.nomadNamespace, spec.job);
+    if (allocs.count(key)) continue;
+    auto list = co_await reader_->jobAllocations(spec.job, spec.nomadNamespace);
+    if (!list) {
+      result.errors.push_back("job " + spec.job + ": " + list.error().message);
+      result.failedJobs.push_back(spec.job);
+      allocs[key] = {};
+      continue;
+    }
+    allocs[key] = std::move(*list);
+  }
+
+  Work work;
+  work.result = &result;
+  std::vector<std::string> templateSeen;
+  for (const auto& spec : specs) {
+    for (const auto& alloc : allocs[{spec.nomadNamespace, spec.job}]) {
+      if (alloc.desiredStatus != "run") continue;
+      if (std::find(templateSeen.begin(), templateSeen.end(), alloc.id) == templateSeen.end()) {
+        templateSeen.push_back(alloc.id);
+        templateFailures(alloc, spec, result.alerts);
+      }
+      if (alloc.clientStatus != "running") continue;
+      auto ts = alloc.taskStates.find(spec.task);
+      if (ts != alloc.taskStates.end() && ts->second.state == "dead") continue;  // prestart done
+      work.items.push_back({&spec, alloc.id});
+    }
+  }
+  result.allocations = templateSeen.size();
+
+  if (!work.items.empty()) {
+    auto executor = co_await asio::this_coro::executor;
+    work.observations.resize(work.items.size());
+    work.done =
+        std::make_unique<asio::steady_timer>(executor, asio::steady_timer::time_point::max());
+    work.running = std::min(options_.concurrency, work.items.size());
+    for (std::size_t i = 0, n = work.running; i < n; ++i)
+      asio::co_spawn(executor, worker(this, &work), asio::detached);
+    boost::system::error_code ec;
+    co_await work.done->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+
+  CheckContext ctx;
+  ctx.now = clock_->now();
+  ctx.notBeforeDuration = options_.notBeforeDuration;
+  ctx.observationInterval = options_.observationInterval;
+  for (std::size_t i = 0; i < work.items.size(); ++i) {
+    const Item& item = work.items[i];
+    auto chain = caChains.find(item.spec->caMount);
+    ctx.caChainPem = chain == caChains.end() ? std::string() : chain->second;
+    CertificateRow row = checkCertificate(*item.spec, item.allocId, *work.observations[i], ctx);
+    if (auto alert = alertFor(row)) result.alerts.push_back(std::move(*alert));
+    result.rows.push_back(std::move(row));
+  }
+  std::erase_if(cache_, [](const auto& kv) { return !kv.second.seen; });  // stopped allocs
+  co_return result;
+}
+
+}  // namespace nc::certs

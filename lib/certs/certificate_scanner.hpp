@@ -1,0 +1,68 @@
+// CertificateScanner: one pass over every running allocation of the managed jobs, reading each
+// declared certificate (stat first; cat, or exec for secrets/), with bounded concurrency and a
+// cache keyed by (alloc, path, mtime, size) so unchanged files are not read again.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "certs/allocation_reader.hpp"
+#include "certs/certificate_check.hpp"
+#include "core/clock.hpp"
+#include "events/alert.hpp"
+
+namespace nc::certs {
+
+struct ScanOptions {
+  std::size_t concurrency = 8;
+  Duration observationInterval = Duration::seconds(60);
+  Duration notBeforeDuration = Duration::seconds(30);
+};
+
+struct ScanResult {
+  std::vector<CertificateRow> rows;
+  /// Every alert condition that holds now (certificate rows and failed template renders).
+  std::vector<events::Alert> alerts;
+  /// Jobs whose allocations could not be listed: their alerts must not be resolved.
+  std::vector<std::string> failedJobs;
+  std::vector<std::string> errors;
+  std::size_t allocations = 0, filesRead = 0, cacheHits = 0;
+};
+
+/// The path of a declared certificate relative to the allocation dir.
+std::string allocPath(const CertificateSpec& spec);
+/// True for task paths the fs API refuses to read (secrets/, private/).
+bool needsExec(const std::string& path);
+
+class CertificateScanner {
+ public:
+  CertificateScanner(AllocationReaderPtr reader, ClockPtr clock, ScanOptions options = {});
+
+  /// caChains maps a PKI mount to its CA chain PEM; a missing mount leaves chains unchecked.
+  boost::asio::awaitable<ScanResult> scan(std::vector<CertificateSpec> specs,
+                                          std::map<std::string, std::string> caChains);
+
+  std::size_t cacheSize() const { return cache_.size(); }
+
+ private:
+  struct CacheEntry {
+    std::string modTime;
+    std::int64_t size = 0;
+    std::string pem;
+    bool seen = false;  // touched by the current scan
+  };
+  struct Work;
+  static boost::asio::awaitable<void> worker(CertificateScanner* self, Work* work);
+  boost::asio::awaitable<Observation> observe(const CertificateSpec& spec, std::string allocId,
+                                              ScanResult& result);
+
+  AllocationReaderPtr reader_;
+  ClockPtr clock_;
+  ScanOptions options_;
+  std::map<std::string, CacheEntry> cache_;  // "alloc\0path"
+};
+
+}  // namespace nc::certs

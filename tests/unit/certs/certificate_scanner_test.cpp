@@ -1,0 +1,205 @@
+// The scanner over a fake AllocationReader holding real certificates: reads, cache, alerts.
+#include "certs/certificate_scanner.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include "support/test_pki.hpp"
+
+namespace nc::certs {
+namespace {
+
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+
+class FakeReader final : public AllocationReader {
+ public:
+  struct File {
+    std::string content, modTime = "2026-01-01T00:00:00Z";
+  };
+  std::map<std::string, std::vector<nomad::Allocation>> allocs;  // by job
+  std::map<std::string, File> files;                             // "alloc/path"
+  std::vector<std::string> failingJobs;
+  int cats = 0, execs = 0;
+
+  asio::awaitable<Result<std::vector<nomad::Allocation>>> jobAllocations(std::string job,
+                                                                         std::string) override {
+    if (std::find(failingJobs.begin(), failingJobs.end(), job) != failingJobs.end())
+      co_return Error(errc::connection_failed, "connection refused");
+    co_return allocs[job];
+  }
+  asio::awaitable<Result<nomad::FileInfo>> stat(std::string alloc, std::string path) override {
+    auto it = files.find(alloc + "/" + path);
+    if (it == files.end()) co_return Error(errc::not_found, "stat " + path + ": no such file");
+    nomad::FileInfo fi;
+    fi.name = path;
+    fi.size = static_cast<std::int64_t>(it->second.content.size());
+    fi.modTime = it->second.modTime;
+    co_return fi;
+  }
+  asio::awaitable<Result<std::string>> cat(std::string alloc, std::string path) override {
+    ++cats;
+    EXPECT_FALSE(needsExec(path.substr(path.find('/') + 1))) << "fs cat of a secret: " << path;
+    co_return files.at(alloc + "/" + path).content;
+  }
+  asio::awaitable<Result<std::string>> execCat(std::string alloc, std::string task,
+                                               std::string path) override {
+    ++execs;
+    co_return files.at(alloc + "/" + task + "/" + path).content;
+  }
+};
+
+nomad::Allocation running(const std::string& id, const std::string& job) {
+  nomad::Allocation a;
+  a.id = id;
+  a.jobId = job;
+  a.desiredStatus = "run";
+  a.clientStatus = "running";
+  a.taskStates["server"].state = "running";
+  return a;
+}
+
+CertificateSpec spec(const std::string& job, const std::string& path) {
+  CertificateSpec s;
+  s.job = job;
+  s.task = "server";
+  s.path = path;
+  s.commonName = "${NOMAD_JOB_NAME}.service.consul";
+  return s;
+}
+
+class ScannerTest : public ::testing::Test {
+ protected:
+  ScanResult scan(std::vector<CertificateSpec> specs) {
+    asio::io_context io;
+    auto fut = asio::co_spawn(io, scanner_.scan(std::move(specs), {{"pki-int", pki_.caChainPem()}}),
+                              asio::use_future);
+    io.run();
+    return fut.get();
+  }
+  const CertificateRow* row(const ScanResult& r, const std::string& alloc) {
+    for (const auto& row : r.rows)
+      if (row.allocId == alloc) return &row;
+    return nullptr;
+  }
+  testing::TestPki pki_;
+  std::shared_ptr<FakeReader> reader_ = std::make_shared<FakeReader>();
+  std::shared_ptr<ManualClock> clock_ =
+      std::make_shared<ManualClock>(std::chrono::system_clock::now());
+  CertificateScanner scanner_{reader_, clock_, ScanOptions{3, Duration::seconds(60)}};
+};
+
+TEST_F(ScannerTest, ReadsSecretsThroughExecAndSharedFilesThroughFs) {
+  reader_->allocs["web"] = {running("a1", "web"), running("a2", "web")};
+  auto leaf = pki_.issue("web.service.consul", 86400);
+  reader_->files["a1/server/secrets/cert.pem"] = {leaf.certPem};
+  reader_->files["a2/server/secrets/cert.pem"] = {leaf.certPem};
+  reader_->allocs["batch"] = {running("b1", "batch")};
+  reader_->files["b1/alloc/data/cert.pem"] = {pki_.issue("batch.service.consul", 3600).certPem};
+
+  auto r = scan({spec("web", "secrets/cert.pem"), spec("batch", "alloc/data/cert.pem")});
+  ASSERT_EQ(r.rows.size(), 3u);
+  for (const auto& row : r.rows) EXPECT_EQ(row.state, CertState::ok) << row.message;
+  EXPECT_TRUE(r.alerts.empty());
+  EXPECT_EQ(reader_->execs, 2);
+  EXPECT_EQ(reader_->cats, 1);
+  EXPECT_EQ(r.filesRead, 3u);
+
+  auto again = scan({spec("web", "secrets/cert.pem"), spec("batch", "alloc/data/cert.pem")});
+  EXPECT_EQ(again.cacheHits, 3u);
+  EXPECT_EQ(again.filesRead, 0u);
+  EXPECT_EQ(reader_->execs, 2);
+
+  reader_->files["a1/server/secrets/cert.pem"] = {pki_.issue("web.service.consul", 86400).certPem,
+                                                  "2026-01-02T00:00:00Z"};  // re-rendered
+  auto third = scan({spec("web", "secrets/cert.pem")});
+  EXPECT_EQ(third.filesRead, 1u);
+  EXPECT_EQ(reader_->execs, 3);
+}
+
+TEST_F(ScannerTest, RaisesTheRightAlerts) {
+  reader_->allocs["web"] = {running("ok", "web"), running("missing", "web"),
+                            running("wrongcn", "web"), running("foreign", "web"),
+                            running("garbage", "web")};
+  reader_->files["ok/server/local/cert.pem"] = {pki_.issue("web.service.consul", 86400).certPem};
+  reader_->files["wrongcn/server/local/cert.pem"] = {
+      pki_.issue("db.service.consul", 86400).certPem};
+  reader_->files["foreign/server/local/cert.pem"] = {
+      pki_.issueForeign("web.service.consul", 86400).certPem};
+  reader_->files["garbage/server/local/cert.pem"] = {"-----BEGIN CERTIFICATE-----\nnope\n"};
+  auto r = scan({spec("web", "local/cert.pem")});
+  ASSERT_EQ(r.rows.size(), 5u);
+  EXPECT_EQ(row(r, "ok")->state, CertState::ok);
+  EXPECT_EQ(row(r, "missing")->state, CertState::missing);
+  EXPECT_EQ(row(r, "wrongcn")->reason, "NameMismatch");
+  EXPECT_EQ(row(r, "foreign")->reason, "UntrustedIssuer");
+  EXPECT_EQ(row(r, "garbage")->reason, "Unparseable");
+  std::map<std::string, std::string> byAlloc;
+  for (const auto& a : r.alerts) byAlloc[a.labels.at("alloc_id")] = a.name;
+  EXPECT_EQ(byAlloc.size(), 4u);
+  EXPECT_EQ(byAlloc["missing"], "CertificateMissing");
+  EXPECT_EQ(byAlloc["wrongcn"], "CertificateInvalid");
+  EXPECT_EQ(byAlloc["foreign"], "CertificateInvalid");
+  EXPECT_EQ(byAlloc["garbage"], "CertificateInvalid");
+}
+
+TEST_F(ScannerTest, OverdueThenExpiredAsTimePasses) {
+  reader_->allocs["web"] = {running("a1", "web")};
+  reader_->files["a1/server/secrets/cert.pem"] = {pki_.issue("web.service.consul", 86400).certPem};
+  clock_->advance(23h);
+  auto overdue = scan({spec("web", "secrets/cert.pem")});
+  ASSERT_EQ(overdue.alerts.size(), 1u);
+  EXPECT_EQ(overdue.alerts[0].name, "CertificateRenewalDue");
+  EXPECT_EQ(overdue.alerts[0].severity, events::Severity::warning);
+  EXPECT_TRUE(overdue.alerts[0].annotations.count("remaining"));
+  clock_->advance(2h);
+  auto expired = scan({spec("web", "secrets/cert.pem")});
+  ASSERT_EQ(expired.alerts.size(), 1u);
+  EXPECT_EQ(expired.alerts[0].name, "CertificateExpired");
+  EXPECT_EQ(expired.alerts[0].severity, events::Severity::critical);
+}
+
+TEST_F(ScannerTest, TemplateFailuresAndUnreachableJobs) {
+  auto failed = running("f1", "web");
+  failed.clientStatus = "failed";
+  nomad::TaskEvent ev;
+  ev.type = "Killing";
+  ev.displayMessage = "Template failed: pki-int/issue/nomad-job: permission denied";
+  failed.taskStates["server"].events = {ev};
+  failed.taskStates["server"].state = "dead";
+  reader_->allocs["web"] = {failed};
+  reader_->failingJobs = {"db"};
+  auto r = scan({spec("web", "secrets/cert.pem"), spec("db", "secrets/cert.pem")});
+  EXPECT_TRUE(r.rows.empty());
+  ASSERT_EQ(r.alerts.size(), 1u);
+  EXPECT_EQ(r.alerts[0].name, "TemplateRenderFailed");
+  EXPECT_NE(r.alerts[0].annotations.at("description").find("permission denied"), std::string::npos);
+  EXPECT_EQ(r.failedJobs, std::vector<std::string>{"db"});
+  EXPECT_EQ(r.errors.size(), 1u);
+}
+
+TEST_F(ScannerTest, SkipsFinishedPrestartTasks) {
+  auto alloc = running("b1", "batch");
+  alloc.taskStates["fetch"].state = "dead";
+  reader_->allocs["batch"] = {alloc};
+  auto s = spec("batch", "secrets/cert.pem");
+  s.task = "fetch";
+  EXPECT_TRUE(scan({s}).rows.empty());
+}
+
+TEST(AllocPath, MapsTaskAndAllocPaths) {
+  CertificateSpec s;
+  s.task = "web";
+  s.path = "secrets/cert.pem";
+  EXPECT_EQ(allocPath(s), "web/secrets/cert.pem");
+  s.path = "/alloc/data/cert.pem";
+  EXPECT_EQ(allocPath(s), "alloc/data/cert.pem");
+  EXPECT_TRUE(needsExec("private/key"));
+  EXPECT_FALSE(needsExec("local/cert.pem"));
+}
+
+}  // namespace
+}  // namespace nc::certs
