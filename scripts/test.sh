@@ -15,11 +15,14 @@ run_suite() {
 }
 
 echo "== build and test: build/"
-run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# Optimised, asserts kept, no debug info: debug info in coroutine-heavy code doubles build time.
+run_suite build -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O2
 
 if [ "${NC_SKIP_SANITIZE:-0}" != 1 ]; then
   echo "== build and test under ASan+UBSan: build-asan/"
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-  run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DNOMAD_CERTD_SANITIZE=ON
+  # -O1 with line tables: readable sanitizer reports at a fraction of -O0's test time.
+  run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" \
+    -DNOMAD_CERTD_SANITIZE=ON
 fi
