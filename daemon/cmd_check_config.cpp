@@ -6,6 +6,7 @@
 
 #include "cli.hpp"
 #include "config/load.hpp"
+#include "preflight/preflight.hpp"
 
 namespace nc::cli {
 namespace {
@@ -100,7 +101,12 @@ void writeJson(const config::LoadedConfiguration& loaded, const CommonOptions& o
 int runCheckConfig(const CommonOptions& opts, CommandIo io) {
   std::optional<std::filesystem::path> desiredOverride;
   if (opts.desiredState) desiredOverride = *opts.desiredState;
-  const auto loaded = config::loadConfiguration(opts.configPath, desiredOverride, io.env);
+  auto loaded = config::loadConfiguration(opts.configPath, desiredOverride, io.env);
+  // Cross-resource preflight (offline part): only when the desired state itself loaded.
+  if (loaded.ok())
+    preflight::appendDiagnostics(
+        preflight::checkJobs(loaded.desired, preflight::factsFromDesired(loaded.desired)),
+        loaded.diagnostics);
   const auto& d = loaded.diagnostics;
   const std::string desiredPath = loaded.config.desiredStatePath.string();
 
