@@ -36,6 +36,7 @@ struct VaultMountSpec {
   std::map<std::string, std::string> options;
   FieldMap config;  ///< FieldSchema::mountConfig (default_lease_ttl, max_lease_ttl, ...)
   std::optional<Mode> mode;
+  std::vector<std::string> ignoreDifferences;  ///< ignore_differences: field paths owned elsewhere
   SourceRef where;
 };
 
@@ -45,6 +46,7 @@ struct PkiRoleSpec {
   std::string name;
   FieldMap config;  ///< FieldSchema::pkiRole; only these fields are compared
   std::optional<Mode> mode;
+  std::vector<std::string> ignoreDifferences;  ///< ignore_differences: field paths owned elsewhere
   SourceRef where;
 };
 
@@ -54,7 +56,9 @@ struct PolicySpec {
   std::string text;                    ///< policy text exactly as in the file
   std::string file;                    ///< as written ("" when inline)
   std::filesystem::path resolvedPath;  ///< file resolved from the desired-state folder
+  bool exactText = false;  ///< exact_text: compare byte for byte (else whitespace/comments ignored)
   std::optional<Mode> mode;
+  std::vector<std::string> ignoreDifferences;  ///< ignore_differences: field paths owned elsewhere
   SourceRef where;
 };
 
@@ -62,6 +66,7 @@ struct PolicySpec {
 struct AuthRoleSpec {
   std::string name;
   FieldMap config;  ///< FieldSchema::jwtRole
+  std::vector<std::string> ignoreDifferences;  ///< ignore_differences
   SourceRef where;
 };
 
@@ -74,6 +79,7 @@ struct AuthMethodSpec {
   FieldMap config;  ///< FieldSchema::jwtAuthConfig (auth/<path>/config)
   std::vector<AuthRoleSpec> roles;
   std::optional<Mode> mode;
+  std::vector<std::string> ignoreDifferences;  ///< ignore_differences: field paths owned elsewhere
   SourceRef where;
 };
 
@@ -111,6 +117,7 @@ struct JobSpec {
   std::string jobNamespace;  ///< "" = the daemon's nomad.namespace
   std::optional<Mode> mode;
   std::optional<bool> prune;
+  std::vector<std::string> ignoreDifferences;  ///< ignore_differences: plan diff paths
   std::vector<CertificateSpec> certificates;
   SourceRef where;
 };

@@ -121,6 +121,7 @@ void readNomadJobs(MapReader& nomad, DesiredState& out) {
     readMode(r, job.mode);
     bool prune = false;
     if (r.optBool("prune", prune)) job.prune = prune;
+    r.optStringList("ignore_differences", job.ignoreDifferences);
     readCertificates(r, job, tasks);
     r.finish();
     out.nomad.jobs.push_back(std::move(job));

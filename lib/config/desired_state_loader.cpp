@@ -46,6 +46,7 @@ void readMounts(MapReader& vault, VaultState& out) {
     if (auto cfg = r.take("config"))
       readVaultFields(r.ctx(), *cfg, r.field("config"), FieldSchema::mountConfig, m.config);
     readMode(r, m.mode);
+    r.optStringList("ignore_differences", m.ignoreDifferences);
     r.finish();
     out.mounts.push_back(std::move(m));
   });
@@ -84,6 +85,7 @@ void readPkiRoles(MapReader& vault, VaultState& out) {
     if (auto cfg = r.take("config"))
       readVaultFields(r.ctx(), *cfg, r.field("config"), FieldSchema::pkiRole, role.config);
     readMode(r, role.mode);
+    r.optStringList("ignore_differences", role.ignoreDifferences);
     r.finish();
     out.pkiRoles.push_back(std::move(role));
   });
@@ -130,7 +132,9 @@ void readPolicies(MapReader& vault, VaultState& out) {
     } else if (r.valid()) {
       r.ctx().error(item, r.field("file"), "missing required field (or an inline policy)");
     }
+    r.optBool("exact_text", p.exactText);
     readMode(r, p.mode);
+    r.optStringList("ignore_differences", p.ignoreDifferences);
     r.finish();
     out.policies.push_back(std::move(p));
   });
@@ -151,6 +155,7 @@ void readAuthRoles(MapReader& method, AuthMethodSpec& m, bool checkable) {
     }
     if (auto cfg = r.require("config"); cfg && checkable)
       readVaultFields(r.ctx(), *cfg, r.field("config"), FieldSchema::jwtRole, role.config);
+    r.optStringList("ignore_differences", role.ignoreDifferences);
     r.finish();
     m.roles.push_back(std::move(role));
   });
@@ -192,6 +197,7 @@ void readAuth(MapReader& vault, VaultState& out) {
       r.ctx().diags().warning(m.config.at("default_role").where, r.field("config.default_role"),
                               "role \"" + *def + "\" is not declared in this auth method's roles");
     readMode(r, m.mode);
+    r.optStringList("ignore_differences", m.ignoreDifferences);
     r.finish();
     out.auth.push_back(std::move(m));
   });

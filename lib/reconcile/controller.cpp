@@ -1,0 +1,271 @@
+// Controller: scheduling of reconcile work, job watch, leader election and metrics for `run`.
+#include "reconcile/controller.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "health/metrics.hpp"
+#include "reconcile/plan.hpp"
+
+namespace nc::reconcile {
+namespace {
+using boost::asio::use_awaitable;
+
+boost::asio::awaitable<void> sleepFor(boost::asio::steady_timer& t, std::chrono::nanoseconds d) {
+  t.expires_after(d);
+  boost::system::error_code ec;
+  co_await t.async_wait(boost::asio::redirect_error(use_awaitable, ec));
+}
+}  // namespace
+
+struct Controller::Waker {
+  std::unique_ptr<boost::asio::steady_timer> timer;
+};
+
+ControllerOptions ControllerOptions::fromConfig(const config::DaemonConfig& c) {
+  ControllerOptions o;
+  o.resyncInterval = c.reconcile.interval;
+  o.resyncJitter = c.reconcile.jitter;
+  o.maxWritesPerSecond = c.reconcile.maxWritesPerSecond;
+  o.leaderElection = c.reconcile.leaderElection.enabled;
+  o.lockPath = c.reconcile.leaderElection.variablePath;
+  o.lockTtl = c.reconcile.leaderElection.ttl;
+  o.reconciler.modeCap = c.reconcile.mode;
+  o.reconciler.nomadNamespace = c.nomad.nomadNamespace.empty() ? "default" : c.nomad.nomadNamespace;
+  return o;
+}
+
+Controller::Controller(vault::VaultApiPtr vault, nomad::NomadApiPtr nomad,
+                       config::DesiredState desired, ControllerOptions options, ClockPtr clock,
+                       health::Metrics* metrics)
+    : reconciler_(std::move(vault), nomad, options.reconciler),
+      nomad_(nomad),
+      options_(std::move(options)),
+      clock_(std::move(clock)),
+      metrics_(metrics),
+      queue_(options_.backoffBase, options_.backoffCap),
+      bucket_(options_.maxWritesPerSecond, std::max(1.0, options_.maxWritesPerSecond),
+              clock_->monotonic()),
+      rng_(std::random_device{}()),
+      waker_(std::make_unique<Waker>()) {
+  if (options_.leaderElection)
+    elector_.emplace(nomad_, options_.lockPath, options_.lockTtl, clock_);
+  const bool prune = desired.defaults.prune;
+  reconciler_.setDesired(std::move(desired));
+  const auto now = clock_->monotonic();
+  for (const auto& k : reconciler_.keys()) queue_.add(k, now);
+  if (prune) pruneAt_ = now;
+  if (metrics_) metrics_->setLeader(false);
+}
+
+Controller::~Controller() = default;
+
+bool Controller::isLeader() const { return elector_ && elector_->isLeader(); }
+
+bool Controller::canWrite() const { return !options_.leaderElection || isLeader(); }
+
+void Controller::wake() {
+  if (waker_->timer) waker_->timer->cancel();
+}
+
+void Controller::schedule(const ResourceKey& key, MonoTime at) {
+  queue_.add(key, at);
+  wake();
+}
+
+void Controller::stop() {
+  stopped_ = true;
+  wake();
+}
+
+void Controller::updateDesired(config::DesiredState desired) {
+  const auto changed = reconciler_.changedKeys(desired);
+  const bool prune = desired.defaults.prune;
+  reconciler_.setDesired(std::move(desired));
+  const auto now = clock_->monotonic();
+  for (const auto& k : changed) {
+    if (reconciler_.declared(k)) {
+      queue_.add(k, now);
+      queue_.forget(k);
+    } else {
+      queue_.remove(k);
+      status_.erase(k);
+      jobIndex_.erase(k);
+    }
+  }
+  if (prune) pruneAt_ = now;
+  spdlog::info("event=desired_state_reloaded changed={}", changed.size());
+  wake();
+}
+
+std::vector<ResourceStatus> Controller::status() const {
+  std::vector<ResourceStatus> out;
+  for (const auto& [k, s] : status_) out.push_back(s);
+  return out;
+}
+
+std::optional<MonoTime> Controller::nextWake() const {
+  auto next = queue_.nextReady();
+  auto earlier = [&](MonoTime t) { if (!next || t < *next) next = t; };
+  if (pruneAt_) earlier(*pruneAt_);
+  if (elector_) earlier(elector_->nextAt());
+  return next;
+}
+
+void Controller::updateMetrics() {
+  if (!metrics_) return;
+  PlanReport r;
+  r.resources = status();
+  std::map<std::pair<std::string, std::string>, double> counts;
+  for (Kind k : {Kind::mount, Kind::pkiRole, Kind::policy, Kind::authMethod, Kind::authRole, Kind::job})
+    for (State st : {State::inSync, State::drifted, State::error}) counts[{toString(k), toString(st)}] = 0;
+  for (const auto& s : r.resources) counts[{toString(s.key.kind), toString(s.state)}] += 1;
+  for (const auto& [k, n] : counts) metrics_->setResources(k.first, k.second, n);
+  metrics_->setLeader(canWrite());
+}
+
+boost::asio::awaitable<std::size_t> Controller::processReady() {
+  std::size_t done = 0;
+  auto now = clock_->monotonic();
+  while (!stopped_) {
+    auto key = queue_.pop(now);
+    if (!key) break;
+    if (!reconciler_.declared(*key)) continue;
+    const bool enforce = reconciler_.modeOf(*key) == config::Mode::enforce;
+    bool write = enforce && canWrite();
+    if (write && !bucket_.ready(now)) {
+      queue_.add(*key, bucket_.readyAt(now));  // wait for a write token; observe then
+      continue;
+    }
+    const auto t0 = clock_->monotonic();
+    ResourceStatus s = co_await reconciler_.reconcile(*key, write && canWrite());
+    now = clock_->monotonic();
+    const bool attempted =
+        write && (s.changed || (s.state == State::error && (s.missing || !s.deltas.empty())));
+    if (attempted) {
+      bucket_.take(now);
+      ++writes_;
+    }
+    if (metrics_) {
+      const double secs = std::chrono::duration<double>(now - t0).count();
+      metrics_->reconcileRun(s.state == State::error ? "error"
+                             : (s.state == State::drifted || s.changed) ? "drift" : "ok",
+                             secs);
+      if (!s.deltas.empty() || s.missing) metrics_->driftDetected(toString(key->kind));
+      if (s.changed && s.state == State::inSync) metrics_->driftFixed(toString(key->kind));
+    }
+    if (s.state == State::error) {
+      queue_.retryAfterFailure(*key, now);
+    } else {
+      queue_.forget(*key);
+      if (key->kind != Kind::job) {
+        const auto jitterNs = options_.resyncJitter.nanos().count();
+        const auto jitter = jitterNs > 0 ? std::uniform_int_distribution<std::int64_t>(0, jitterNs)(rng_) : 0;
+        queue_.add(*key, now + options_.resyncInterval.as<MonoTime::duration>() +
+                             std::chrono::duration_cast<MonoTime::duration>(std::chrono::nanoseconds(jitter)));
+      }
+    }
+    status_[*key] = std::move(s);
+    ++done;
+  }
+  if (!stopped_ && pruneAt_ && now >= *pruneAt_) {
+    for (auto it = status_.begin(); it != status_.end();)
+      it = reconciler_.declared(it->first) ? std::next(it) : status_.erase(it);
+    for (auto& s : co_await reconciler_.prune(canWrite())) {
+      if (s.changed) {
+        bucket_.take(clock_->monotonic());
+        ++writes_;
+      }
+      status_[s.key] = std::move(s);
+    }
+    pruneAt_.reset();
+    if (reconciler_.desired().defaults.prune)
+      pruneAt_ = clock_->monotonic() + options_.resyncInterval.as<MonoTime::duration>();
+  }
+  updateMetrics();
+  co_return done;
+}
+
+boost::asio::awaitable<Result<void>> Controller::pollJobs(Duration wait) {
+  nomad::QueryOptions q;
+  q.index = listIndex_.index();
+  if (q.index > 0) q.wait = wait;
+  q.nomadNamespace = options_.reconciler.nomadNamespace;
+  auto r = co_await nomad_->listJobs(q);
+  if (!r) co_return r.error();
+  if (!listIndex_.update(r->meta.index)) co_return Result<void>();
+  std::map<std::string, std::uint64_t> live;
+  for (const auto& stub : r->value) live[stub.nomadNamespace + "/" + stub.id] = stub.modifyIndex;
+  const auto now = clock_->monotonic();
+  for (const auto& key : reconciler_.keys()) {
+    if (key.kind != Kind::job) continue;
+    auto it = live.find(key.name);
+    const std::uint64_t idx = it == live.end() ? 0 : it->second;
+    auto [seen, fresh] = jobIndex_.emplace(key, idx);
+    if (fresh || seen->second == idx) continue;
+    seen->second = idx;
+    spdlog::debug("event=job_changed resource={} modify_index={}", key.toString(), idx);
+    schedule(key, now);
+  }
+  co_return Result<void>();
+}
+
+boost::asio::awaitable<void> Controller::electionStep() {
+  if (!elector_) co_return;
+  const bool wasLeader = isLeader();
+  co_await elector_->tick();
+  if (isLeader() != wasLeader) {
+    if (metrics_) metrics_->setLeader(isLeader());
+    if (isLeader()) {  // a new leader repairs what followers only reported
+      const auto now = clock_->monotonic();
+      for (const auto& k : reconciler_.keys()) queue_.add(k, now);
+    }
+  }
+}
+
+boost::asio::awaitable<void> Controller::watchLoop() {
+  watching_ = true;
+  auto ex = co_await boost::asio::this_coro::executor;
+  boost::asio::steady_timer pause(ex);
+  int failures = 0;
+  while (!stopped_) {
+    auto r = co_await pollJobs(options_.jobWatchWait);
+    if (r) {
+      failures = 0;
+      continue;
+    }
+    if (stopped_ || r.error().is(errc::cancelled)) break;
+    ++failures;
+    spdlog::warn("event=job_watch_error failures={} message=\"{}\"", failures, r.error().message);
+    const auto d = WorkQueue(Duration::milliseconds(250), Duration::seconds(30)).backoffFor(failures);
+    co_await sleepFor(pause, d.nanos());
+  }
+  watching_ = false;
+}
+
+boost::asio::awaitable<void> Controller::run() {
+  auto ex = co_await boost::asio::this_coro::executor;
+  waker_->timer = std::make_unique<boost::asio::steady_timer>(ex);
+  boost::asio::co_spawn(ex, watchLoop(), boost::asio::detached);
+  while (!stopped_) {
+    co_await electionStep();
+    co_await processReady();
+    if (stopped_) break;
+    auto next = nextWake();
+    auto delay = next ? *next - clock_->monotonic() : std::chrono::nanoseconds(std::chrono::hours(1));
+    if (delay > std::chrono::nanoseconds(0))
+      co_await sleepFor(*waker_->timer, std::chrono::duration_cast<std::chrono::nanoseconds>(delay));
+  }
+  if (elector_) co_await elector_->release();
+  if (metrics_) metrics_->setLeader(false);
+  boost::asio::steady_timer poll(ex);
+  while (watching_) co_await sleepFor(poll, std::chrono::milliseconds(50));
+  waker_->timer.reset();
+}
+
+}  // namespace nc::reconcile

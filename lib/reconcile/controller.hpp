@@ -1,0 +1,104 @@
+// Controller: the `run` loop — work queue, backoff, write rate limit, Vault resync, Nomad job
+// watch and leader election over a Reconciler.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "config/daemon_config.hpp"
+#include "core/clock.hpp"
+#include "nomad/blocking.hpp"
+#include "reconcile/leader.hpp"
+#include "reconcile/reconciler.hpp"
+#include "reconcile/work_queue.hpp"
+
+namespace nc::health {
+class Metrics;
+}
+
+namespace nc::reconcile {
+
+struct ControllerOptions {
+  Duration resyncInterval = Duration::seconds(60);  ///< Vault objects are re-read this often
+  Duration resyncJitter = Duration::seconds(6);     ///< plus a random 0..jitter per key
+  double maxWritesPerSecond = 1.0;  ///< global write token bucket (burst: one second of writes)
+  Duration backoffBase = Duration::milliseconds(5), backoffCap = Duration::seconds(300);
+  bool leaderElection = true;
+  std::string lockPath = "nomad-certd/leader";
+  Duration lockTtl = Duration::seconds(15);
+  /// `wait` of the blocking query on the job list: the idle cost is one Nomad request per
+  /// wait, whatever the number of jobs; also bounds how long run() takes to return after stop().
+  Duration jobWatchWait = Duration::seconds(30);
+  ReconcilerOptions reconciler;
+  /// From the daemon config's reconcile and nomad sections.
+  static ControllerOptions fromConfig(const config::DaemonConfig& config);
+};
+
+/// Usage (one io_context thread): construct, co_spawn run(); stop() ends it (run() then
+/// releases the lock and returns once the in-flight job-list query answers). The Controller
+/// must outlive run(). Only the leader (or every instance when leader election is off)
+/// writes; followers observe, report drift and keep status/metrics current.
+///
+/// Scheduling: every key starts queued. A processed key is re-queued: after an error with
+/// exponential backoff (5 ms doubling, capped); Vault keys after resyncInterval + jitter;
+/// Nomad jobs only when the job watch sees their ModifyIndex change (or the job vanish).
+/// A write needs a token from the bucket; without one the key waits for the next token.
+class Controller {
+ public:
+  Controller(vault::VaultApiPtr vault, nomad::NomadApiPtr nomad, config::DesiredState desired,
+             ControllerOptions options, ClockPtr clock, health::Metrics* metrics = nullptr);
+  ~Controller();
+
+  boost::asio::awaitable<void> run();
+  void stop();
+  /// Reload: queues every key whose declaration changed (now), forgets removed ones, and
+  /// schedules a prune pass when prune is on.
+  void updateDesired(config::DesiredState desired);
+  /// The last status of every declared resource (for /status), in key order.
+  std::vector<ResourceStatus> status() const;
+  bool isLeader() const;
+
+  // Steps of run(), public so tests drive them with a ManualClock and fake APIs.
+  /// Reconciles every key ready at the clock's time; returns how many were processed.
+  boost::asio::awaitable<std::size_t> processReady();
+  /// One job-list query (blocking when an index is known); queues changed managed jobs.
+  boost::asio::awaitable<Result<void>> pollJobs(Duration wait);
+  /// Acquire/renew the lock when due.
+  boost::asio::awaitable<void> electionStep();
+  /// When run() should wake next (queue, prune, election).
+  std::optional<MonoTime> nextWake() const;
+  const WorkQueue& queue() const { return queue_; }
+  std::uint64_t writes() const { return writes_; }
+
+ private:
+  bool canWrite() const;
+  void schedule(const ResourceKey& key, MonoTime at);
+  void wake();
+  boost::asio::awaitable<void> watchLoop();
+  void updateMetrics();
+
+  Reconciler reconciler_;
+  nomad::NomadApiPtr nomad_;
+  ControllerOptions options_;
+  ClockPtr clock_;
+  health::Metrics* metrics_;
+  WorkQueue queue_;
+  TokenBucket bucket_;
+  std::optional<LeaderElector> elector_;
+  std::map<ResourceKey, ResourceStatus> status_;
+  std::map<ResourceKey, std::uint64_t> jobIndex_;  ///< last seen ModifyIndex (0 = absent)
+  nomad::BlockingIndex listIndex_;
+  std::optional<MonoTime> pruneAt_;
+  std::mt19937 rng_;
+  std::uint64_t writes_ = 0;
+  bool stopped_ = false, watching_ = false;
+  struct Waker;
+  std::unique_ptr<Waker> waker_;
+};
+
+}  // namespace nc::reconcile

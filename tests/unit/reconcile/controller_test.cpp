@@ -1,0 +1,230 @@
+// Controller with a ManualClock and fake APIs: backoff, de-duplication, write rate limit, resync
+// timing, job watch cost and leader/follower behaviour.
+#include <gtest/gtest.h>
+
+#include "desired_fixture.hpp"
+#include "fakes.hpp"
+#include "reconcile/controller.hpp"
+#include "reconcile/work_queue.hpp"
+
+namespace nc::reconcile {
+namespace {
+
+using namespace testing;
+using namespace std::chrono_literals;
+
+TEST(WorkQueue, DeduplicatesKeepingTheEarliestTime) {
+  WorkQueue q;
+  const MonoTime t0{};
+  const ResourceKey a{Kind::policy, "a"};
+  q.add(a, t0 + 5s);
+  q.add(a, t0 + 1s);
+  q.add(a, t0 + 9s);
+  EXPECT_EQ(q.size(), 1u);
+  EXPECT_EQ(*q.nextReady(), t0 + 1s);
+  EXPECT_FALSE(q.pop(t0));
+  EXPECT_EQ(q.pop(t0 + 1s)->name, "a");
+  EXPECT_EQ(q.size(), 0u);
+}
+
+TEST(WorkQueue, BackoffDoublesFrom5msAndCapsAt5Minutes) {
+  WorkQueue q;
+  EXPECT_EQ(q.backoffFor(1), Duration::milliseconds(5));
+  EXPECT_EQ(q.backoffFor(2), Duration::milliseconds(10));
+  EXPECT_EQ(q.backoffFor(5), Duration::milliseconds(80));
+  EXPECT_EQ(q.backoffFor(17), Duration::seconds(300));  // 5 ms * 2^16 = 327 s -> cap
+  EXPECT_EQ(q.backoffFor(60), Duration::seconds(300));
+  const ResourceKey a{Kind::policy, "a"};
+  const MonoTime t0{};
+  EXPECT_EQ(q.retryAfterFailure(a, t0), Duration::milliseconds(5));
+  EXPECT_EQ(q.retryAfterFailure(a, t0), Duration::milliseconds(10));
+  q.forget(a);
+  EXPECT_EQ(q.failures(a), 0);
+}
+
+TEST(TokenBucket, AllowsOneWritePerIntervalAtRateOne) {
+  const MonoTime t0{};
+  TokenBucket b(2.0, 1.0, t0);
+  EXPECT_TRUE(b.ready(t0));
+  b.take(t0);
+  EXPECT_FALSE(b.ready(t0));
+  EXPECT_EQ(b.readyAt(t0), t0 + 500ms);
+  EXPECT_TRUE(b.ready(t0 + 500ms));
+}
+
+struct Harness {
+  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
+  std::shared_ptr<FakeVault> vault = std::make_shared<FakeVault>();
+  std::shared_ptr<FakeNomad> nomad = std::make_shared<FakeNomad>();
+  ControllerOptions options;
+  std::unique_ptr<Controller> c;
+  Harness() {
+    options.leaderElection = false;
+    options.resyncInterval = Duration::seconds(60);
+    options.resyncJitter = Duration::seconds(6);
+    options.maxWritesPerSecond = 1000;
+  }
+  void start(config::DesiredState d) {
+    c = std::make_unique<Controller>(vault, nomad, std::move(d), options, clock);
+  }
+  std::size_t step() { return runSync(c->processReady()); }
+  State stateOf(Kind k) {
+    for (const auto& s : c->status())
+      if (s.key.kind == k) return s.state;
+    return State::error;
+  }
+};
+
+TEST(Controller, ErrorsBackOffExponentiallyPerKey) {
+  Harness h;
+  int failures = 3;
+  h.vault->fault = [&failures](const std::string& op) -> std::optional<Error> {
+    if (op == "readPolicy" && failures > 0) {
+      --failures;
+      return Error(errc::unavailable, "sealed");
+    }
+    return std::nullopt;
+  };
+  auto d = fullDesired();
+  h.start(d);
+  EXPECT_EQ(h.step(), 6u);
+  EXPECT_EQ(h.stateOf(Kind::policy), State::error);
+  const ResourceKey pol{Kind::policy, "nomad-job-pki"};
+  EXPECT_EQ(h.c->queue().failures(pol), 1);
+  EXPECT_EQ(h.step(), 0u);  // not before 5 ms
+  h.clock->advance(5ms);
+  EXPECT_EQ(h.step(), 1u);
+  h.clock->advance(9ms);
+  EXPECT_EQ(h.step(), 0u);  // second backoff is 10 ms
+  h.clock->advance(1ms);
+  EXPECT_EQ(h.step(), 1u);
+  h.clock->advance(20ms);
+  EXPECT_EQ(h.step(), 1u);  // third failure was the last; now fixed
+  EXPECT_EQ(h.stateOf(Kind::policy), State::inSync);
+  EXPECT_EQ(h.c->queue().failures(pol), 0);
+}
+
+TEST(Controller, VaultKeysResyncAfterIntervalPlusJitterJobsDoNot) {
+  Harness h;
+  h.start(fullDesired());
+  EXPECT_EQ(h.step(), 6u);
+  const int plans = h.nomad->planCalls;
+  h.clock->advance(59s);
+  EXPECT_EQ(h.step(), 0u);
+  h.clock->advance(1s);
+  h.clock->advance(6s);  // interval + the largest jitter
+  EXPECT_EQ(h.step(), 5u);  // every Vault key, not the job
+  EXPECT_EQ(h.nomad->planCalls, plans);
+  auto next = h.c->queue().nextReady();
+  ASSERT_TRUE(next);
+  EXPECT_GE(*next - h.clock->monotonic(), 60s);
+  EXPECT_LE(*next - h.clock->monotonic(), 66s);
+}
+
+TEST(Controller, WritesAreRateLimited) {
+  Harness h;
+  h.options.maxWritesPerSecond = 1;
+  auto d = fullDesired();
+  d.vault.auth.clear();
+  d.nomad.jobs.clear();
+  d.vault.mounts.clear();
+  h.start(d);  // a PKI role and a policy, both missing
+  EXPECT_EQ(h.step(), 1u);  // the second write waits for a token
+  EXPECT_EQ(h.c->writes(), 1u);
+  h.clock->advance(500ms);
+  EXPECT_EQ(h.step(), 0u);
+  h.clock->advance(500ms);
+  EXPECT_EQ(h.step(), 1u);
+  EXPECT_EQ(h.c->writes(), 2u);
+  EXPECT_EQ(h.stateOf(Kind::policy), State::inSync);
+  EXPECT_EQ(h.stateOf(Kind::pkiRole), State::inSync);
+}
+
+TEST(Controller, JobWatchReplansOnlyChangedJobsAndIdleCostsOneRequest) {
+  Harness h;
+  auto d = fullDesired();
+  config::JobSpec other = d.nomad.jobs[0];
+  other.id = "api";
+  other.source = R"({"ID":"api","Name":"api","Type":"service"})";
+  d.nomad.jobs.push_back(other);
+  h.start(d);
+  h.step();  // creates both jobs
+  ASSERT_TRUE(runSync(h.c->pollJobs(Duration::seconds(30))));
+  const int plans = h.nomad->planCalls, lists = h.nomad->listJobsCalls;
+  // Idle: the list did not move; one request, nothing queued.
+  ASSERT_TRUE(runSync(h.c->pollJobs(Duration::seconds(30))));
+  EXPECT_EQ(h.nomad->listJobsCalls, lists + 1);
+  EXPECT_EQ(h.step(), 0u);
+  EXPECT_EQ(h.nomad->planCalls, plans);
+  // Out-of-band change to one job: only that job is planned (and repaired).
+  h.nomad->putJob("web", R"({"ID":"web","Name":"web","Type":"batch"})");
+  ASSERT_TRUE(runSync(h.c->pollJobs(Duration::seconds(30))));
+  EXPECT_EQ(h.step(), 1u);
+  EXPECT_EQ(h.nomad->planCalls, plans + 2);  // observe + confirm
+  EXPECT_NE(h.nomad->jobs["web"].json.find("\"service\""), std::string::npos);
+}
+
+TEST(Controller, FollowerNeverWritesAndLeaderTakesOver) {
+  Harness h;
+  h.options.leaderElection = true;
+  h.options.lockTtl = Duration::seconds(10);
+  h.nomad->lockHolder = "other";
+  h.start(fullDesired());
+  h.clock->advance(100ms);  // past the random first delay
+  runSync(h.c->electionStep());
+  EXPECT_FALSE(h.c->isLeader());
+  EXPECT_EQ(h.nomad->acquireCalls, 1);
+  h.step();
+  EXPECT_EQ(h.vault->writes, 0);  // follower: observes and reports only
+  EXPECT_EQ(h.stateOf(Kind::policy), State::drifted);
+  h.clock->advance(10s);
+  runSync(h.c->electionStep());
+  EXPECT_EQ(h.nomad->acquireCalls, 1);  // retry only after 1.1 x TTL
+  h.clock->advance(1s);
+  h.nomad->lockHolder.clear();
+  runSync(h.c->electionStep());
+  EXPECT_EQ(h.nomad->acquireCalls, 2);
+  EXPECT_TRUE(h.c->isLeader());
+  EXPECT_EQ(h.step(), 6u);  // the new leader re-queues everything and repairs it
+  EXPECT_GT(h.vault->writes, 0);
+  EXPECT_EQ(h.stateOf(Kind::policy), State::inSync);
+  // Renew at 0.7 x TTL; a failed renew stops writing at once.
+  h.clock->advance(7s);
+  runSync(h.c->electionStep());
+  EXPECT_EQ(h.nomad->renewCalls, 1);
+  EXPECT_TRUE(h.c->isLeader());
+  h.nomad->failRenew = true;
+  h.clock->advance(7s);
+  runSync(h.c->electionStep());
+  EXPECT_FALSE(h.c->isLeader());
+  h.vault->policies.clear();
+  h.c->updateDesired([] { auto d = fullDesired(); d.vault.policies[0].text += "\n"; return d; }());
+  const int writes = h.vault->writes;
+  h.step();
+  EXPECT_EQ(h.vault->writes, writes);
+}
+
+TEST(Controller, LeaderStopsWritingWhenItsLeaseRunsOutWithoutRenew) {
+  auto clock = std::make_shared<ManualClock>();
+  auto nomad = std::make_shared<FakeNomad>();
+  LeaderElector e(nomad, "lock", Duration::seconds(10), clock, 1);
+  clock->advance(100ms);
+  runSync(e.tick());
+  EXPECT_TRUE(e.isLeader());
+  clock->advance(10s);  // no tick: the renew never happened
+  EXPECT_FALSE(e.isLeader());
+}
+
+TEST(Controller, ReloadQueuesOnlyChangedKeys) {
+  Harness h;
+  h.start(fullDesired());
+  h.step();
+  auto d = fullDesired();
+  d.vault.pkiRoles[0].config["ttl"] = fDur(7200);
+  h.c->updateDesired(d);
+  EXPECT_EQ(h.step(), 1u);
+  EXPECT_EQ(h.stateOf(Kind::pkiRole), State::inSync);
+}
+
+}  // namespace
+}  // namespace nc::reconcile
