@@ -48,6 +48,8 @@ struct CommandSpec {
 // Commands (one file each). Each returns the exit code.
 int runVersion(const CommonOptions& opts, CommandIo io);
 int runCheckConfig(const CommonOptions& opts, CommandIo io);
+int runRun(const CommonOptions& opts, CommandIo io);
+int runCerts(const CommonOptions& opts, CommandIo io);
 /// For commands whose implementation has not landed yet: says so and returns 1.
 int runNotImplemented(const std::string& command, const CommonOptions& opts, CommandIo io);
 

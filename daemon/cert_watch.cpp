@@ -1,0 +1,166 @@
+// Certificate specs from the desired state, one scan with the CA chains, and its rendering.
+#include "cert_watch.hpp"
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
+namespace nc::cli {
+namespace {
+
+std::optional<certs::Threshold> threshold(const std::optional<config::ThresholdSpec>& own,
+                                          const std::optional<config::ThresholdSpec>& dflt) {
+  const auto& t = own ? own : dflt;
+  if (!t) return std::nullopt;
+  auto parsed = certs::Threshold::parse(t->text);
+  if (!parsed) return std::nullopt;
+  return *parsed;
+}
+
+/// The PKI mount that issues the jobs' certificates: the first PKI role's mount, else the
+/// first pki mount, else "pki-int".
+std::string issuingMount(const config::DesiredState& desired) {
+  if (!desired.vault.pkiRoles.empty()) return desired.vault.pkiRoles.front().mount;
+  for (const auto& m : desired.vault.mounts)
+    if (m.type == "pki") return m.path;
+  return "pki-int";
+}
+
+std::string formatTime(const std::optional<events::TimePoint>& t) {
+  return t ? events::formatRfc3339(*t).substr(0, 19) + "Z" : "-";
+}
+
+}  // namespace
+
+std::vector<certs::CertificateSpec> certificateSpecs(const config::DaemonConfig& config,
+                                                     const config::DesiredState& desired) {
+  std::vector<certs::CertificateSpec> specs;
+  const std::string mount = issuingMount(desired);
+  for (const config::JobSpec& job : desired.nomad.jobs) {
+    for (const config::CertificateSpec& c : job.certificates) {
+      certs::CertificateSpec s;
+      s.job = job.id;
+      s.nomadNamespace =
+          job.jobNamespace.empty() ? config.nomad.nomadNamespace : job.jobNamespace;
+      if (s.nomadNamespace.empty()) s.nomadNamespace = "default";
+      s.task = c.task;
+      s.path = c.path;
+      s.commonName = c.commonName;
+      s.warnBefore = threshold(c.warnBefore, config.certificates.warnBefore);
+      s.criticalBefore = threshold(c.criticalBefore, config.certificates.criticalBefore);
+      s.caMount = mount;
+      specs.push_back(std::move(s));
+    }
+  }
+  return specs;
+}
+
+boost::asio::awaitable<certs::ScanResult> scanOnce(vault::VaultApi& vault,
+                                                   certs::CertificateScanner& scanner,
+                                                   std::vector<certs::CertificateSpec> specs) {
+  std::set<std::string> mounts;
+  for (const auto& s : specs) mounts.insert(s.caMount);
+  std::map<std::string, std::string> chains;
+  std::vector<std::string> chainErrors;
+  for (const std::string& m : mounts) {
+    auto chain = co_await vault.caChain(m);
+    if (chain)
+      chains[m] = *chain;
+    else
+      chainErrors.push_back("vault " + m + "/cert/ca_chain: " + chain.error().message);
+  }
+  certs::ScanResult result = co_await scanner.scan(std::move(specs), std::move(chains));
+  result.errors.insert(result.errors.begin(), chainErrors.begin(), chainErrors.end());
+  co_return result;
+}
+
+std::string formatRemaining(const std::optional<Duration>& remaining) {
+  if (!remaining) return "-";
+  std::int64_t s = remaining->wholeSeconds();
+  const char* sign = s < 0 ? "-" : "";
+  s = s < 0 ? -s : s;
+  const std::int64_t d = s / 86400, h = (s % 86400) / 3600, m = (s % 3600) / 60;
+  if (d > 0) return fmt::format("{}{}d{}h", sign, d, h);
+  if (h > 0) return fmt::format("{}{}h{}m", sign, h, m);
+  return fmt::format("{}{}m{}s", sign, m, s % 60);
+}
+
+std::string renderTable(const certs::ScanResult& result) {
+  std::vector<std::vector<std::string>> rows = {
+      {"JOB", "ALLOC", "TASK", "PATH", "CN", "NOT_AFTER", "REMAINING", "STATE"}};
+  for (const auto& r : result.rows)
+    rows.push_back({r.job, r.allocId.substr(0, 8), r.task, r.path,
+                    r.commonName.empty() ? "-" : r.commonName, formatTime(r.notAfter),
+                    formatRemaining(r.remaining),
+                    std::string(certs::toString(r.state)) +
+                        (r.state == certs::CertState::ok ? "" : " (" + r.reason + ")")});
+  std::vector<std::size_t> width(rows.front().size(), 0);
+  for (const auto& row : rows)
+    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  std::ostringstream out;
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      out << row[i];
+      if (i + 1 < row.size()) out << std::string(width[i] - row[i].size() + 2, ' ');
+    }
+    out << "\n";
+  }
+  for (const auto& j : result.failedJobs) out << "error: job " << j << ": allocations not listed\n";
+  for (const auto& e : result.errors) out << "error: " << e << "\n";
+  return out.str();
+}
+
+std::string renderJson(const certs::ScanResult& result) {
+  rapidjson::StringBuffer buf;
+  rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
+  auto str = [&w](const std::string& s) {
+    w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
+  };
+  auto kv = [&](const char* k, const std::string& v) {
+    w.Key(k);
+    str(v);
+  };
+  w.StartObject();
+  w.Key("certificates");
+  w.StartArray();
+  for (const auto& r : result.rows) {
+    w.StartObject();
+    kv("job", r.job);
+    kv("namespace", r.nomadNamespace);
+    kv("alloc_id", r.allocId);
+    kv("task", r.task);
+    kv("path", r.path);
+    kv("expected_common_name", r.expectedCommonName);
+    kv("common_name", r.commonName);
+    kv("serial", r.serial);
+    w.Key("not_before");
+    r.notBefore ? str(events::formatRfc3339(*r.notBefore)) : (void)w.Null();
+    w.Key("not_after");
+    r.notAfter ? str(events::formatRfc3339(*r.notAfter)) : (void)w.Null();
+    w.Key("remaining_seconds");
+    r.remaining ? (void)w.Int64(r.remaining->wholeSeconds()) : (void)w.Null();
+    kv("state", std::string(certs::toString(r.state)));
+    kv("reason", r.reason);
+    kv("message", r.message);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("failed_jobs");
+  w.StartArray();
+  for (const auto& j : result.failedJobs) str(j);
+  w.EndArray();
+  w.Key("errors");
+  w.StartArray();
+  for (const auto& e : result.errors) str(e);
+  w.EndArray();
+  w.Key("allocations");
+  w.Uint64(result.allocations);
+  w.EndObject();
+  return std::string(buf.GetString()) + "\n";
+}
+
+}  // namespace nc::cli

@@ -1,0 +1,34 @@
+// One certificate scan as `certs` and `run` do it: the declared certificates of the desired
+// state, the CA chains of the PKI mounts they use, and the table/JSON rendering of the result.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "certs/certificate_scanner.hpp"
+#include "config/daemon_config.hpp"
+#include "vault/vault_api.hpp"
+
+namespace nc::cli {
+
+/// Every declared certificate, with the daemon's default thresholds filled in. Bad threshold
+/// texts were rejected by config validation; any left over are ignored here.
+std::vector<certs::CertificateSpec> certificateSpecs(const config::DaemonConfig& config,
+                                                     const config::DesiredState& desired);
+
+/// Reads `<mount>/cert/ca_chain` for every mount the specs use (a failure leaves that mount's
+/// chain unchecked and adds to `errors`), then scans.
+boost::asio::awaitable<certs::ScanResult> scanOnce(vault::VaultApi& vault,
+                                                   certs::CertificateScanner& scanner,
+                                                   std::vector<certs::CertificateSpec> specs);
+
+/// Text table: job, alloc, task, path, CN, not_after, remaining, state.
+std::string renderTable(const certs::ScanResult& result);
+/// JSON document {"certificates":[...], "errors":[...], "failed_jobs":[...]}.
+std::string renderJson(const certs::ScanResult& result);
+/// Human form of a remaining span: "23h59m", "-2h10m" (expired), "" when unknown.
+std::string formatRemaining(const std::optional<Duration>& remaining);
+
+}  // namespace nc::cli

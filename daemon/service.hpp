@@ -1,0 +1,78 @@
+// The state of `nomad-certd run` shared by its loops (service.cpp: start, signals, reload and
+// stop; watch_loop.cpp: certificate cycles, alerts and metrics; status_json.cpp: /status).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "certs/certificate_scanner.hpp"
+#include "cli.hpp"
+#include "clients.hpp"
+#include "config/load.hpp"
+#include "events/alert_tracker.hpp"
+#include "events/event_queue.hpp"
+#include "health/endpoint.hpp"
+#include "health/health_state.hpp"
+#include "health/metrics.hpp"
+#include "health/systemd_notifier.hpp"
+
+namespace nc::cli {
+
+struct Daemon {
+  Daemon(boost::asio::io_context& ioc, CommandIo cio, ClockPtr clk)
+      : io(ioc), cmdIo(cio), clock(std::move(clk)), tracker(clock, Duration::seconds(900)),
+        wake(ioc) {}
+
+  boost::asio::io_context& io;
+  CommandIo cmdIo;
+  ClockPtr clock;
+  config::DaemonConfig config;
+  config::DesiredState desired;
+  std::vector<certs::CertificateSpec> specs;
+
+  Clients clients;
+  std::unique_ptr<events::EventQueue> queue;
+  std::unique_ptr<certs::CertificateScanner> scanner;
+  events::AlertTracker tracker;
+  health::Metrics metrics;
+  std::unique_ptr<health::HealthState> health;
+  health::SystemdNotifier notifier;
+  std::unique_ptr<health::Endpoint> endpoint;
+  http::ServerPtr server;
+  std::unique_ptr<nomad::EventStream> allocStream;
+
+  // Integration point for lib/reconcile: the Controller (run/stop/updateDesired/status/
+  // isLeader) is created here once it lands; /status and readiness then report it.
+
+  boost::asio::steady_timer wake;  ///< the watch loop sleeps on it; cancel() = scan now
+  bool stopping = false;
+  bool loopDone = false;
+  bool vaultUp = false, nomadUp = false;
+  std::uint64_t cycles = 0;
+  std::optional<certs::ScanResult> lastScan;
+  std::optional<events::TimePoint> lastScanAt;
+  double lastScanSeconds = 0;
+  std::string statusLine;
+  std::map<std::string, health::CertificateLabels> exportedCerts;  ///< for removal
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> sinkCounts;  ///< ok, failed
+};
+
+// watch_loop.cpp
+boost::asio::awaitable<void> watchLoop(Daemon& d);
+boost::asio::awaitable<void> probeBackends(Daemon& d);
+boost::asio::awaitable<void> allocationEvents(Daemon& d);
+boost::asio::awaitable<void> housekeeping(Daemon& d);
+void publishAlert(Daemon& d, const events::Alert& alert);
+void updateQueueMetrics(Daemon& d);
+std::string backendSummary(const Daemon& d);
+
+// status_json.cpp
+std::string statusJson(const Daemon& d);
+
+}  // namespace nc::cli

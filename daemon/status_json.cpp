@@ -1,0 +1,116 @@
+// The /status document of `run`: version, leadership, resources, backends, the certificate
+// table, firing alerts and each sink's queue. Only names, states and dates: never a secret.
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "cert_watch.hpp"
+#include "service.hpp"
+
+#ifndef NC_VERSION
+#define NC_VERSION "0.0.0"
+#endif
+
+namespace nc::cli {
+
+std::string statusJson(const Daemon& d) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  auto str = [&w](std::string_view s) {
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  };
+  auto kv = [&](const char* k, std::string_view v) {
+    w.Key(k);
+    str(v);
+  };
+  w.StartObject();
+  kv("version", NC_VERSION);
+  kv("status", d.statusLine);
+  w.Key("ready");
+  w.Bool(d.health->ready());
+  w.Key("problems");
+  w.StartObject();
+  for (const auto& [k, v] : d.health->problems()) kv(k.c_str(), v);
+  w.EndObject();
+  // Leadership and resources come from the reconcile controller once it is wired in.
+  w.Key("leader");
+  w.Bool(false);
+  w.Key("reconcile");
+  w.StartObject();
+  kv("state", "not running");
+  w.Key("resources");
+  w.StartArray();
+  w.EndArray();
+  w.EndObject();
+  w.Key("backends");
+  w.StartObject();
+  kv("vault", d.vaultUp ? "up" : "down");
+  kv("nomad", d.nomadUp ? "up" : "down");
+  w.EndObject();
+
+  w.Key("certificates");
+  w.StartObject();
+  w.Key("declared");
+  w.Uint64(d.specs.size());
+  w.Key("cycles");
+  w.Uint64(d.cycles);
+  w.Key("last_scan");
+  d.lastScanAt ? str(events::formatRfc3339(*d.lastScanAt)) : (void)w.Null();
+  w.Key("last_scan_seconds");
+  w.Double(d.lastScanSeconds);
+  w.Key("rows");
+  w.StartArray();
+  if (d.lastScan) {
+    for (const auto& r : d.lastScan->rows) {
+      w.StartObject();
+      kv("job", r.job);
+      kv("namespace", r.nomadNamespace);
+      kv("alloc_id", r.allocId);
+      kv("task", r.task);
+      kv("path", r.path);
+      kv("common_name", r.commonName);
+      w.Key("not_after");
+      r.notAfter ? str(events::formatRfc3339(*r.notAfter)) : (void)w.Null();
+      kv("remaining", formatRemaining(r.remaining));
+      kv("state", certs::toString(r.state));
+      kv("reason", r.reason);
+      w.EndObject();
+    }
+  }
+  w.EndArray();
+  w.EndObject();
+
+  w.Key("alerts");
+  w.StartArray();
+  for (const auto& a : d.tracker.firing()) {
+    w.StartObject();
+    kv("alertname", a.name);
+    kv("severity", events::toString(a.severity));
+    kv("fingerprint", a.fingerprint());
+    w.Key("labels");
+    w.StartObject();
+    for (const auto& [k, v] : a.labels) kv(k.c_str(), v);
+    w.EndObject();
+    w.EndObject();
+  }
+  w.EndArray();
+
+  w.Key("sinks");
+  w.StartArray();
+  for (const auto& s : d.queue->stats()) {
+    w.StartObject();
+    kv("name", s.name);
+    w.Key("queue_depth");
+    w.Uint64(s.depth);
+    w.Key("delivered");
+    w.Uint64(s.delivered);
+    w.Key("failures");
+    w.Uint64(s.failures);
+    kv("last_error", s.lastError);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return std::string(buf.GetString()) + "\n";
+}
+
+}  // namespace nc::cli

@@ -1,0 +1,224 @@
+// The certificate watch of `run`: a scan every scan_interval (earlier on allocation events),
+// alerts through the tracker into the event queue, certificate and queue metrics, watchdog.
+#include <chrono>
+#include <set>
+#include <unistd.h>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cert_watch.hpp"
+#include "service.hpp"
+
+namespace nc::cli {
+namespace asio = boost::asio;
+namespace {
+
+asio::awaitable<void> sleepFor(Daemon& d, Duration span) {
+  asio::steady_timer t(d.io);
+  t.expires_after(span.as<std::chrono::nanoseconds>());
+  boost::system::error_code ec;
+  co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+std::string certKey(const health::CertificateLabels& l) {
+  return l.job + '\0' + l.task + '\0' + l.allocId + '\0' + l.path + '\0' + l.commonName;
+}
+
+events::Alert backendAlert(const Daemon& d, const std::string& backend, const std::string& why) {
+  events::Alert a;
+  a.name = std::string(events::alertname::kBackendUnavailable);
+  a.severity = events::Severity::critical;
+  a.labels["resource"] = backend;
+  a.annotations["summary"] = backend + " is unavailable";
+  a.annotations["description"] = why;
+  a.startsAt = d.clock->now();
+  return a;
+}
+
+void backendResult(Daemon& d, const std::string& backend, bool up, const std::string& why) {
+  const bool was = backend == "vault" ? d.vaultUp : d.nomadUp;
+  (backend == "vault" ? d.vaultUp : d.nomadUp) = up;
+  d.metrics.setBackendUp(backend, up);
+  const events::Alert a = backendAlert(d, backend, why);
+  if (up) {
+    d.health->clearProblem(backend);
+    if (auto r = d.tracker.resolve(a.fingerprint())) publishAlert(d, *r);
+    if (!was) spdlog::info("{} answers", backend);
+  } else {
+    d.health->setProblem(backend, why);
+    if (auto f = d.tracker.fire(a)) publishAlert(d, *f);
+    if (was || d.cycles == 0) spdlog::warn("{} unavailable: {}", backend, why);
+  }
+}
+
+void checkSpool(Daemon& d) {
+  if (::access(d.config.alerts.spoolDir.c_str(), W_OK) == 0)
+    d.health->clearProblem("spool");
+  else
+    d.health->setProblem("spool", "spool directory " + d.config.alerts.spoolDir +
+                                      " is not writable");
+}
+
+void applyScan(Daemon& d, certs::ScanResult result) {
+  std::vector<std::string> still;
+  for (const events::Alert& a : result.alerts) {
+    still.push_back(a.fingerprint());
+    if (auto ev = d.tracker.fire(a)) publishAlert(d, *ev);
+  }
+  const std::set<std::string> failed(result.failedJobs.begin(), result.failedJobs.end());
+  auto resolved = d.tracker.resolveAbsent(
+      [&failed](const events::Alert& a) {
+        auto job = a.labels.find("job");
+        return job != a.labels.end() && !failed.contains(job->second);
+      },
+      still);
+  for (const auto& r : resolved) publishAlert(d, r);
+
+  std::map<std::string, health::CertificateLabels> now;
+  std::map<certs::CertState, int> counts;
+  for (const auto& r : result.rows) {
+    ++counts[r.state];
+    if (!r.notAfter) continue;
+    health::CertificateLabels l{r.job, r.task, r.allocId, r.path, r.commonName};
+    const auto secs = [](events::TimePoint t) {
+      return std::chrono::duration<double>(t.time_since_epoch()).count();
+    };
+    d.metrics.setCertificate(l, r.notBefore ? secs(*r.notBefore) : 0, secs(*r.notAfter));
+    now.emplace(certKey(l), l);
+  }
+  // Forget the gauges of allocations that went away (but keep those of unlisted jobs).
+  for (const auto& [key, l] : d.exportedCerts)
+    if (!now.contains(key)) {
+      if (failed.contains(l.job))
+        now.emplace(key, l);
+      else
+        d.metrics.removeCertificate(l);
+    }
+  d.exportedCerts = std::move(now);
+  for (auto s : {certs::CertState::ok, certs::CertState::warning, certs::CertState::critical,
+                 certs::CertState::missing, certs::CertState::invalid})
+    d.metrics.setCertificates(certs::toString(s), counts[s]);
+
+  for (const auto& e : result.errors) spdlog::warn("certificate scan: {}", e);
+  for (const auto& j : result.failedJobs)
+    spdlog::warn("certificate scan: allocations of job {} could not be listed", j);
+  d.statusLine = fmt::format(
+      "{}; {} certificates in {} allocations: {} ok, {} warning, {} critical, {} missing, {} "
+      "invalid; {} alerts firing",
+      backendSummary(d), result.rows.size(), result.allocations, counts[certs::CertState::ok],
+      counts[certs::CertState::warning], counts[certs::CertState::critical],
+      counts[certs::CertState::missing], counts[certs::CertState::invalid],
+      d.tracker.firing().size());
+  d.lastScan = std::move(result);
+}
+
+}  // namespace
+
+std::string backendSummary(const Daemon& d) {
+  return fmt::format("vault {}, nomad {}", d.vaultUp ? "up" : "down", d.nomadUp ? "up" : "down");
+}
+
+void publishAlert(Daemon& d, const events::Alert& alert) {
+  d.metrics.alert(alert.name, events::toString(alert.state));
+  auto seq = d.queue->publish(alert);
+  if (!seq) {
+    spdlog::error("alert {} {} not queued: {}", alert.name, events::toString(alert.state),
+                  seq.error().message);
+    d.health->setProblem("spool", "event spool: " + seq.error().message);
+  }
+}
+
+void updateQueueMetrics(Daemon& d) {
+  for (const events::SinkStats& s : d.queue->stats()) {
+    d.metrics.setQueueDepth(s.name, static_cast<double>(s.depth));
+    auto& [ok, failed] = d.sinkCounts[s.name];
+    for (; ok < s.delivered; ++ok) d.metrics.delivery(s.name, "ok");
+    for (; failed < s.failures; ++failed) d.metrics.delivery(s.name, "error");
+  }
+}
+
+asio::awaitable<void> probeBackends(Daemon& d) {
+  vault::HealthQuery q;
+  auto vh = co_await d.clients.vault->health(q);
+  if (!vh)
+    backendResult(d, "vault", false, vh.error().message);
+  else if (vh->sealed || !vh->initialized)
+    backendResult(d, "vault", false, std::string("vault is ") + vault::toString(vh->state));
+  else
+    backendResult(d, "vault", true, "");
+  auto nh = co_await d.clients.nomad->agentHealth();
+  if (!nh)
+    backendResult(d, "nomad", false, nh.error().message);
+  else
+    backendResult(d, "nomad", nh->ok, nh->ok ? "" : "nomad agent reports unhealthy");
+}
+
+asio::awaitable<void> watchLoop(Daemon& d) {
+  while (!d.stopping) {
+    const auto started = std::chrono::steady_clock::now();
+    co_await probeBackends(d);
+    checkSpool(d);
+    if (d.stopping) break;
+    auto result = co_await scanOnce(*d.clients.vault, *d.scanner, d.specs);
+    if (d.stopping) break;
+    d.lastScanSeconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    d.lastScanAt = d.clock->now();
+    applyScan(d, std::move(result));
+    updateQueueMetrics(d);
+    ++d.cycles;
+    d.health->tick();
+    d.notifier.status(d.statusLine);
+    spdlog::debug("certificate cycle {} took {:.3f}s: {}", d.cycles, d.lastScanSeconds,
+                  d.statusLine);
+    // Sleep until the next interval, or until an allocation event / reload cancels the wait.
+    d.wake.expires_after(d.config.certificates.scanInterval.as<std::chrono::nanoseconds>());
+    boost::system::error_code ec;
+    co_await d.wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  d.loopDone = true;
+}
+
+asio::awaitable<void> allocationEvents(Daemon& d) {
+  std::set<std::string> jobs;
+  for (const auto& s : d.specs) jobs.insert(s.job);
+  if (jobs.empty()) co_return;
+  nomad::EventStreamOptions o;
+  o.topics = {"Allocation"};
+  o.nomadNamespace = "*";
+  d.allocStream = d.clients.nomad->subscribe(o);
+  while (!d.stopping) {
+    auto batch = co_await d.allocStream->next();
+    if (d.stopping) break;
+    if (!batch) {
+      spdlog::debug("allocation events: {}", batch.error().message);
+      co_await sleepFor(d, Duration::seconds(30));
+      continue;
+    }
+    for (const auto& e : batch->events) {
+      // Allocation events are keyed by alloc ID; the job is among the filter keys.
+      bool ours = false;
+      for (const auto& k : e.filterKeys) ours = ours || jobs.contains(k);
+      if (ours) {
+        spdlog::debug("allocation event {} for a watched job: scanning early", e.type);
+        d.wake.cancel();
+        break;
+      }
+    }
+  }
+}
+
+asio::awaitable<void> housekeeping(Daemon& d) {
+  const Duration tick = d.notifier.watchdogInterval().value_or(Duration::seconds(2));
+  const Duration step = tick < Duration::seconds(2) ? tick : Duration::seconds(2);
+  while (!d.stopping) {
+    if (d.notifier.watchdogInterval() && d.health->alive()) d.notifier.watchdog();
+    updateQueueMetrics(d);
+    co_await sleepFor(d, step);
+  }
+}
+
+}  // namespace nc::cli
