@@ -2,6 +2,7 @@
 # in /etc/nomad-certd/examples, the systemd unit (ExecStart pointing at the installed binary),
 # sysusers.d and tmpfiles.d entries, the Prometheus rules and the docs.
 include(GNUInstallDirs)
+set(CMAKE_INSTALL_DOCDIR "${CMAKE_INSTALL_DATAROOTDIR}/doc/nomad-certd")
 
 set(NC_PKG_SYSTEMD_DIR "lib/systemd/system" CACHE STRING "systemd unit folder (relative to the prefix)")
 set(NC_PKG_SYSUSERS_DIR "lib/sysusers.d" CACHE STRING "sysusers.d folder (relative to the prefix)")
@@ -14,7 +15,7 @@ install(CODE "
   string(REPLACE \"/usr/local/bin/nomad-certd\" \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}/nomad-certd\" nc_unit \"\${nc_unit}\")
   string(REPLACE \"file:///usr/local/share/doc/nomad-certd/README.md\" \"file://\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_DOCDIR}/README.md\" nc_unit \"\${nc_unit}\")
   file(WRITE \"${CMAKE_CURRENT_BINARY_DIR}/pkg/nomad-certd.service\" \"\${nc_unit}\")
-  file(INSTALL DESTINATION \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${NC_PKG_SYSTEMD_DIR}\"
+  file(INSTALL DESTINATION \"\${CMAKE_INSTALL_PREFIX}/${NC_PKG_SYSTEMD_DIR}\"
        TYPE FILE FILES \"${CMAKE_CURRENT_BINARY_DIR}/pkg/nomad-certd.service\")
 " COMPONENT nomad-certd)
 install(FILES systemd/nomad-certd.sysusers DESTINATION ${NC_PKG_SYSUSERS_DIR}

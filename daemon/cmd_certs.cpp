@@ -8,6 +8,7 @@
 #include "cli.hpp"
 #include "clients.hpp"
 #include "config/load.hpp"
+#include "core/logging.hpp"
 #include "vault/token_manager.hpp"
 
 namespace nc::cli {
@@ -20,6 +21,8 @@ int runCerts(const CommonOptions& opts, CommandIo io) {
     io.err << "nomad-certd certs: " << loaded.error().message << "\n";
     return kExitError;
   }
+  // Log lines go to stderr so stdout stays the table (or JSON document).
+  logging::setup({loaded->config.log.format, loaded->config.log.level});
   boost::asio::io_context ioc;
   const ClockPtr clock = SystemClock::shared();
   auto clients = makeClients(ioc, loaded->config, clock);

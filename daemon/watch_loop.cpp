@@ -146,7 +146,7 @@ asio::awaitable<void> probeBackends(Daemon& d) {
   if (!vh)
     backendResult(d, "vault", false, vh.error().message);
   else if (vh->sealed || !vh->initialized)
-    backendResult(d, "vault", false, std::string("vault is ") + vault::toString(vh->state));
+    backendResult(d, "vault", false, vh->sealed ? "vault is sealed" : "vault is not initialized");
   else
     backendResult(d, "vault", true, "");
   auto nh = co_await d.clients.nomad->agentHealth();

@@ -78,16 +78,18 @@ class DaemonTest(unittest.TestCase):
     def test_spool_not_writable_is_a_readiness_reason(self):
         d = self.start()
         d.wait_for_log("certificate cycle 1")
-        os.chmod(self.work.spool, 0o500)
-        try:
-            if os.access(self.work.spool, os.W_OK):
-                self.skipTest("running as root: permissions do not restrict")
-            problems = wait_until(
-                lambda: "spool" in json.loads(d.get("/readyz")[2]).get("problems", {}) and
-                json.loads(d.get("/readyz")[2]), 10, what="spool reason")
-            self.assertIn("spool", problems["problems"])
-        finally:
-            os.chmod(self.work.spool, 0o700)
+        self.assertNotIn("spool", json.loads(d.get("/readyz")[2])["reasons"])
+        # The spool folder disappears (unmounted disk, removed by hand): not ready, with the reason.
+        moved = self.work.spool + ".away"
+        os.rename(self.work.spool, moved)
+        reasons = wait_until(
+            lambda: (r := json.loads(d.get("/readyz")[2])["reasons"]) and "spool" in r and r,
+            10, what="spool reason")
+        self.assertIn(self.work.spool, reasons["spool"])
+        self.assertEqual(d.get("/readyz")[0], 503)
+        os.rename(moved, self.work.spool)
+        wait_until(lambda: "spool" not in json.loads(d.get("/readyz")[2])["reasons"], 10,
+                   what="spool reason cleared")
 
     def test_sd_notify_ready_status_watchdog_reloading_stopping(self):
         sock = NotifySocket(self.work.path)
@@ -122,12 +124,12 @@ class DaemonTest(unittest.TestCase):
         d.wait_for_log("stays in force")
         self.assertIsNone(d.proc.poll(), "a bad file must not stop the daemon")
         self.assertIn("jobz", d.log())
-        problems = json.loads(d.get("/readyz")[2])["problems"]
+        problems = json.loads(d.get("/readyz")[2])["reasons"]
         self.assertIn("config", problems)
         self.work.write_desired("version: 1\ndefaults: {mode: report, prune: false}\n")
         d.signal(signal.SIGHUP)
         d.wait_for_log("in force (0 jobs")
-        wait_until(lambda: "config" not in json.loads(d.get("/readyz")[2])["problems"],
+        wait_until(lambda: "config" not in json.loads(d.get("/readyz")[2])["reasons"],
                    what="config reason cleared")
         self.assertEqual(d.get("/healthz")[0], 200)
 

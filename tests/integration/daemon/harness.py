@@ -171,3 +171,5 @@ class Daemon:
                 self.proc.wait()
         for t in self._threads:
             t.join(timeout=5)
+        for s in (self.proc.stdout, self.proc.stderr):
+            s.close()
