@@ -43,7 +43,7 @@ const std::vector<CommandSpec>& commands() {
        notYet<kPlan>},
       {kApply, "Reconcile once in enforce mode (exit 0 done, 1 error)", notYet<kApply>},
       {kValidate, "Deploy a test job, wait for its allocation, verify its certificate, clean up",
-       notYet<kValidate>},
+       runValidate},
       {kCerts, "Scan every declared certificate once (exit 0 ok, 2 warnings, 1 error)",
        runCerts},
       {"check-config",
@@ -70,6 +70,15 @@ int runCli(int argc, char** argv, CommandIo io) {
     addCommonOptions(*cmd, opts);
     if (std::string_view(spec.name) == "apply")
       cmd->add_flag("--yes,-y", opts.assumeYes, "Apply without asking");
+    if (std::string_view(spec.name) == "validate") {
+      cmd->add_option_function<std::string>(
+          "--job", [&opts](const std::string& v) { opts.validateJob = v; },
+          "Validate this declared job file instead of the built-in test job");
+      cmd->add_option("--job-name", opts.validateJobName, "Name of the throw-away test job")
+          ->capture_default_str();
+      cmd->add_option("--timeout", opts.validateTimeout, "How long to wait for the allocation")
+          ->capture_default_str();
+    }
     cmd->callback([&chosen, &spec] { chosen = &spec; });
   }
 

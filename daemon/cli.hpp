@@ -21,6 +21,9 @@ struct CommonOptions {
   std::optional<std::string> desiredState;   ///< --desired-state
   OutputFormat output = OutputFormat::text;  ///< --output text|json
   bool assumeYes = false;                    ///< apply --yes
+  std::optional<std::string> validateJob;         ///< validate --job FILE (a declared job)
+  std::string validateJobName = "cert-test-job";  ///< validate --job-name
+  std::string validateTimeout = "300s";           ///< validate --timeout
 };
 
 /// What a command needs from the outside world; injected so tests can capture output.
@@ -48,6 +51,7 @@ struct CommandSpec {
 // Commands (one file each). Each returns the exit code.
 int runVersion(const CommonOptions& opts, CommandIo io);
 int runCheckConfig(const CommonOptions& opts, CommandIo io);
+int runValidate(const CommonOptions& opts, CommandIo io);  ///< cmd_validate.cpp
 int runRun(const CommonOptions& opts, CommandIo io);
 int runCerts(const CommonOptions& opts, CommandIo io);
 /// For commands whose implementation has not landed yet: says so and returns 1.

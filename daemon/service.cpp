@@ -134,7 +134,10 @@ asio::awaitable<void> startLoops(Daemon& d, asio::cancellation_signal& tokenStop
   }
   d.queue->start();
   co_await probeBackends(d);
-  if (d.stopping) co_return;
+  if (d.stopping) {
+    d.loopDone = true;  // stopped during start-up: the watch loop never runs
+    co_return;
+  }
   d.notifier.ready(fmt::format("started; {}; watching {} declared certificates",
                                backendSummary(d), d.specs.size()));
   spdlog::info("started: {}; {} declared certificates, scan every {}", backendSummary(d),
