@@ -15,7 +15,7 @@ note() { printf '   %s\n' "$*"; }
 # --- build --------------------------------------------------------------------------------------
 targets=(nomad-certd vault-sim nomad-sim)
 need_build=0
-for t in daemon/nomad-certd sim/vault/vault-sim sim/nomad/nomad-sim; do
+[ "${NC_SKIP_BUILD:-0}" = 1 ] || for t in daemon/nomad-certd sim/vault/vault-sim sim/nomad/nomad-sim; do
   if [ ! -x "$build/$t" ] || [ -n "$(find daemon lib sim -newer "$build/$t" \( -name '*.[ch]pp' -o -name CMakeLists.txt \) -print -quit)" ]; then need_build=1; fi
 done
 if [ $need_build = 1 ]; then
@@ -24,7 +24,8 @@ if [ $need_build = 1 ]; then
   [ -f "$build/build.ninja" ] || cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   ninja -C "$build" "${targets[@]}"
 fi
-bin="$root/$build/daemon/nomad-certd"
+case $build in /*) ;; *) build="$root/$build" ;; esac
+bin="$build/daemon/nomad-certd"
 start_time=$(date +%s)
 
 # --- simulators ---------------------------------------------------------------------------------
@@ -118,14 +119,15 @@ step() {
   say "$title"
   echo "\$ nomad-certd $*"
   set +e
-  "$bin" "$@" >"$work/step.out" 2>"$work/step.err"
+  timeout "${NC_STEP_TIMEOUT:-25}" "$bin" "$@" >"$work/step.out" 2>"$work/step.err" </dev/null
   local rc=$?
   set -e
   if grep -q 'not implemented yet' "$work/step.err"; then
     note "(skipped: \`nomad-certd $1\` is not implemented in this build)"
     return 0
   fi
-  sed 's/^/   /' "$work/step.out"
+  [ $rc = 124 ] && note "(timed out after ${NC_STEP_TIMEOUT:-25}s)"
+  sed 's/^/   /' "$work/step.out" | head -40
   grep -v '^\s*$' "$work/step.err" | sed 's/^/   /' | head -20 || true
   if [[ " $expect " == *" $rc "* ]]; then note "exit $rc (expected)"; else note "exit $rc (expected one of: $expect)"; fi
   return 0
