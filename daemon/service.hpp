@@ -21,6 +21,7 @@
 #include "health/health_state.hpp"
 #include "health/metrics.hpp"
 #include "health/systemd_notifier.hpp"
+#include "reconcile/controller.hpp"
 
 namespace nc::cli {
 
@@ -47,8 +48,8 @@ struct Daemon {
   http::ServerPtr server;
   std::unique_ptr<nomad::EventStream> allocStream;
 
-  // Integration point for lib/reconcile: the Controller (run/stop/updateDesired/status/
-  // isLeader) is created here once it lands; /status and readiness then report it.
+  std::unique_ptr<reconcile::Controller> controller;  ///< reconcile loop (leader writes)
+  bool controllerDone = true;                         ///< false while run() is active
 
   boost::asio::steady_timer wake;  ///< the watch loop sleeps on it; cancel() = scan now
   bool stopping = false;

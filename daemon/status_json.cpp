@@ -31,14 +31,31 @@ std::string statusJson(const Daemon& d) {
   w.StartObject();
   for (const auto& [k, v] : d.health->problems()) kv(k.c_str(), v);
   w.EndObject();
-  // Leadership and resources come from the reconcile controller once it is wired in.
   w.Key("leader");
-  w.Bool(false);
+  w.Bool(d.controller && d.controller->isLeader());
   w.Key("reconcile");
   w.StartObject();
-  kv("state", "not running");
+  kv("state", d.controller ? (d.controllerDone ? "stopped" : "running") : "not running");
   w.Key("resources");
   w.StartArray();
+  if (d.controller) {
+    for (const auto& r : d.controller->status()) {
+      w.StartObject();
+      kv("resource", r.key.toString());
+      kv("state", reconcile::toString(r.state));
+      kv("mode", config::toString(r.mode));
+      w.Key("missing");
+      w.Bool(r.missing);
+      kv("message", r.message);
+      kv("where", r.where);
+      // Drift is reported by field path only; values stay out of /status.
+      w.Key("drift");
+      w.StartArray();
+      for (const auto& delta : r.deltas) str(delta.path);
+      w.EndArray();
+      w.EndObject();
+    }
+  }
   w.EndArray();
   w.EndObject();
   w.Key("backends");

@@ -217,6 +217,15 @@ asio::awaitable<void> housekeeping(Daemon& d) {
   while (!d.stopping) {
     if (d.notifier.watchdogInterval() && d.health->alive()) d.notifier.watchdog();
     updateQueueMetrics(d);
+    if (d.controller) {
+      std::size_t errors = 0;
+      for (const auto& r : d.controller->status()) errors += r.state == reconcile::State::error;
+      if (errors)
+        d.health->setProblem("reconcile", std::to_string(errors) +
+                                              " resource(s) failed their last reconcile");
+      else
+        d.health->clearProblem("reconcile");
+    }
     co_await sleepFor(d, step);
   }
 }
