@@ -86,7 +86,8 @@ struct Runner {
     if (!parsed) co_return row("job parsed", false, parsed.error().message);
     auto json = renamed(*parsed, plan.jobName);
     if (!json) co_return row("job parsed", false, json.error().message);
-    auto reg = co_await nomad.registerJob(*json, {});
+    nomad::RegisterOptions regOpts;  // named: g++ 12 mishandles braced temporaries in co_await
+    auto reg = co_await nomad.registerJob(*json, regOpts);
     if (!reg) co_return row("job registered", false, reg.error().message);
     row("job registered", true, plan.jobName + " (evaluation " + reg->evalId.substr(0, 8) + ")");
     co_await waitAndCheck(plan, timeout);
@@ -98,14 +99,16 @@ struct Runner {
     std::optional<nomad::Allocation> alloc;
     std::string last = "no allocation yet";
     while (std::chrono::steady_clock::now() < deadline && !interrupted) {
-      auto allocs = co_await nomad.jobAllocations(plan.jobName, {});
+      nomad::QueryOptions q;  // named: g++ 12 mishandles braced temporaries in co_await
+      auto allocs = co_await nomad.jobAllocations(plan.jobName, q);
       if (allocs && !allocs->value.empty()) {
-        auto a = co_await nomad.readAllocation(allocs->value.front().id, {});
+        auto a = co_await nomad.readAllocation(allocs->value.front().id, q);
         if (a) {
           last = "allocation " + a->value.id.substr(0, 8) + " " + a->value.clientStatus;
           auto st = co_await nomad.statFile(a->value.id, plan.allocPath);
           if (st && st->size > 0) { alloc = a->value; break; }
-          if (a->value.clientStatus == "failed" || a->value.clientStatus == "lost") { alloc = a->value; break; }
+          const auto& cs = a->value.clientStatus;
+          if (cs == "failed" || cs == "lost" || cs == "complete") { alloc = a->value; break; }
         }
       }
       if (tty) io.err << "\r  waiting: " << last << "   " << std::flush;
