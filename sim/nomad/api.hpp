@@ -16,6 +16,9 @@ struct ApiOptions {
   std::string region = "global";
   std::string datacenter = "dc1";
   std::string vaultAddr;
+  std::string vaultJwtMount = "jwt-nomad";  ///< the clients' jwt_auth_backend_path
+  int vaultRetryAttempts = 3;
+  int vaultRetryBaseMs = 100;
   std::string dataDir;
   bool tls = false;
   Duration heartbeat = Duration::seconds(30);  ///< event stream heartbeat interval

@@ -32,6 +32,9 @@ ApiImpl::ApiImpl(asio::io_context& io, ApiOptions options, ClockPtr clock,
   co.region = opt_.region;
   co.datacenter = opt_.datacenter;
   co.vaultAddr = opt_.vaultAddr;
+  co.vaultJwtMount = opt_.vaultJwtMount;
+  co.vaultRetryAttempts = opt_.vaultRetryAttempts;
+  co.vaultRetryBaseMs = opt_.vaultRetryBaseMs;
   clients_ = std::make_unique<ClientSim>(io_, state_, *keys_, co);
   // The scheduler runs after the register reply, as an evaluation would.
   state_.setOnJobWrite([this](const std::string& ns, const std::string& id) {

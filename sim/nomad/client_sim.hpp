@@ -1,6 +1,7 @@
 // The simulated scheduler and client: places allocations per group count when a job changes,
 // runs their tasks through Nomad's task states and events, stops old allocations, creates the
-// allocation directories on disk and writes the tasks' workload identity JWTs.
+// allocation directories on disk, writes the tasks' workload identity JWTs and runs their
+// templates (Vault login, PKI issue, renewal with change_mode events).
 #pragma once
 
 #include <map>
@@ -28,6 +29,9 @@ struct ClientOptions {
   std::string nodeName = "nomad-sim-client-1";
   int startDelayMs = 20;  ///< time from placement to the client starting the tasks
   int batchRunMs = 50;    ///< how long a batch task runs
+  std::string vaultJwtMount = "jwt-nomad";  ///< auth/<mount>/login for the tasks' identities
+  int vaultRetryAttempts = 3;  ///< Vault attempts before a template fails
+  int vaultRetryBaseMs = 100;  ///< first retry backoff, doubled per attempt
 };
 
 class ClientSim {
@@ -38,6 +42,16 @@ class ClientSim {
   /// Scheduler pass for one job (called after the job was written).
   void jobChanged(const std::string& ns, const std::string& id);
   void reset();
+
+  // Admin controls of the template runners (see README).
+  /// Every Vault request of the job's templates fails with error (403); "" clears.
+  void failTemplates(const std::string& ns, const std::string& jobId, const std::string& error);
+  /// Pauses (or resumes) certificate re-issuing for the job.
+  void pauseRenewals(const std::string& ns, const std::string& jobId, bool paused);
+  /// A client agent restart: templates are rebuilt, log in again, re-issue and re-render.
+  void restartClient();
+  /// JSON array: the job's template runners and their secrets' issue/renew times.
+  std::string templateStatus(const std::string& ns, const std::string& jobId) const;
 
   const Allocation* alloc(const std::string& id) const;
   /// Allocations in ns ("*" = all) whose ID starts with prefix, by ID.
