@@ -52,6 +52,8 @@ struct CommandSpec {
 int runVersion(const CommonOptions& opts, CommandIo io);
 int runCheckConfig(const CommonOptions& opts, CommandIo io);
 int runValidate(const CommonOptions& opts, CommandIo io);  ///< cmd_validate.cpp
+int runPlan(const CommonOptions& opts, CommandIo io);   ///< cmd_plan.cpp
+int runApply(const CommonOptions& opts, CommandIo io);  ///< cmd_apply.cpp
 int runRun(const CommonOptions& opts, CommandIo io);
 int runCerts(const CommonOptions& opts, CommandIo io);
 /// For commands whose implementation has not landed yet: says so and returns 1.

@@ -84,6 +84,15 @@ void Controller::stop() {
 }
 
 void Controller::updateDesired(config::DesiredState desired) {
+  // Applied between two reconciles: an in-flight one holds pointers into the current state.
+  pending_ = std::move(desired);
+  wake();
+}
+
+void Controller::applyPending() {
+  if (!pending_) return;
+  config::DesiredState desired = std::move(*pending_);
+  pending_.reset();
   const auto changed = reconciler_.changedKeys(desired);
   const bool prune = desired.defaults.prune;
   reconciler_.setDesired(std::move(desired));
@@ -100,7 +109,6 @@ void Controller::updateDesired(config::DesiredState desired) {
   }
   if (prune) pruneAt_ = now;
   spdlog::info("event=desired_state_reloaded changed={}", changed.size());
-  wake();
 }
 
 std::vector<ResourceStatus> Controller::status() const {
@@ -113,6 +121,7 @@ std::optional<MonoTime> Controller::nextWake() const {
   auto next = queue_.nextReady();
   auto earlier = [&](MonoTime t) { if (!next || t < *next) next = t; };
   if (pruneAt_) earlier(*pruneAt_);
+  if (pending_) earlier(clock_->monotonic());
   if (elector_) earlier(elector_->nextAt());
   return next;
 }
@@ -133,6 +142,7 @@ boost::asio::awaitable<std::size_t> Controller::processReady() {
   std::size_t done = 0;
   auto now = clock_->monotonic();
   while (!stopped_) {
+    applyPending();
     auto key = queue_.pop(now);
     if (!key) break;
     if (!reconciler_.declared(*key)) continue;
@@ -176,7 +186,8 @@ boost::asio::awaitable<std::size_t> Controller::processReady() {
   if (!stopped_ && pruneAt_ && now >= *pruneAt_) {
     for (auto it = status_.begin(); it != status_.end();)
       it = reconciler_.declared(it->first) ? std::next(it) : status_.erase(it);
-    for (auto& s : co_await reconciler_.prune(canWrite())) {
+    std::vector<ResourceStatus> pruned = co_await reconciler_.prune(canWrite());
+    for (auto& s : pruned) {
       if (s.changed) {
         bucket_.take(clock_->monotonic());
         ++writes_;

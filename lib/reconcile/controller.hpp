@@ -56,8 +56,8 @@ class Controller {
 
   boost::asio::awaitable<void> run();
   void stop();
-  /// Reload: queues every key whose declaration changed (now), forgets removed ones, and
-  /// schedules a prune pass when prune is on.
+  /// Reload: at the next boundary between two reconciles, queues every key whose declaration
+  /// changed (now), forgets removed ones, and schedules a prune pass when prune is on.
   void updateDesired(config::DesiredState desired);
   /// The last status of every declared resource (for /status), in key order.
   std::vector<ResourceStatus> status() const;
@@ -77,6 +77,7 @@ class Controller {
 
  private:
   bool canWrite() const;
+  void applyPending();
   void schedule(const ResourceKey& key, MonoTime at);
   void wake();
   boost::asio::awaitable<void> watchLoop();
@@ -94,6 +95,7 @@ class Controller {
   std::map<ResourceKey, std::uint64_t> jobIndex_;  ///< last seen ModifyIndex (0 = absent)
   nomad::BlockingIndex listIndex_;
   std::optional<MonoTime> pruneAt_;
+  std::optional<config::DesiredState> pending_;  ///< reload waiting for a reconcile boundary
   std::mt19937 rng_;
   std::uint64_t writes_ = 0;
   bool stopped_ = false, watching_ = false;

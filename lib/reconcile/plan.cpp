@@ -19,8 +19,13 @@ boost::asio::awaitable<Result<PlanReport>> pass(vault::VaultApiPtr vault, nomad:
   Reconciler r(std::move(vault), std::move(nomad), std::move(options));
   r.setDesired(std::move(desired));
   PlanReport report;
-  for (const auto& key : r.keys()) report.resources.push_back(co_await r.reconcile(key, write));
-  for (auto& s : co_await r.prune(write)) report.resources.push_back(std::move(s));
+  // Named results: g++ 12 mishandles temporaries of co_await in range-for and call arguments.
+  for (const auto& key : r.keys()) {
+    ResourceStatus s = co_await r.reconcile(key, write);
+    report.resources.push_back(std::move(s));
+  }
+  std::vector<ResourceStatus> pruned = co_await r.prune(write);
+  for (auto& s : pruned) report.resources.push_back(std::move(s));
   co_return report;
 }
 

@@ -169,7 +169,9 @@ boost::asio::awaitable<Observed> Reconciler::observe(const ResourceKey& key) {
       if (!plan->diff) { fail(o, Error(errc::protocol_error, "plan returned no Diff")); break; }
       o.jobModifyIndex = plan->jobModifyIndex;
       o.status.missing = plan->diff->type == "Added";
-      auto deltas = diffJob(*plan->diff, spec->ignoreDifferences);
+      auto deltas = o.status.missing
+                        ? std::vector<FieldDelta>{{"Job", "(new job)", "<absent>"}}
+                        : diffJob(*plan->diff, spec->ignoreDifferences);
       if (deltas.empty() && plan->diff->type != "None" && spec->ignoreDifferences.empty())
         deltas.push_back({"Job", "(changed)", "(" + plan->diff->type + ")"});
       setDeltas(o, std::move(deltas));
