@@ -127,8 +127,9 @@ step() {
     return 0
   fi
   [ $rc = 124 ] && note "(timed out after ${NC_STEP_TIMEOUT:-25}s)"
-  sed 's/^/   /' "$work/step.out" | head -40
-  grep -v '^\s*$' "$work/step.err" | sed 's/^/   /' | head -20 || true
+  sed 's/^/   /' "$work/step.out" | head -40 || true
+  grep -v '^\s*$' "$work/step.err" | cut -c1-160 | sed 's/^/   /' | head -12 || true
+  [ $rc -ge 128 ] && [ $rc != 130 ] && note "(crashed with signal $((rc - 128)))"
   if [[ " $expect " == *" $rc "* ]]; then note "exit $rc (expected)"; else note "exit $rc (expected one of: $expect)"; fi
   return 0
 }
