@@ -28,11 +28,6 @@ void addCommonOptions(CLI::App& cmd, CommonOptions& opts) {
       ->default_str("text");
 }
 
-// Replace a not-yet function with the command's own when it lands.
-template <const char* Name>
-int notYet(const CommonOptions& opts, CommandIo io) {
-  return runNotImplemented(Name, opts, io);
-}
 constexpr char kRun[] = "run", kPlan[] = "plan", kApply[] = "apply", kValidate[] = "validate",
                kCerts[] = "certs";
 

@@ -56,7 +56,5 @@ int runPlan(const CommonOptions& opts, CommandIo io);   ///< cmd_plan.cpp
 int runApply(const CommonOptions& opts, CommandIo io);  ///< cmd_apply.cpp
 int runRun(const CommonOptions& opts, CommandIo io);
 int runCerts(const CommonOptions& opts, CommandIo io);
-/// For commands whose implementation has not landed yet: says so and returns 1.
-int runNotImplemented(const std::string& command, const CommonOptions& opts, CommandIo io);
 
 }  // namespace nc::cli
