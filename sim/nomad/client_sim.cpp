@@ -204,7 +204,10 @@ void ClientSim::Impl::runTasks(const std::vector<std::string>& ids) {
       ts.startedAt = t;
       const Val* lc = member(*task, "Lifecycle");
       bool ephemeralPrestart = lc && lc->IsObject() && getString(*lc, "Hook") == "prestart" && !getBool(*lc, "Sidecar");
-      if (ephemeralPrestart) terminate(ts, t);
+      if (ephemeralPrestart) {  // its templates stop with it: nothing renews them
+        terminate(ts, t);
+        templates->stop(a.id, getString(*task, "Name"));
+      }
     }
     a.clientStatus = "running";
     done.push_back(id);
@@ -237,6 +240,7 @@ void ClientSim::Impl::finishBatch(const std::vector<std::string>& ids) {
       if (ts.state == "running") terminate(ts, now());
     }
     it->second.clientStatus = "complete";
+    templates->stop(id);
     done.push_back(id);
     ns = it->second.nameSpace;
     jobId = it->second.jobId;
@@ -269,6 +273,8 @@ void ClientSim::Impl::kill(const std::vector<std::string>& ids) {
       ts.state = "dead";
     }
     a.clientStatus = "complete";
+    waiting.erase(id);
+    templates->stop(id);
     done.push_back(id);
     ns = a.nameSpace;
     jobId = a.jobId;

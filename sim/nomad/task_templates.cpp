@@ -230,7 +230,9 @@ struct TemplateEngine::Impl : std::enable_shared_from_this<TemplateEngine::Impl>
         co_return;
       }
       if (r->token.empty()) {
-        auto tok = co_await vaultJwtLogin(*vault(), opt.jwtMount, r->t.vaultRole, r->t.jwt, retry(r));
+        VaultRetry loginRetry = retry(r);
+        loginRetry.injected = nullptr;  // the admin failure denies issuing, not the login
+        auto tok = co_await vaultJwtLogin(*vault(), opt.jwtMount, r->t.vaultRole, r->t.jwt, loginRetry);
         if (!r->alive) co_return;
         if (!tok) {
           fail(r, "Vault: failed to derive vault token: " + tok.error().message);
