@@ -348,7 +348,8 @@ TEST_F(VaultTemplates, RenewalInsideTheWindowEmitsChangeModeEvents) {
   while (!all && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(200ms);
     all = true;
-    for (const auto& r : templates("renew").GetArray()) all &= getInt(r["Secrets"][0], "Issues") >= 2;
+    const auto doc = templates("renew");  // named: GetArray() of a temporary would dangle
+    for (const auto& r : doc.GetArray()) all &= getInt(r["Secrets"][0], "Issues") >= 2;
   }
   ASSERT_TRUE(all);
   std::this_thread::sleep_for(300ms);
