@@ -156,8 +156,11 @@ asio::awaitable<ScanResult> CertificateScanner::scan(std::vector<CertificateSpec
     work.running = std::min(options_.concurrency, work.items.size());
     for (std::size_t i = 0, n = work.running; i < n; ++i)
       asio::co_spawn(executor, worker(this, &work), asio::detached);
-    boost::system::error_code ec;
-    co_await work.done->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    // co_spawn dispatches inline, so workers whose reads never suspend may all be done already.
+    if (work.running > 0) {
+      boost::system::error_code ec;
+      co_await work.done->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
   }
 
   CheckContext ctx;
