@@ -152,7 +152,7 @@ std::string stateOf(const std::string& json, const std::string& kind, const std:
   return "absent";
 }
 
-// The tests share the simulators and run in order.
+// Each case must stand alone: ctest runs every case in its own process (fresh simulators).
 TEST_F(ReconcileIt, EmptyThenApplyThenPlanInSync) {
   writeDesired();
   auto first = cli({"plan", "--output", "json"});
@@ -167,6 +167,8 @@ TEST_F(ReconcileIt, EmptyThenApplyThenPlanInSync) {
 
 TEST_F(ReconcileIt, OutOfBandChangeIsDetectedAndApplyRepairsIt) {
   writeDesired();
+  // ctest runs each case in its own process with fresh simulators: converge first.
+  ASSERT_EQ(cli({"apply", "--yes"}).code, 0);
   ASSERT_TRUE(runOn(io_, vaultClient_->putPolicy("nomad-job-pki", "path \"secret/*\" { capabilities = [\"read\"] }")));
   auto plan = cli({"plan", "--output", "json"});
   EXPECT_EQ(plan.code, 2) << plan.out << plan.err;
