@@ -69,7 +69,7 @@ Token* TokenStore::lookupAccessor(const std::string& accessor, Clock::WallTime n
   return nullptr;
 }
 
-void TokenStore::revoke(const std::string& id) {
+void TokenStore::revoke(std::string id) {
   if (tokens_.erase(id) == 0) return;
   std::vector<std::string> children;
   for (const auto& [cid, t] : tokens_)

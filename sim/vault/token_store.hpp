@@ -47,7 +47,8 @@ class TokenStore {
   Token* lookup(const std::string& id, Clock::WallTime now);
   Token* lookupAccessor(const std::string& accessor, Clock::WallTime now);
   /// Revokes the token and (non-orphan) children.
-  void revoke(const std::string& id);
+  // By value: callers often pass a reference into the token being erased.
+  void revoke(std::string id);
   void clear() { tokens_.clear(); }
   std::size_t size() const { return tokens_.size(); }
   const std::map<std::string, Token>& all() const { return tokens_; }
