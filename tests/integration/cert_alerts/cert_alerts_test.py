@@ -1,0 +1,191 @@
+"""End-to-end certificate alerts: `nomad-certd run` watches allocations of nomad-sim whose
+Nomad templates render real certificates issued by vault-sim; alerts travel through the durable
+event queue to a webhook receiver (and a real Alertmanager when installed).
+Usage: cert_alerts_test.py NOMAD_CERTD VAULT_SIM NOMAD_SIM [unittest args]"""
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "daemon"))
+sys.path.insert(0, os.path.join(HERE, "..", "alertmanager"))
+from harness import SECRET_TOKEN, Daemon, Workdir, free_port, wait_until  # noqa: E402
+import sims  # noqa: E402
+
+BINARY = VAULT_SIM = NOMAD_SIM = None
+HMAC_SECRET = "whsec-test-signing-key-not-for-logs"
+
+
+class CertAlertsTest(unittest.TestCase):
+    def setUp(self):
+        self.cleanups = []
+        self.data = tempfile.TemporaryDirectory(prefix="nc-certalerts-")
+        self.cleanups.append(self.data.cleanup)
+        # The daemon's VAULT_TOKEN (harness) is vault-sim's root token here.
+        self.vault = sims.Vault(VAULT_SIM, SECRET_TOKEN)
+        self.cleanups.append(self.vault.stop)
+        self.nomad = sims.Nomad(NOMAD_SIM, self.vault.url, self.data.name)
+        self.cleanups.append(self.nomad.stop)
+        self.vault.bootstrap(self.nomad.url + "/.well-known/jwks.json")
+
+    def tearDown(self):
+        for c in reversed(self.cleanups):
+            try:
+                c()
+            except Exception as e:  # keep cleaning up
+                print("cleanup:", e, file=sys.stderr)
+
+    def start_daemon(self, jobs, sinks, extra_certs="", extra_config=""):
+        """jobs: {name: (ttl, certificate overrides YAML)}; writes the job files and the
+        desired state, starts the daemon and waits for its health endpoint."""
+        desired = "version: 1\nnomad:\n  jobs:\n"
+        for name, (ttl, overrides) in jobs.items():
+            with open(os.path.join(self.data.name, f"{name}.nomad.hcl"), "w") as f:
+                f.write(sims.job_hcl(name, ttl))
+            desired += (f"    - file: {self.data.name}/{name}.nomad.hcl\n"
+                        f"      certificates:\n"
+                        f"        - task: app\n"
+                        f"          path: secrets/cert.pem\n"
+                        f"          common_name: {name}.service.consul\n")
+            for line in overrides:
+                desired += f"          {line}\n"
+        self.work = Workdir(vault_addr=self.vault.url, nomad_addr=self.nomad.url, sinks=sinks,
+                            scan_interval="1s", desired=desired,
+                            extra="reconcile:\n  leader_election: {enabled: false}\n" +
+                            extra_certs + extra_config)
+        self.cleanups.append(self.work.cleanup)
+        self.daemon = Daemon(BINARY, self.work)
+        self.cleanups.append(self.daemon.stop)
+        self.daemon.wait_for_url()
+        return self.daemon
+
+    def status(self):
+        return json.loads(self.daemon.get("/status")[2])
+
+    def rows(self, job):
+        return [r for r in self.status()["certificates"]["rows"] if r["job"] == job]
+
+    def assert_no_secret(self, hook):
+        for _, _, _, raw in hook.deliveries:
+            self.assertNotIn(SECRET_TOKEN.encode(), raw)
+            self.assertNotIn(HMAC_SECRET.encode(), raw)
+        self.assertNotIn(SECRET_TOKEN, self.daemon.log())
+        self.assertNotIn(HMAC_SECRET, self.daemon.log())
+
+    def test_paused_renewals_raise_renewal_due_then_critical_and_resume_resolves(self):
+        hook = sims.Webhook(free_port())
+        self.cleanups.append(hook.stop)
+        sink = (f'    - {{name: hook, type: webhook, url: "{hook.url}", '
+                'initial_backoff: 200ms, max_backoff: 1s, timeout: 2s}')
+        # 60 s certificates: Nomad re-issues at 51-57 s. `paused` also warns at 40 % left.
+        self.nomad.pause_renewals("paused")
+        self.start_daemon({"paused": ("60s", ['warn_before: "40%"']), "steady": ("60s", [])},
+                          [sink])
+        self.nomad.register(sims.job_hcl("paused", "60s"))
+        self.nomad.register(sims.job_hcl("steady", "60s"))
+        wait_until(lambda: len(self.rows("paused")) == 1 and len(self.rows("steady")) == 1
+                   and all(r["state"] == "ok" for r in self.rows("paused") + self.rows("steady")),
+                   40, 0.5, "both certificates scanned and ok")
+        first_serial_cn = self.rows("paused")[0]["common_name"]
+        self.assertEqual(first_serial_cn, "paused.service.consul")
+
+        # 36 s after issue: under warn_before, a warning.
+        warn = wait_until(lambda: hook.alerts("paused", "CertificateRenewalDue", "firing",
+                                              "warning"), 60, 0.5, "CertificateRenewalDue warning")
+        self.assertIn("warn_before 40%", warn[0]["annotations"]["description"])
+        self.assertEqual(warn[0]["labels"]["common_name"], "paused.service.consul")
+        self.assertEqual(warn[0]["labels"]["path"], "secrets/cert.pem")
+        self.assertIn("not_after", warn[0]["annotations"])
+        # Past the re-issue window plus slack, or expired: critical.
+        wait_until(lambda: [a for a in hook.alerts("paused", status="firing", severity="critical")
+                            if a["labels"]["alertname"] in ("CertificateRenewalDue",
+                                                            "CertificateExpired")],
+                   40, 0.5, "a critical alert for the paused certificate")
+        overdue = hook.alerts("paused", "CertificateRenewalDue", "firing", "critical")
+        for a in overdue:  # an escalation of the same alert, not a new one
+            self.assertEqual(a["fingerprint"], warn[0]["fingerprint"])
+            self.assertIn("renewal was expected", a["annotations"]["description"])
+        wait_until(lambda: hook.alerts("paused", "CertificateExpired", "firing"), 30, 0.5,
+                   "CertificateExpired")
+        # The warning was resolved when the expired alert took over.
+        wait_until(lambda: hook.alerts("paused", "CertificateRenewalDue", "resolved"), 10, 0.5,
+                   "CertificateRenewalDue resolved")
+
+        # The job whose renewals run was re-issued (early, inside its window) and never alerted.
+        issues = sum(s["Issues"] for t in self.nomad.templates("steady") for s in t["Secrets"])
+        self.assertGreaterEqual(issues, 2)
+        self.assertEqual(hook.alerts("steady"), [])
+        self.assertEqual([r["state"] for r in self.rows("steady")], ["ok"])
+
+        # Renewals resume: Nomad re-issues at once, the alert resolves.
+        self.nomad.pause_renewals("paused", False)
+        resolved = wait_until(lambda: hook.alerts("paused", "CertificateExpired", "resolved"),
+                              30, 0.5, "CertificateExpired resolved")
+        self.assertIn("endsAt", resolved[0])
+        wait_until(lambda: [r["state"] for r in self.rows("paused")] == ["ok"], 10, 0.5,
+                   "renewed certificate ok")
+        self.assertEqual([a for a in self.status()["alerts"]
+                          if a["labels"].get("job") in ("paused", "steady")], [])
+        metrics = self.daemon.get("/metrics")[2]
+        self.assertIn('nomad_certd_alerts_total{alertname="CertificateExpired",state="resolved"} 1',
+                      metrics)
+        self.assertIn('nomad_certd_certificate_expiration_timestamp_seconds{', metrics)
+        self.assert_no_secret(hook)
+
+    def test_denied_issue_raises_template_render_failed_and_fix_resolves(self):
+        am = None
+        if shutil.which("prometheus-alertmanager"):
+            from alertmanager_test import Alertmanager  # noqa: E402
+            am = Alertmanager(free_port())
+            self.cleanups.append(am.stop)
+        hook = sims.Webhook(free_port())
+        self.cleanups.append(hook.stop)
+        sinks = [f'    - {{name: hook, type: webhook, url: "{hook.url}", '
+                 'initial_backoff: 200ms, max_backoff: 1s, timeout: 2s}']
+        if am:
+            sinks.append(f'    - {{name: am, type: alertmanager, url: "{am.url}", '
+                         'initial_backoff: 200ms, max_backoff: 1s, timeout: 2s}')
+        self.start_daemon({"denied": ("1h", [])}, sinks)
+        # Vault refuses the job's issue requests: the template fails and Nomad kills the task.
+        self.nomad.fail_templates("denied", "permission denied")
+        self.nomad.register(sims.job_hcl("denied", "1h"))
+        fired = wait_until(lambda: hook.alerts("denied", "TemplateRenderFailed", "firing"), 40,
+                           0.5, "TemplateRenderFailed")
+        a = fired[0]
+        self.assertEqual(a["labels"]["severity"], "critical")
+        self.assertEqual(a["labels"]["task"], "app")
+        self.assertIn("Template failed", a["annotations"]["description"])
+        self.assertIn("permission denied", a["annotations"]["description"])
+        failed_alloc = a["labels"]["alloc_id"]
+        if am:
+            got = wait_until(lambda: am.alerts("TemplateRenderFailed"), 30, 0.5,
+                             "TemplateRenderFailed in Alertmanager")
+            self.assertEqual(got[0]["labels"]["job"], "denied")
+            self.assertEqual(got[0]["labels"]["alloc_id"], failed_alloc)
+            self.assertEqual(got[0]["status"]["state"], "active")
+
+        # The fix: Vault allows the issue again and the job is re-submitted (a new allocation
+        # replaces the failed one). The failed allocation's alert resolves.
+        self.nomad.fail_templates("denied", "")
+        self.nomad.register(sims.job_hcl("denied", "1h", meta="2"))
+        resolved = wait_until(lambda: hook.alerts("denied", "TemplateRenderFailed", "resolved"),
+                              40, 0.5, "TemplateRenderFailed resolved")
+        self.assertEqual(resolved[0]["labels"]["alloc_id"], failed_alloc)
+        self.assertEqual(resolved[0]["fingerprint"], a["fingerprint"])
+        wait_until(lambda: [r["state"] for r in self.rows("denied")] == ["ok"], 30, 0.5,
+                   "the new allocation's certificate is ok")
+        self.assertNotEqual(self.rows("denied")[0]["alloc_id"], failed_alloc)
+        if am:
+            wait_until(lambda: not am.alerts("TemplateRenderFailed"), 30, 0.5,
+                       "TemplateRenderFailed resolved in Alertmanager")
+        self.assert_no_secret(hook)
+
+
+if __name__ == "__main__":
+    BINARY, VAULT_SIM, NOMAD_SIM = (os.path.abspath(sys.argv.pop(1)) for _ in range(3))
+    unittest.main()
