@@ -1,0 +1,123 @@
+// Google Benchmark of the per-certificate work of a scan: PEM parse, expiry decision, and the
+// whole decision (parse, names, chain against the CA, expiry policy) as the scanner runs it.
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+
+#include "certs/certificate_check.hpp"
+#include "certs/expiry_policy.hpp"
+#include "certs/x509.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+/// An EC P-256 CA and a leaf it signed (30 days), made once with the openssl CLI.
+struct Material {
+  std::string ca, leaf;
+  Material() {
+    const fs::path dir = fs::temp_directory_path() / ("nc-cert-bench-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const std::string d = dir.string();
+    const std::string script =
+        "cd '" + d + "' && "
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key "
+        "-out ca.pem -subj '/CN=Bench CA' -days 3650 "
+        "-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign && "
+        "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout leaf.key "
+        "-out leaf.csr -subj '/CN=bench.service.consul' && "
+        "printf 'subjectAltName=DNS:bench.service.consul\\n' > ext && "
+        "openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 "
+        "-extfile ext -out leaf.pem";
+    if (std::system((script + " >/dev/null 2>&1").c_str()) != 0) {
+      std::fprintf(stderr, "cert_bench: openssl failed in %s\n", d.c_str());
+      std::exit(1);
+    }
+    ca = slurp(dir / "ca.pem");
+    leaf = slurp(dir / "leaf.pem");
+    fs::remove_all(dir);
+  }
+};
+
+const Material& material() {
+  static const Material m;
+  return m;
+}
+
+nc::certs::CertificateSpec spec() {
+  nc::certs::CertificateSpec s;
+  s.job = "bench";
+  s.task = "t";
+  s.path = "local/cert.pem";
+  s.commonName = "bench.service.consul";
+  s.warnBefore = nc::certs::Threshold::ofFraction(0.10);
+  s.criticalBefore = nc::certs::Threshold::ofFraction(0.05);
+  return s;
+}
+
+void decide(benchmark::State& state, bool withChain) {
+  const auto& m = material();
+  const auto s = spec();
+  nc::certs::Observation obs{nc::certs::Observation::Kind::read, m.leaf, {}};
+  nc::certs::CheckContext ctx;
+  ctx.now = std::chrono::system_clock::now();
+  if (withChain) ctx.caChainPem = m.ca;
+  const auto check = nc::certs::checkCertificate(s, "alloc", obs, ctx);
+  if (check.state != nc::certs::CertState::ok) {
+    state.SkipWithError(("certificate not ok: " + check.reason + " " + check.message).c_str());
+    return;
+  }
+  for (auto _ : state) {
+    auto row = nc::certs::checkCertificate(s, "alloc", obs, ctx);
+    benchmark::DoNotOptimize(row);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_ParseAndDecide(benchmark::State& state) { decide(state, true); }
+void BM_ParseAndDecideNoChain(benchmark::State& state) { decide(state, false); }
+
+void BM_ParsePem(benchmark::State& state) {
+  const auto& m = material();
+  for (auto _ : state) {
+    auto parsed = nc::certs::parsePemBundle(m.leaf);
+    benchmark::DoNotOptimize(parsed);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_DecideExpiry(benchmark::State& state) {
+  nc::certs::ExpiryInput in;
+  in.now = std::chrono::system_clock::now();
+  in.notBefore = in.now - std::chrono::hours(24);
+  in.notAfter = in.now + std::chrono::hours(24 * 29);
+  in.warnBefore = nc::certs::Threshold::ofFraction(0.10);
+  in.criticalBefore = nc::certs::Threshold::ofFraction(0.05);
+  for (auto _ : state) {
+    auto d = nc::certs::decideExpiry(in);
+    benchmark::DoNotOptimize(d);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+BENCHMARK(BM_ParseAndDecide);
+BENCHMARK(BM_ParseAndDecideNoChain);
+BENCHMARK(BM_ParsePem);
+BENCHMARK(BM_DecideExpiry);
+
+}  // namespace
+
+BENCHMARK_MAIN();

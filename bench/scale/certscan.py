@@ -1,0 +1,107 @@
+"""B4 certificate scan (end to end and the parse+decide micro-benchmark) and B5 footprint."""
+import json
+import os
+import subprocess
+import time
+
+import fixture
+from scenarios import Daemon, converged, median
+from sims import cpu_seconds, free_port, proc_status_kb
+
+
+def cert_config(env, a, wd, name, scan_interval, port):
+    d_dir = os.path.join(wd, name)
+    os.makedirs(d_dir, exist_ok=True)
+    desired = os.path.join(d_dir, "desired-state.yaml")
+    fixture.write_desired(desired, a.roles, a.policies, a.jobs, a.allocs_per_job, env.cert_pem, True)
+    cfg = os.path.join(d_dir, "config.yaml")
+    fixture.write_config(cfg, env, desired, a.interval, scan_interval, a.concurrency, port)
+    return d_dir, cfg
+
+
+def micro(a, res, build):
+    binary = os.path.join(build, "bench/certs/cert_bench")
+    out = subprocess.run([binary, "--benchmark_format=json",
+                          f"--benchmark_min_time={0.05 if a.smoke else 1.0}"],
+                         capture_output=True, text=True, timeout=600)
+    if out.returncode != 0:
+        raise RuntimeError(f"cert_bench failed: {out.stderr[-1500:]}")
+    doc = json.loads(out.stdout)
+    res.details["b4_micro"] = doc["benchmarks"]
+    for b in doc["benchmarks"]:
+        per_s = b.get("items_per_second", 0.0)
+        name = b["name"]
+        if name.startswith("BM_ParseAndDecide"):
+            res.add("B4", f"{name} per core", per_s, "certs/s", ">= 50000", per_s >= 50000,
+                    note=f"{b['cpu_time']:.1f} {b['time_unit']} CPU each")
+        else:
+            res.add("B4", f"{name} per core", per_s, "ops/s")
+
+
+def certs_command(env, a, res, build, wd):
+    """`nomad-certd certs`: one cold scan in a fresh process (config load included)."""
+    d_dir, cfg = cert_config(env, a, wd, "b4", "1h", None)
+    walls, rows = [], 0
+    for _ in range(a.scan_repeats):
+        t0 = time.monotonic()
+        out = subprocess.run([os.path.join(build, "daemon/nomad-certd"), "certs", "--config", cfg,
+                              "--output", "json"], env=fixture.daemon_env(), capture_output=True,
+                             text=True, timeout=a.timeout)
+        walls.append(time.monotonic() - t0)
+        if out.returncode not in (0, 2):
+            raise RuntimeError(f"certs failed ({out.returncode}): {out.stderr[-1500:]}")
+        doc = json.loads(out.stdout)
+        rows = len(doc["certificates"])
+        ok = sum(1 for c in doc["certificates"] if c["state"] == "ok")
+        if ok != a.jobs * a.allocs_per_job:
+            raise RuntimeError(f"certs: {ok} ok certificates of {a.jobs * a.allocs_per_job} expected; "
+                               f"first: {doc['certificates'][:1]} errors: {doc['errors'][:3]}")
+    wall = median(walls)
+    rate = rows / wall
+    res.details["b4_certs_command"] = {"walls": walls, "rows": rows}
+    res.add("B4", "certs command end to end", rate, "certs/s", ">= 5000", rate >= 5000,
+            note=f"{rows} certificates in {wall:.2f}s (cold cache, process start included, "
+                 f"concurrency {a.concurrency})")
+
+
+def b4_b5(env, a, res, build, wd):
+    micro(a, res, build)
+    certs_command(env, a, res, build, wd)
+    port = free_port()
+    d_dir, cfg = cert_config(env, a, wd, "b5", a.scan_interval, port)
+    expected = a.roles + a.policies + a.jobs
+    d = Daemon(build, cfg, d_dir, "nomad-certd-b5", port)
+    try:
+        t0 = time.monotonic()
+        st = d.wait(lambda s: s["certificates"]["cycles"] >= 1 and converged(expected)(s), a.timeout,
+                    "the first scan and reconcile pass (B5)", poll=2.0)
+        startup = time.monotonic() - t0
+        cold = st["certificates"]["last_scan_seconds"]
+        nrows = len(st["certificates"]["rows"])
+        ok = sum(1 for r in st["certificates"]["rows"] if r["state"] == "ok")
+        del st
+        res.add("B4", "daemon first scan (cold, during first reconcile)", nrows / cold, "certs/s",
+                note=f"{nrows} certificates ({ok} ok) in {cold:.2f}s")
+        res.add("B5", "start to converged + first scan", startup, "s")
+        time.sleep(2)
+        cycles0 = d.status()["certificates"]["cycles"]
+        cpu0, w0 = cpu_seconds(d.proc.pid), time.monotonic()
+        time.sleep(a.idle_seconds)
+        cpu1, w1 = cpu_seconds(d.proc.pid), time.monotonic()
+        hwm = proc_status_kb(d.proc.pid, "VmHWM")
+        rss = proc_status_kb(d.proc.pid, "VmRSS")
+        st = d.status()
+        scans = st["certificates"]["cycles"] - cycles0
+        warm = st["certificates"]["last_scan_seconds"]
+        idle = 100.0 * (cpu1 - cpu0) / (w1 - w0)
+        res.details["b5"] = {"hwm_kb": hwm, "rss_kb": rss, "idle_cpu_percent": idle, "scans_in_window": scans,
+                             "warm_scan_seconds": warm, "cold_scan_seconds": cold}
+        if scans > 0:
+            res.add("B4", "daemon warm scan (stat only, cached PEM)", nrows / warm, "certs/s",
+                    note=f"{nrows} certificates in {warm:.2f}s")
+        res.add("B5", "peak RSS", hwm / 1024, "MB", "<= 40 MB", hwm / 1024 <= 40,
+                note=f"{a.jobs} jobs, {a.jobs * a.allocs_per_job} allocations; RSS now {rss / 1024:.1f} MB")
+        res.add("B5", f"idle CPU over {a.idle_seconds:.0f}s", idle, "%", "< 1 %", idle < 1.0,
+                note=f"scan_interval {a.scan_interval}: {scans} scan(s) in the window")
+    finally:
+        d.stop()
