@@ -41,6 +41,7 @@ class WebSocketImpl final : public ClientWebSocket {
                                                    websocket::stream_base::none(), false});
     if (ec == websocket::error::closed) {
       closeCode_ = ws_.reason().code;
+      closeReason_ = std::string(ws_.reason().reason.data(), ws_.reason().reason.size());
       co_return std::optional<std::string>();
     }
     if (ec == beast::error::timeout)
@@ -50,6 +51,7 @@ class WebSocketImpl final : public ClientWebSocket {
   }
 
   int closeCode() const override { return closeCode_; }
+  const std::string& closeReason() const override { return closeReason_; }
   void abort() override {
     boost::system::error_code ec;
     beast::get_lowest_layer(ws_).socket().close(ec);
@@ -66,6 +68,7 @@ class WebSocketImpl final : public ClientWebSocket {
   websocket::stream<Stream> ws_;
   std::string what_;
   int closeCode_ = 0;
+  std::string closeReason_;
 };
 
 template <class Stream>
@@ -90,7 +93,7 @@ class ConnImpl final : public ClientConn {
       std::string name = tls_->serverName.empty() ? origin.host : tls_->serverName;
       if (auto r = configureName(name); !r) co_return r.error();
       auto [hec] = co_await stream_.async_handshake(net::ssl::stream_base::client, kTuple);
-      if (hec) co_return mapError(hec, "TLS handshake with " + origin.toString());
+      if (hec) co_return handshakeError(hec, origin, name);
     }
     co_return Result<void>();
   }
@@ -163,6 +166,18 @@ class ConnImpl final : public ClientConn {
     } else {
       return Stream(ex);
     }
+  }
+
+  /// The handshake error with OpenSSL's verification verdict, which says what is wrong with
+  /// the server's certificate ("unable to get local issuer certificate", "hostname mismatch").
+  Error handshakeError(const boost::system::error_code& ec, const Origin& origin,
+                       const std::string& name) {
+    Error e = mapError(ec, "TLS handshake with " + origin.toString());
+    long verdict = SSL_get_verify_result(stream_.native_handle());
+    if (tls_->verify && verdict != X509_V_OK)
+      e.message += " (server certificate for '" + name +
+                   "' not accepted: " + X509_verify_cert_error_string(verdict) + ")";
+    return e;
   }
 
   Result<void> configureName(const std::string& name) {

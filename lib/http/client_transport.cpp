@@ -61,6 +61,7 @@ class TrackedWebSocket final : public WebSocket {
     return inner_->receive(idle);
   }
   int closeCode() const override { return inner_->closeCode(); }
+  const std::string& closeReason() const override { return inner_->closeReason(); }
   net::awaitable<void> close() override { return inner_->close(); }
 
  private:

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <ctime>
 
+#include <openssl/ssl.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -72,7 +74,7 @@ net::awaitable<void> sendSimple(Stream& stream, unsigned status, std::string tex
 }
 
 ServerRequest toServerRequest(bhttp::request<bhttp::string_body>& req,
-                              const std::string& remote, bool tls) {
+                              const std::string& remote, bool tls, const std::string& sni) {
   ServerRequest out;
   out.method = std::string(req.method_string());
   out.target = std::string(req.target());
@@ -87,6 +89,7 @@ ServerRequest toServerRequest(bhttp::request<bhttp::string_body>& req,
   out.body = std::move(req.body());
   out.remoteAddress = remote;
   out.tls = tls;
+  out.tlsServerName = sni;
   out.websocketUpgrade = beast::websocket::is_upgrade(req);
   return out;
 }
@@ -179,7 +182,7 @@ net::awaitable<bool> readRequest(ServerState& st, Stream& stream, beast::flat_bu
 
 template <class Stream>
 net::awaitable<void> serve(std::shared_ptr<ServerState> st, std::shared_ptr<Connection> conn,
-                           Stream& stream, std::string remote) {
+                           Stream& stream, std::string remote, std::string sni) {
   const auto& opt = st->options;
   beast::flat_buffer buffer;
   for (bool first = true; !st->stopped; first = false) {
@@ -193,7 +196,7 @@ net::awaitable<void> serve(std::shared_ptr<ServerState> st, std::shared_ptr<Conn
     bhttp::request_parser<bhttp::string_body> parser;
     if (!co_await readRequest(*st, stream, buffer, parser)) co_return;
     auto& req = parser.get();
-    ServerRequest sreq = toServerRequest(req, remote, kIsTls<Stream>);
+    ServerRequest sreq = toServerRequest(req, remote, kIsTls<Stream>, sni);
     bool upgrade = sreq.websocketUpgrade;
     ServerResponse resp;
     beast::get_lowest_layer(stream).expires_never();
@@ -270,11 +273,14 @@ net::awaitable<void> runSession(std::shared_ptr<ServerState> st, std::shared_ptr
       spdlog::debug("http server: TLS handshake from {} failed: {}", remote, hec.message());
       co_return;
     }
-    co_await serve(st, conn, stream, std::move(remote));
+    const char* name = SSL_get_servername(stream.native_handle(), TLSEXT_NAMETYPE_host_name);
+    std::string sni = name ? name : "";
+    co_await serve(st, conn, stream, std::move(remote), std::move(sni));
   } else {
     PlainStream stream(std::move(socket));
     conn->close = [&stream] { closeSocket(stream); };
-    co_await serve(st, conn, stream, std::move(remote));
+    std::string noSni;
+    co_await serve(st, conn, stream, std::move(remote), std::move(noSni));
   }
 }
 

@@ -50,10 +50,13 @@ class WebSocket {
  public:
   virtual ~WebSocket() = default;
   virtual boost::asio::awaitable<Result<void>> send(std::string text) = 0;
-  /// Next message; std::nullopt when the peer closed (closeCode() then tells why).
+  /// Next message; std::nullopt when the peer closed (closeCode()/closeReason() then tell why).
   virtual boost::asio::awaitable<Result<std::optional<std::string>>> receive(
       Duration idleTimeout) = 0;
+  /// Code of the peer's close frame (0 before one arrived).
   virtual int closeCode() const = 0;
+  /// Reason text of the peer's close frame ("" when none was given or none arrived yet).
+  virtual const std::string& closeReason() const = 0;
   virtual boost::asio::awaitable<void> close() = 0;
 };
 using WebSocketPtr = std::unique_ptr<WebSocket>;

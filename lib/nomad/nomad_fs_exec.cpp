@@ -110,10 +110,13 @@ Task<ExecResult> NomadClient::exec(std::string allocId, std::string task,
     if (!*msg) {
       // Closed before `exited`: Nomad reports errors as close frames (1008 client-side
       // problems such as an unknown or stopped task, 1011 internal/permission errors).
+      // The close reason is Nomad's error text (e.g. `unknown task name "x"`); keep it.
       int code = sock.closeCode();
+      const std::string& reason = sock.closeReason();
       co_return Error(code == 1008 ? errc::invalid_argument : errc::server_error,
-                      "nomad: " + what + ": connection closed by the server (websocket code " +
-                          std::to_string(code) + ") before the command exited");
+                      "nomad: " + what + ": connection closed by the server before the command "
+                      "exited (websocket code " + std::to_string(code) +
+                          (reason.empty() ? std::string(", no reason given)") : "): " + reason));
     }
     auto frame = decodeExecFrame(**msg);
     if (!frame) co_return withContext(Result<ExecResult>(frame.error()), what);

@@ -48,9 +48,11 @@ struct Seen {
   std::set<std::string> remotes;
   std::vector<std::string> tokens;
   std::vector<std::string> bodies;
+  std::vector<std::string> serverNames;  ///< SNI per request (TLS)
   void add(const ServerRequest& r) {
     std::lock_guard lock(m);
     ++hits[r.path];
+    if (r.tls) serverNames.push_back(r.tlsServerName);
     remotes.insert(r.remoteAddress);
     if (auto t = r.header("X-Vault-Token")) tokens.push_back(*t);
     bodies.push_back(r.method + ":" + r.body);
@@ -77,6 +79,7 @@ inline Handler recording(Seen& seen) {
     if (req.path == "/busy") co_await sleepFor(std::chrono::milliseconds(50));
     if (req.path == "/flaky" && n <= 2) co_return text(503, "sealed");
     if (req.path == "/forbidden") co_return text(403, "permission denied");
+    if (req.path == "/down") co_return text(503, "down");
     if (req.path == "/retry-after" && n == 1) {
       auto r = text(503, "later");
       r.headers.push_back({"Retry-After", "1"});

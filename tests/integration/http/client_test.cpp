@@ -92,8 +92,82 @@ TEST_F(HttpClient, HonoursRetryAfter) {
   EXPECT_EQ(seen.count("/retry-after"), 2);
 }
 
+// The budget is shared by every request of a transport: once a storm of failures has used it
+// up, requests fail after one attempt; successes earn it back.
+TEST_F(HttpClient, RetryBudgetStopsAStormAndRefillsOnSuccess) {
+  auto o = fastOptions(server.url());
+  o.retry.budgetTokens = 4;  // retries allowed while more than 2 tokens are left
+  o.retry.budgetSuccessCredit = 0.5;
+  ClientSide c(o);
+  for (int i = 0; i < 3; ++i) {
+    auto r = c.send("GET", "/down");
+    ASSERT_TRUE(r) << r.error().describe();
+    EXPECT_EQ(r->status, 503);
+  }
+  EXPECT_EQ(seen.count("/down"), 2 + 1 + 1);  // not 3 x maxAttempts (12)
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(c.send("GET", "/x"));
+  ASSERT_TRUE(c.send("GET", "/down"));
+  EXPECT_EQ(seen.count("/down"), 4 + 2);
+}
+
+// The request timeout is an overall deadline: a backoff (here a Retry-After) that would end
+// after it is not waited for.
+TEST_F(HttpClient, DeadlineBoundsRetries) {
+  ClientSide c(fastOptions(server.url()));
+  auto start = SteadyClock::now();
+  auto r = c.send("GET", "/retry-after", "", Duration::milliseconds(300));
+  ASSERT_TRUE(r) << r.error().describe();
+  EXPECT_EQ(r->status, 503);
+  EXPECT_LT(SteadyClock::now() - start, std::chrono::milliseconds(290));
+  EXPECT_EQ(seen.count("/retry-after"), 1);
+}
+
+TEST_F(HttpClient, ShutdownCancelsABackoffWait) {
+  ClientSide c(fastOptions(server.url()));
+  std::optional<Result<Response>> out;
+  net::co_spawn(c.io, c.transport->send(Request{.method = "GET", .target = "/retry-after", .headers = {},
+                                                .body = "", .timeout = {}, .idempotent = {}}),
+                [&](std::exception_ptr, Result<Response> r) { out.emplace(std::move(r)); });
+  net::steady_timer t(c.io, std::chrono::milliseconds(150));
+  t.async_wait([&](boost::system::error_code) { c.transport->shutdown(); });
+  auto start = SteadyClock::now();
+  c.io.run();
+  ASSERT_TRUE(out);
+  ASSERT_FALSE(*out);
+  EXPECT_TRUE(out->error().is(errc::cancelled)) << out->error().describe();
+  EXPECT_LT(SteadyClock::now() - start, std::chrono::milliseconds(900));  // Retry-After is 1 s
+  EXPECT_EQ(seen.count("/retry-after"), 1);
+}
+
+TEST_F(HttpClient, ShutdownEndsAWaitingLineStreamAndWebSocket) {
+  ClientSide c(fastOptions(server.url()));
+  auto s = run(c.io, c.transport->openLineStream(Request{.method = "GET", .target = "/silent-stream",
+                                                         .headers = {}, .body = "", .timeout = {},
+                                                         .idempotent = {}}));
+  ASSERT_TRUE(s) << s.error().describe();
+  EXPECT_EQ(**run(c.io, (*s)->nextLine(Duration::seconds(5))), "{}");
+  auto ws = run(c.io, c.transport->openWebSocket(Request{.method = "GET", .target = "/exec", .headers = {},
+                                                         .body = "", .timeout = {}, .idempotent = {}}));
+  ASSERT_TRUE(ws) << ws.error().describe();
+  std::optional<Result<std::optional<std::string>>> line, message;
+  net::co_spawn(c.io, (*s)->nextLine(Duration::seconds(5)),
+                [&](std::exception_ptr, Result<std::optional<std::string>> r) { line.emplace(std::move(r)); });
+  net::co_spawn(c.io, (*ws)->receive(Duration::seconds(5)),
+                [&](std::exception_ptr, Result<std::optional<std::string>> r) { message.emplace(std::move(r)); });
+  net::steady_timer t(c.io, std::chrono::milliseconds(100));
+  t.async_wait([&](boost::system::error_code) { c.transport->shutdown(); });
+  auto start = SteadyClock::now();
+  c.io.restart();
+  c.io.run();
+  EXPECT_LT(SteadyClock::now() - start, std::chrono::milliseconds(1500));
+  ASSERT_TRUE(line && message);
+  EXPECT_FALSE(*line);
+  EXPECT_FALSE(*message);
+}
+
 TEST_F(HttpClient, OversizedResponseIsTooLarge) {
   auto o = fastOptions(server.url());
+  EXPECT_EQ(o.maxBodyBytes, 32u * 1024 * 1024);  // the default
   o.maxBodyBytes = 1000;
   ClientSide c(o);
   auto r = c.send("GET", "/big");
@@ -182,6 +256,7 @@ TEST_F(HttpClient, WebSocketEcho) {
   ASSERT_TRUE(m) << m.error().describe();
   EXPECT_FALSE(*m);
   EXPECT_EQ((*ws)->closeCode(), 4000);
+  EXPECT_EQ((*ws)->closeReason(), "exited");
 }
 
 TEST_F(HttpClient, ShutdownCancelsInFlightRequests) {

@@ -45,6 +45,10 @@ TestCerts make() {
   run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -keyout " +
       c.dir + "/stranger.key -out " + c.dir + "/stranger.pem -subj /CN=stranger");
   c.caFile = c.dir + "/ca.pem";
+  c.caDir = c.dir + "/ca.d";
+  std::filesystem::create_directories(c.caDir);
+  std::filesystem::copy_file(c.caFile, c.caDir + "/ca.pem");
+  run("openssl rehash " + c.caDir);
   c.serverCert = c.dir + "/server.pem";
   c.serverKey = c.dir + "/server.key";
   c.otherCert = c.dir + "/other.pem";

@@ -9,6 +9,7 @@ namespace nc::http::testing {
 struct TestCerts {
   std::string dir;
   std::string caFile;          ///< CA certificate (PEM)
+  std::string caDir;           ///< directory holding the CA under its subject hash (CA path)
   std::string serverCert;      ///< SAN DNS:localhost, IP:127.0.0.1
   std::string serverKey;
   std::string otherCert;       ///< SAN DNS:other.example only (hostname mismatch)

@@ -119,8 +119,9 @@ TEST(ExecFrames, DecodeEveryFrameKind) {
   EXPECT_EQ(*base64Decode(base64Encode(std::string("\0\1\2xyz", 6))), std::string("\0\1\2xyz", 6));
 }
 
-http::WebSocketPtr socket(std::vector<Result<std::optional<std::string>>> frames, int code, WebSocketLog* log) {
-  return std::make_unique<FakeWebSocket>(std::move(frames), code, log);
+http::WebSocketPtr socket(std::vector<Result<std::optional<std::string>>> frames, int code, WebSocketLog* log,
+                          std::string reason = "") {
+  return std::make_unique<FakeWebSocket>(std::move(frames), code, log, std::move(reason));
 }
 
 TEST_F(NomadIoTest, ExecCollectsOutputAndExitCode) {
@@ -150,11 +151,25 @@ TEST_F(NomadIoTest, ExecCollectsOutputAndExitCode) {
 
 TEST_F(NomadIoTest, ExecErrorsCloseFramesTimeoutAndOversizedOutput) {
   WebSocketLog log;
-  fake->webSockets.push_back(socket({}, 1008, &log));  // closed before exited
+  fake->webSockets.push_back(socket({}, 1008, &log, "unknown task name \"nope\""));  // closed before exited
   auto r = run(client.exec("a1", "nope", {"true"}, {}));
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(errc::invalid_argument));
-  EXPECT_NE(r.error().message.find("1008"), std::string::npos);
+  EXPECT_NE(r.error().message.find("websocket code 1008): unknown task name \"nope\""), std::string::npos)
+      << r.error().message;
+
+  fake->webSockets.push_back(socket({}, 1011, &log, "Permission denied"));
+  r = run(client.exec("a1", "app", {"true"}, {}));
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().is(errc::server_error));
+  EXPECT_NE(r.error().message.find("(websocket code 1011): Permission denied"), std::string::npos)
+      << r.error().message;
+
+  fake->webSockets.push_back(socket({}, 1006, &log));  // dropped without a reason
+  r = run(client.exec("a1", "app", {"true"}, {}));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("(websocket code 1006, no reason given)"), std::string::npos)
+      << r.error().message;
 
   fake->webSockets.push_back(socket({Error(errc::timeout, "idle")}, 0, &log));
   r = run(client.exec("a1", "app", {"sleep", "100"}, {}));

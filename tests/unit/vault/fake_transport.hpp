@@ -45,8 +45,12 @@ struct WebSocketLog {
 
 class FakeWebSocket final : public http::WebSocket {
  public:
-  FakeWebSocket(std::vector<Result<std::optional<std::string>>> incoming, int closeCode, WebSocketLog* log)
-      : incoming_(incoming.begin(), incoming.end()), closeCode_(closeCode), log_(log) {}
+  FakeWebSocket(std::vector<Result<std::optional<std::string>>> incoming, int closeCode, WebSocketLog* log,
+                std::string closeReason = "")
+      : incoming_(incoming.begin(), incoming.end()),
+        closeCode_(closeCode),
+        closeReason_(std::move(closeReason)),
+        log_(log) {}
   boost::asio::awaitable<Result<void>> send(std::string text) override {
     log_->sent.push_back(std::move(text));
     co_return Result<void>();
@@ -59,6 +63,7 @@ class FakeWebSocket final : public http::WebSocket {
     co_return item;
   }
   int closeCode() const override { return closeCode_; }
+  const std::string& closeReason() const override { return closeReason_; }
   boost::asio::awaitable<void> close() override {
     log_->closed = true;
     co_return;
@@ -67,6 +72,7 @@ class FakeWebSocket final : public http::WebSocket {
  private:
   std::deque<Result<std::optional<std::string>>> incoming_;
   int closeCode_;
+  std::string closeReason_;
   WebSocketLog* log_;
 };
 
