@@ -113,6 +113,8 @@ std::optional<events::Alert> alertFor(const CertificateRow& row) {
     a.name = alertname::kInvalid;
   else if (row.reason == "Expired")
     a.name = alertname::kExpired;
+  else if (row.reason == "RenewalNotApplied")
+    a.name = alertname::kRenewalNotApplied;
   else
     a.name = alertname::kRenewalDue;
   a.labels = {{"job", row.job},   {"namespace", row.nomadNamespace},

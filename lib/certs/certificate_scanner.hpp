@@ -29,6 +29,7 @@ struct ScanResult {
   /// Jobs whose allocations could not be listed: their alerts must not be resolved.
   std::vector<std::string> failedJobs;
   std::vector<std::string> errors;
+  std::vector<std::string> warnings;  ///< problems that do not fail a `certs` run
   std::size_t allocations = 0, filesRead = 0, cacheHits = 0;
 };
 

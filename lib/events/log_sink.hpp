@@ -1,6 +1,7 @@
 // LogSink: writes each alert event as one structured log line.
 #pragma once
 
+#include "core/logging.hpp"
 #include "events/sink.hpp"
 
 namespace nc::events {
@@ -13,6 +14,9 @@ class LogSink final : public AlertSink {
 
   /// The line logged for one alert (exposed for tests).
   static std::string format(const Alert& alert);
+  /// Its structured fields: alert, alert_state, severity, fingerprint, every label (path as
+  /// cert_path), not_after and remaining.
+  static logging::Fields fields(const Alert& alert);
 
  private:
   std::string name_;

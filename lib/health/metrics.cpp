@@ -90,6 +90,12 @@ struct Metrics::Impl {
           .Name("nomad_certd_event_deliveries_total")
           .Help("Delivery attempts per sink by result (ok, error).")
           .Register(registry);
+  prom::Counter& spoolErrors =
+      prom::BuildCounter()
+          .Name("nomad_certd_event_spool_errors_total")
+          .Help("Alert events the durable spool refused (disk full, spool full, fsync failure).")
+          .Register(registry)
+          .Add({});
 };
 
 Metrics::Metrics() : impl_(std::make_unique<Impl>()) {
@@ -137,6 +143,9 @@ void Metrics::setCertificates(std::string_view state, double count) {
 }
 void Metrics::alert(std::string_view alertname, std::string_view state) {
   impl_->alerts.Add({{"alertname", s(alertname)}, {"state", s(state)}}).Increment();
+}
+void Metrics::spoolError() {
+  impl_->spoolErrors.Increment();
 }
 void Metrics::setQueueDepth(std::string_view sink, double depth) {
   impl_->queueDepth.Add({{"sink", s(sink)}}).Set(depth);

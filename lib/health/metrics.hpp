@@ -41,6 +41,8 @@ class Metrics {
   void alert(std::string_view alertname, std::string_view state);
   void setQueueDepth(std::string_view sink, double depth);
   void delivery(std::string_view sink, std::string_view result);  ///< ok|error
+  /// An alert the spool refused (disk full, spool full, fsync failure): it was not accepted.
+  void spoolError();
 
   /// Prometheus text exposition format 0.0.4.
   std::string exposition() const;

@@ -26,6 +26,7 @@ Metrics& populated() {
     m.alert("CertificateRenewalDue", "firing");
     m.setQueueDepth("alertmanager", 0);
     m.delivery("alertmanager", "ok");
+    m.spoolError();
     return true;
   }();
   (void)once;
@@ -49,6 +50,15 @@ TEST(Metrics, ExposesEveryContractMetric) {
         "nomad_certd_event_deliveries_total{result=\"ok\",sink=\"alertmanager\"} 1"}) {
     EXPECT_NE(text.find(name), std::string::npos) << name << "\n" << text;
   }
+}
+
+TEST(Metrics, SpoolErrorsCount) {
+  Metrics m;
+  EXPECT_NE(m.exposition().find("nomad_certd_event_spool_errors_total 0"), std::string::npos);
+  m.spoolError();
+  m.spoolError();
+  EXPECT_NE(m.exposition().find("nomad_certd_event_spool_errors_total 2"), std::string::npos)
+      << m.exposition();
 }
 
 TEST(Metrics, RemovedCertificatesDisappear) {

@@ -1,0 +1,119 @@
+// RenewalNotApplied and CertificateChurn decisions over Vault's issued certificates.
+#include "certs/issuance_policy.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include <fmt/format.h>
+
+namespace nc::certs {
+namespace {
+
+using Ns = std::chrono::nanoseconds;
+
+double secs(Duration d) {
+  return std::chrono::duration<double>(d.nanos()).count();
+}
+
+Duration span(TimePoint from, TimePoint to) {
+  return Duration(std::chrono::duration_cast<Ns>(to - from));
+}
+
+}  // namespace
+
+std::string normalizeSerial(std::string serial) {
+  for (char& c : serial) {
+    if (c == '-') c = ':';
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return serial;
+}
+
+TimePoint issuedAt(const IssuedCertificate& c, Duration notBeforeDuration) {
+  TimePoint t = c.notBefore + std::chrono::duration_cast<TimePoint::duration>(
+                                  notBeforeDuration.nanos());
+  return t > c.notAfter ? c.notBefore : t;
+}
+
+std::optional<IssuedCertificate> newerIssuance(const CertificateRow& row,
+                                               const std::vector<IssuedCertificate>& issued) {
+  if (row.reason != "RenewalOverdue" || !row.notBefore || row.commonName.empty())
+    return std::nullopt;
+  const std::string served = normalizeSerial(row.serial);
+  std::optional<IssuedCertificate> best;
+  for (const auto& c : issued) {
+    if (c.commonName != row.commonName || normalizeSerial(c.serial) == served) continue;
+    if (c.notBefore <= *row.notBefore) continue;
+    if (!best || c.notBefore > best->notBefore) best = c;
+  }
+  return best;
+}
+
+void markRenewalNotApplied(CertificateRow& row, const IssuedCertificate& newer) {
+  row.reason = "RenewalNotApplied";
+  row.message = "Vault issued a newer certificate for " + row.commonName + " (serial " +
+                normalizeSerial(newer.serial) + ", " + events::formatRfc3339(newer.notBefore) +
+                ") but the allocation still serves serial " + normalizeSerial(row.serial) +
+                "; " + row.message;
+}
+
+std::size_t expectedIssuances(std::size_t allocations, Duration lifetime, Duration window) {
+  if (allocations == 0) return 0;
+  const double life = std::max(1.0, secs(lifetime) * 0.85);
+  const auto perAlloc = static_cast<std::size_t>(std::ceil(secs(window) / life)) + 1;
+  return allocations * perAlloc;
+}
+
+std::vector<ChurnFinding> detectChurn(const std::vector<CertificateRow>& rows,
+                                      const std::vector<IssuedCertificate>& issued,
+                                      TimePoint now, const IssuancePolicy& policy) {
+  std::vector<ChurnFinding> out;
+  if (policy.churnThreshold <= 0) return out;
+  struct Group {
+    std::set<std::string> allocs;
+    std::optional<Duration> lifetime;  // the shortest seen: the most renewals it allows
+  };
+  std::map<std::tuple<std::string, std::string, std::string>, Group> groups;
+  for (const auto& r : rows) {
+    if (!r.notBefore || !r.notAfter || r.commonName.empty()) continue;
+    Group& g = groups[{r.nomadNamespace, r.job, r.commonName}];
+    g.allocs.insert(r.allocId);
+    IssuedCertificate served{r.serial, r.commonName, *r.notBefore, *r.notAfter};
+    Duration life = span(issuedAt(served, policy.notBeforeDuration), *r.notAfter);
+    if (!g.lifetime || life < *g.lifetime) g.lifetime = life;
+  }
+  const TimePoint since = now - std::chrono::duration_cast<TimePoint::duration>(
+                                    policy.window.nanos());
+  for (const auto& [key, g] : groups) {
+    const auto& [ns, job, cn] = key;
+    std::size_t count = 0;
+    for (const auto& c : issued) {
+      if (c.commonName != cn) continue;
+      TimePoint at = issuedAt(c, policy.notBeforeDuration);
+      if (at > since && at <= now) ++count;
+    }
+    std::size_t expected = expectedIssuances(g.allocs.size(), *g.lifetime, policy.window);
+    if (count > expected + static_cast<std::size_t>(policy.churnThreshold))
+      out.push_back({job, ns, cn, count, expected, g.allocs.size()});
+  }
+  return out;
+}
+
+events::Alert churnAlert(const ChurnFinding& f, Duration window) {
+  events::Alert a;
+  a.name = std::string(events::alertname::kChurn);
+  a.severity = events::Severity::warning;
+  a.labels = {{"job", f.job}, {"namespace", f.nomadNamespace}, {"common_name", f.commonName}};
+  a.annotations["summary"] = "certificate churn for " + f.commonName;
+  a.annotations["description"] = fmt::format(
+      "Vault issued {} certificates for {} in the last {} (at most {} expected for {} "
+      "allocation(s)): tasks restarting in a loop?",
+      f.issued, f.commonName, window.toString(), f.expected, f.allocations);
+  return a;
+}
+
+}  // namespace nc::certs
