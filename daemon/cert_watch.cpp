@@ -59,9 +59,27 @@ std::vector<certs::CertificateSpec> certificateSpecs(const config::DaemonConfig&
   return specs;
 }
 
+void applyIssuances(certs::ScanResult& result, const std::vector<certs::IssuedCertificate>& issued,
+                    const certs::IssuancePolicy& policy, certs::TimePoint now) {
+  for (certs::CertificateRow& row : result.rows) {
+    auto newer = certs::newerIssuance(row, issued);
+    if (!newer) continue;
+    auto before = certs::alertFor(row);
+    certs::markRenewalNotApplied(row, *newer);
+    auto after = certs::alertFor(row);
+    if (!before || !after) continue;
+    const std::string fp = before->fingerprint();
+    for (auto& a : result.alerts)
+      if (a.fingerprint() == fp) a = *after;
+  }
+  for (const auto& f : certs::detectChurn(result.rows, issued, now, policy))
+    result.alerts.push_back(certs::churnAlert(f, policy.window));
+}
+
 boost::asio::awaitable<certs::ScanResult> scanOnce(vault::VaultApi& vault,
                                                    certs::CertificateScanner& scanner,
-                                                   std::vector<certs::CertificateSpec> specs) {
+                                                   std::vector<certs::CertificateSpec> specs,
+                                                   const IssuanceCheck* issuance) {
   std::set<std::string> mounts;
   for (const auto& s : specs) mounts.insert(s.caMount);
   std::map<std::string, std::string> chains;
@@ -75,6 +93,18 @@ boost::asio::awaitable<certs::ScanResult> scanOnce(vault::VaultApi& vault,
   }
   certs::ScanResult result = co_await scanner.scan(std::move(specs), std::move(chains));
   result.errors.insert(result.errors.begin(), chainErrors.begin(), chainErrors.end());
+  if (issuance && issuance->index && !result.rows.empty()) {
+    std::vector<certs::IssuedCertificate> issued;
+    for (const std::string& m : mounts) {
+      auto refreshed = co_await issuance->index->refresh(m);
+      if (!refreshed)
+        result.warnings.push_back("vault " + m + "/certs (RenewalNotApplied and churn checks): " +
+                                  refreshed.error().message);
+      auto known = issuance->index->certificates(m);
+      issued.insert(issued.end(), known.begin(), known.end());
+    }
+    applyIssuances(result, issued, issuance->policy, issuance->now);
+  }
   co_return result;
 }
 
@@ -111,6 +141,7 @@ std::string renderTable(const certs::ScanResult& result) {
   }
   for (const auto& j : result.failedJobs) out << "error: job " << j << ": allocations not listed\n";
   for (const auto& e : result.errors) out << "error: " << e << "\n";
+  for (const auto& w : result.warnings) out << "warning: " << w << "\n";
   return out.str();
 }
 
@@ -156,6 +187,10 @@ std::string renderJson(const certs::ScanResult& result) {
   w.Key("errors");
   w.StartArray();
   for (const auto& e : result.errors) str(e);
+  w.EndArray();
+  w.Key("warnings");
+  w.StartArray();
+  for (const auto& e : result.warnings) str(e);
   w.EndArray();
   w.Key("allocations");
   w.Uint64(result.allocations);

@@ -8,6 +8,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "certs/certificate_scanner.hpp"
+#include "certs/issuance_index.hpp"
 #include "config/daemon_config.hpp"
 #include "vault/vault_api.hpp"
 
@@ -18,11 +19,26 @@ namespace nc::cli {
 std::vector<certs::CertificateSpec> certificateSpecs(const config::DaemonConfig& config,
                                                      const config::DesiredState& desired);
 
+/// Vault's issued certificates, for RenewalNotApplied and CertificateChurn.
+struct IssuanceCheck {
+  certs::IssuanceIndex* index = nullptr;  ///< null: neither check runs
+  certs::IssuancePolicy policy;
+  certs::TimePoint now;
+};
+
 /// Reads `<mount>/cert/ca_chain` for every mount the specs use (a failure leaves that mount's
-/// chain unchecked and adds to `errors`), then scans.
+/// chain unchecked and adds to `errors`), then scans. With an issuance check, refreshes the
+/// index of every mount in use (a failure is a warning: both checks then use what is known),
+/// turns overdue rows whose name Vault re-issued into RenewalNotApplied and adds
+/// CertificateChurn alerts.
 boost::asio::awaitable<certs::ScanResult> scanOnce(vault::VaultApi& vault,
                                                    certs::CertificateScanner& scanner,
-                                                   std::vector<certs::CertificateSpec> specs);
+                                                   std::vector<certs::CertificateSpec> specs,
+                                                   const IssuanceCheck* issuance = nullptr);
+
+/// The issuance part of scanOnce over gathered data (pure; exposed for tests).
+void applyIssuances(certs::ScanResult& result, const std::vector<certs::IssuedCertificate>& issued,
+                    const certs::IssuancePolicy& policy, certs::TimePoint now);
 
 /// Text table: job, alloc, task, path, CN, not_after, remaining, state.
 std::string renderTable(const certs::ScanResult& result);

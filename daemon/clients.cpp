@@ -1,6 +1,10 @@
 // Builds the Vault and Nomad clients and the alert sinks from the daemon config.
 #include "clients.hpp"
 
+#include <cctype>
+#include <fstream>
+#include <iterator>
+
 #include <boost/asio/io_context.hpp>
 
 #include "events/http_sinks.hpp"
@@ -13,6 +17,20 @@
 #include "vault/vault_client.hpp"
 
 namespace nc::cli {
+
+Result<std::optional<config::Secret>> loadSecret(const config::TokenConfig& source,
+                                                 const std::string& what) {
+  if (source.file.empty()) {
+    if (source.value.empty()) return std::optional<config::Secret>();
+    return std::optional<config::Secret>(source.value);
+  }
+  std::ifstream in(source.file, std::ios::binary);
+  if (!in) return makeError(errc::io_error, what + ": cannot read " + source.origin);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  if (text.empty()) return makeError(errc::invalid_argument, what + ": " + source.origin + " is empty");
+  return std::optional<config::Secret>(config::Secret(std::move(text)));
+}
 
 void Clients::shutdown() {
   for (auto& t : transports)
@@ -99,6 +117,9 @@ Result<std::vector<events::AlertSinkPtr>> makeSinks(boost::asio::io_context& io,
         o.name = s.name;
         o.path = path;
         o.headers = headers;
+        auto secret = loadSecret(s.hmacSecret, "sink " + s.name + " hmac secret");
+        if (!secret) return secret.error();
+        if (*secret) o.hmacSecret = (*secret)->reveal();
         sinks.push_back(std::make_shared<events::WebhookSink>(*t, o));
         break;
       }

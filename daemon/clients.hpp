@@ -3,6 +3,8 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "config/daemon_config.hpp"
@@ -35,6 +37,12 @@ struct Clients {
 /// Errors: bad addresses, unreadable TLS files, missing credentials.
 Result<Clients> makeClients(boost::asio::io_context& io, const config::DaemonConfig& config,
                             ClockPtr clock);
+
+/// A secret named by the config (credential or file: read now, trailing whitespace trimmed;
+/// or the environment value). Nothing when none is configured. Errors name the source, never
+/// the content.
+Result<std::optional<config::Secret>> loadSecret(const config::TokenConfig& source,
+                                                 const std::string& what);
 
 /// One sink per alerts.sinks entry (a single log sink when none is configured); HTTP sinks get
 /// their own transport, added to `clients.transports`.

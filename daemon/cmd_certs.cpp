@@ -43,7 +43,12 @@ int runCerts(const CommonOptions& opts, CommandIo io) {
       ioc,
       [&]() -> boost::asio::awaitable<void> {
         if (clients->tokens) (void)co_await clients->tokens->start();
-        result = co_await scanOnce(*clients->vault, scanner, std::move(specs));
+        certs::IssuanceIndex index(clients->vault);
+        IssuanceCheck issuance;
+        issuance.index = &index;
+        issuance.policy.churnThreshold = loaded->config.certificates.churnThreshold;
+        issuance.now = clock->now();
+        result = co_await scanOnce(*clients->vault, scanner, std::move(specs), &issuance);
         clients->shutdown();
       },
       [](std::exception_ptr e) {

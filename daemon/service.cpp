@@ -214,9 +214,15 @@ int runRun(const CommonOptions& opts, CommandIo io) {
       certs::makeNomadAllocationReader(d.clients.nomad, d.config.nomad.requestTimeout), d.clock,
       so);
 
+  d.issuance = std::make_unique<certs::IssuanceIndex>(d.clients.vault);
+
   d.health = std::make_unique<health::HealthState>(d.clock, d.config.certificates.scanInterval);
+  health::EndpointOptions eo;
+  auto bearer = loadSecret(d.config.health.bearerToken, "health bearer token");
+  if (!bearer) return fail(bearer.error().message);
+  if (*bearer) eo.bearerToken = (*bearer)->reveal();
   d.endpoint = std::make_unique<health::Endpoint>(*d.health, d.metrics,
-                                                   [&d] { return statusJson(d); });
+                                                   [&d] { return statusJson(d); }, eo);
   if (d.config.health.enabled) {
     http::ServerOptions so2;
     so2.listen = d.config.health.listen;

@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "certs/certificate_scanner.hpp"
+#include "certs/issuance_index.hpp"
 #include "cli.hpp"
 #include "clients.hpp"
 #include "config/load.hpp"
@@ -40,6 +41,8 @@ struct Daemon {
   Clients clients;
   std::unique_ptr<events::EventQueue> queue;
   std::unique_ptr<certs::CertificateScanner> scanner;
+  std::unique_ptr<certs::IssuanceIndex> issuance;  ///< Vault's issued certificates
+  std::vector<std::string> lastScanWarnings;       ///< logged when they change
   events::AlertTracker tracker;
   health::Metrics metrics;
   std::unique_ptr<health::HealthState> health;

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cert_watch.hpp"
+#include "core/logging.hpp"
 #include "service.hpp"
 
 namespace nc::cli {
@@ -46,11 +47,14 @@ void backendResult(Daemon& d, const std::string& backend, bool up, const std::st
   if (up) {
     d.health->clearProblem(backend);
     if (auto r = d.tracker.resolve(a.fingerprint())) publishAlert(d, *r);
-    if (!was) spdlog::info("{} answers", backend);
+    if (!was)
+      logging::event(logging::Level::info, backend + " answers", {{"resource", backend}});
   } else {
     d.health->setProblem(backend, why);
     if (auto f = d.tracker.fire(a)) publishAlert(d, *f);
-    if (was || d.cycles == 0) spdlog::warn("{} unavailable: {}", backend, why);
+    if (was || d.cycles == 0)
+      logging::event(logging::Level::warn, backend + " unavailable: " + why,
+                     {{"resource", backend}});
   }
 }
 
@@ -103,8 +107,13 @@ void applyScan(Daemon& d, certs::ScanResult result) {
     d.metrics.setCertificates(certs::toString(s), counts[s]);
 
   for (const auto& e : result.errors) spdlog::warn("certificate scan: {}", e);
+  if (result.warnings != d.lastScanWarnings)
+    for (const auto& w : result.warnings) spdlog::warn("certificate scan: {}", w);
+  d.lastScanWarnings = result.warnings;
   for (const auto& j : result.failedJobs)
-    spdlog::warn("certificate scan: allocations of job {} could not be listed", j);
+    logging::event(logging::Level::warn,
+                   "certificate scan: allocations of job " + j + " could not be listed",
+                   {{"job", j}});
   d.statusLine = fmt::format(
       "{}; {} certificates in {} allocations: {} ok, {} warning, {} critical, {} missing, {} "
       "invalid; {} alerts firing",
@@ -125,6 +134,7 @@ void publishAlert(Daemon& d, const events::Alert& alert) {
   d.metrics.alert(alert.name, events::toString(alert.state));
   auto seq = d.queue->publish(alert);
   if (!seq) {
+    d.metrics.spoolError();
     spdlog::error("alert {} {} not queued: {}", alert.name, events::toString(alert.state),
                   seq.error().message);
     d.health->setProblem("spool", "event spool: " + seq.error().message);
@@ -162,7 +172,11 @@ asio::awaitable<void> watchLoop(Daemon& d) {
     co_await probeBackends(d);
     checkSpool(d);
     if (d.stopping) break;
-    auto result = co_await scanOnce(*d.clients.vault, *d.scanner, d.specs);
+    IssuanceCheck issuance;
+    issuance.index = d.issuance.get();
+    issuance.policy.churnThreshold = d.config.certificates.churnThreshold;
+    issuance.now = d.clock->now();
+    auto result = co_await scanOnce(*d.clients.vault, *d.scanner, d.specs, &issuance);
     if (d.stopping) break;
     d.lastScanSeconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -79,6 +79,7 @@ struct CertificatesConfig {
   int concurrency = 4;                                      ///< allocations inspected in parallel
   std::optional<ThresholdSpec> warnBefore, criticalBefore;  ///< defaults for every certificate
   bool readSecretsWithExec = true;  ///< secrets/ paths are read with alloc exec (`cat`)
+  int churnThreshold = 10;  ///< issuances per name and hour beyond renewals; 0 = no check
 };
 
 enum class SinkType { log, alertmanager, webhook };
@@ -93,6 +94,7 @@ struct SinkConfig {
   Duration timeout = Duration::seconds(10);
   Duration initialBackoff = Duration::seconds(1);
   Duration maxBackoff = Duration::seconds(300);
+  TokenConfig hmacSecret;  ///< webhook: signs bodies (hmac_secret_credential / hmac_secret_file)
   SourceRef where;
 };
 
@@ -106,6 +108,9 @@ struct HealthConfig {
   std::string listen = "127.0.0.1:9102";
   std::string host = "127.0.0.1";  ///< parsed from listen
   std::uint16_t port = 9102;       ///< parsed from listen (0 = any free port)
+  /// Bearer token for /metrics and /status (bearer_token_credential / bearer_token_file /
+  /// NOMAD_CERTD_HEALTH_TOKEN); origin "none" = open.
+  TokenConfig bearerToken;
 };
 
 struct LogConfig {

@@ -113,10 +113,12 @@ void readCertificates(DocContext& ctx, MapReader& root, CertificatesConfig& c) {
   readThreshold(r, "warn_before", c.warnBefore);
   readThreshold(r, "critical_before", c.criticalBefore);
   r.optBool("read_secrets_with_exec", c.readSecretsWithExec);
+  std::int64_t churn = c.churnThreshold;
+  if (r.optInt("churn_threshold", churn, 0, 100000)) c.churnThreshold = static_cast<int>(churn);
   r.finish();
 }
 
-void readAlerts(DocContext& ctx, MapReader& root, AlertsConfig& c) {
+void readAlerts(DocContext& ctx, const Environment& env, MapReader& root, AlertsConfig& c) {
   MapReader r(ctx, sectionOrEmpty(root, "alerts"), "alerts");
   if (!r.valid()) return;
   if (r.optString("spool_dir", c.spoolDir) && !c.spoolDir.empty())
@@ -156,13 +158,18 @@ void readAlerts(DocContext& ctx, MapReader& root, AlertsConfig& c) {
     positive(s, "timeout", sink.timeout, Duration::milliseconds(100));
     positive(s, "initial_backoff", sink.initialBackoff, Duration::milliseconds(10));
     positive(s, "max_backoff", sink.maxBackoff, Duration::milliseconds(10));
+    if (sink.type != SinkType::webhook)
+      for (const char* key : {"hmac_secret_credential", "hmac_secret_file"})
+        if (auto node = s.take(key)) ctx.error(*node, s.field(key), "only webhook sinks sign");
+    PeerContext secretCtx{ctx, env, ""};  // credential directory, no environment default
+    resolveToken(secretCtx, s, "hmac_secret_credential", "hmac_secret_file", "", sink.hmacSecret);
     s.finish();
     c.sinks.push_back(std::move(sink));
   });
   r.finish();
 }
 
-void readHealth(DocContext& ctx, MapReader& root, HealthConfig& h) {
+void readHealth(DocContext& ctx, const Environment& env, MapReader& root, HealthConfig& h) {
   MapReader r(ctx, sectionOrEmpty(root, "health"), "health");
   if (!r.valid()) return;
   r.optBool("enabled", h.enabled);
@@ -178,6 +185,9 @@ void readHealth(DocContext& ctx, MapReader& root, HealthConfig& h) {
       h.port = static_cast<std::uint16_t>(std::stoi(m[2].str()));
     }
   }
+  PeerContext tokenCtx{ctx, env, ""};
+  resolveToken(tokenCtx, r, "bearer_token_credential", "bearer_token_file",
+               "NOMAD_CERTD_HEALTH_TOKEN", h.bearerToken);
   r.finish();
 }
 
@@ -185,7 +195,7 @@ void readLog(DocContext& ctx, MapReader& root, LogConfig& l) {
   MapReader r(ctx, sectionOrEmpty(root, "log"), "log");
   if (!r.valid()) return;
   std::string format;
-  if (r.optEnum("format", format, {"auto", "text", "json"}))
+  if (r.optEnum("format", format, {"auto", "text", "json", "journal"}))
     l.format = *logging::parseFormat(format);
   std::string level;
   if (r.optEnum("level", level, {"trace", "debug", "info", "warn", "error", "critical", "off"}))
@@ -217,8 +227,8 @@ void loadDaemonConfigInto(const std::filesystem::path& path, const Environment& 
   readNomad(ctx, env, root, out.nomad);
   readReconcile(ctx, root, out.reconcile);
   readCertificates(ctx, root, out.certificates);
-  readAlerts(ctx, root, out.alerts);
-  readHealth(ctx, root, out.health);
+  readAlerts(ctx, env, root, out.alerts);
+  readHealth(ctx, env, root, out.health);
   readLog(ctx, root, out.log);
   root.finish();
 }

@@ -40,7 +40,7 @@ class CertAlertsTest(unittest.TestCase):
             except Exception as e:  # keep cleaning up
                 print("cleanup:", e, file=sys.stderr)
 
-    def start_daemon(self, jobs, sinks, extra_certs="", extra_config=""):
+    def start_daemon(self, jobs, sinks, certificates="", extra_config=""):
         """jobs: {name: (ttl, certificate overrides YAML)}; writes the job files and the
         desired state, starts the daemon and waits for its health endpoint."""
         desired = "version: 1\nnomad:\n  jobs:\n"
@@ -55,9 +55,9 @@ class CertAlertsTest(unittest.TestCase):
             for line in overrides:
                 desired += f"          {line}\n"
         self.work = Workdir(vault_addr=self.vault.url, nomad_addr=self.nomad.url, sinks=sinks,
-                            scan_interval="1s", desired=desired,
+                            scan_interval="1s" + certificates, desired=desired,
                             extra="reconcile:\n  leader_election: {enabled: false}\n" +
-                            extra_certs + extra_config)
+                            extra_config)
         self.cleanups.append(self.work.cleanup)
         self.daemon = Daemon(BINARY, self.work)
         self.cleanups.append(self.daemon.stop)
@@ -143,9 +143,14 @@ class CertAlertsTest(unittest.TestCase):
             from alertmanager_test import Alertmanager  # noqa: E402
             am = Alertmanager(free_port())
             self.cleanups.append(am.stop)
-        hook = sims.Webhook(free_port())
+        # The webhook signs its bodies with a secret read from a file.
+        hook = sims.Webhook(free_port(), secret=HMAC_SECRET)
         self.cleanups.append(hook.stop)
+        secret_file = os.path.join(self.data.name, "hook-secret")
+        with open(secret_file, "w") as f:
+            f.write(HMAC_SECRET + "\n")
         sinks = [f'    - {{name: hook, type: webhook, url: "{hook.url}", '
+                 f'hmac_secret_file: "{secret_file}", '
                  'initial_backoff: 200ms, max_backoff: 1s, timeout: 2s}']
         if am:
             sinks.append(f'    - {{name: am, type: alertmanager, url: "{am.url}", '
@@ -183,7 +188,75 @@ class CertAlertsTest(unittest.TestCase):
         if am:
             wait_until(lambda: not am.alerts("TemplateRenderFailed"), 30, 0.5,
                        "TemplateRenderFailed resolved in Alertmanager")
+        self.assertTrue(hook.deliveries)
+        self.assertTrue(all(ok for _, _, ok, _ in hook.deliveries), "every body signed")
         self.assert_no_secret(hook)
+
+    def webhook_sink(self, secret=None):
+        hook = sims.Webhook(free_port(), secret)
+        self.cleanups.append(hook.stop)
+        sink = (f'    - {{name: hook, type: webhook, url: "{hook.url}", '
+                'initial_backoff: 200ms, max_backoff: 1s, timeout: 2s}')
+        return hook, sink
+
+    def test_newer_certificate_in_vault_not_served_raises_renewal_not_applied(self):
+        hook, sink = self.webhook_sink()
+        # 120 s certificates: re-issue expected by 114 s, overdue after 117 s, expired at 120 s.
+        self.nomad.pause_renewals("stale")
+        self.start_daemon({"stale": ("120s", [])}, [sink])
+        self.nomad.register(sims.job_hcl("stale", "120s"))
+        wait_until(lambda: [r["state"] for r in self.rows("stale")] == ["ok"], 40, 0.5,
+                   "certificate scanned")
+        served = self.rows("stale")[0]
+        # Vault issues a newer certificate for the same name (as a renewal would), but the
+        # allocation keeps serving the old one.
+        newer = self.vault.issue("stale.service.consul", "1h")
+        fired = wait_until(lambda: hook.alerts("stale", "RenewalNotApplied", "firing"), 150, 0.5,
+                           "RenewalNotApplied")
+        a = fired[0]
+        self.assertEqual(a["labels"]["alloc_id"], served["alloc_id"])
+        self.assertEqual(a["labels"]["common_name"], "stale.service.consul")
+        desc = a["annotations"]["description"]
+        self.assertIn(newer["serial_number"].replace("-", ":").lower(), desc)
+        self.assertIn("still serves serial", desc)
+        # Before the re-issue window had passed, the newer certificate meant nothing.
+        self.assertEqual(hook.alerts("stale", "CertificateRenewalDue", "firing"), [])
+        # Renewals resume: the allocation gets a fresh certificate, the alert resolves.
+        self.nomad.pause_renewals("stale", False)
+        wait_until(lambda: hook.alerts("stale", "RenewalNotApplied", "resolved"), 30, 0.5,
+                   "RenewalNotApplied resolved")
+        wait_until(lambda: [r["state"] for r in self.rows("stale")] == ["ok"], 30, 0.5,
+                   "renewed certificate ok")
+        wait_until(lambda: not [x for x in self.status()["alerts"]
+                                if x["labels"].get("job") == "stale"], 10, 0.5, "no alert left")
+
+    def test_restart_storm_raises_certificate_churn(self):
+        hook, sink = self.webhook_sink()
+        # 24 h certificates: at most 2 issuances per allocation and hour are renewals; with
+        # churn_threshold 2 the fifth issuance for the name is churn.
+        self.start_daemon({"storm": ("24h", [])}, [sink], certificates="\n  churn_threshold: 2")
+        self.nomad.register(sims.job_hcl("storm", "24h"))
+        wait_until(lambda: [r["state"] for r in self.rows("storm")] == ["ok"], 40, 0.5,
+                   "certificate scanned")
+        for i in range(3):  # client restarts re-issue every running template
+            self.nomad.restart_client()
+            wait_until(lambda: sum(s["Issues"] for t in self.nomad.templates("storm")
+                                   for s in t["Secrets"]) == i + 2, 20, 0.2, "re-issue")
+        time.sleep(3)
+        self.assertEqual(hook.alerts("storm", "CertificateChurn"), [],
+                         "4 issuances are within 2 expected + 2")
+        self.nomad.restart_client()
+        fired = wait_until(lambda: hook.alerts("storm", "CertificateChurn", "firing"), 30, 0.5,
+                           "CertificateChurn")
+        a = fired[0]
+        self.assertEqual(a["labels"]["severity"], "warning")
+        self.assertEqual(a["labels"]["common_name"], "storm.service.consul")
+        self.assertNotIn("alloc_id", a["labels"])
+        self.assertIn("5 certificates", a["annotations"]["description"])
+        self.assertEqual(len(hook.alerts("storm", "CertificateChurn", "firing")), 1,
+                         "fired once, not on every scan")
+        self.assertIn('nomad_certd_alerts_total{alertname="CertificateChurn",state="firing"} 1',
+                      self.daemon.get("/metrics")[2])
 
 
 if __name__ == "__main__":
