@@ -105,9 +105,10 @@ struct Runner {
         auto a = co_await nomad.readAllocation(allocs->value.front().id, q);
         if (a) {
           last = "allocation " + a->value.id.substr(0, 8) + " " + a->value.clientStatus;
-          auto st = co_await nomad.statFile(a->value.id, plan.allocPath);
-          if (st && st->size > 0) { alloc = a->value; break; }
           const auto& cs = a->value.clientStatus;
+          // The file appears when the template renders; the task starts just after.
+          auto st = co_await nomad.statFile(a->value.id, plan.allocPath);
+          if (st && st->size > 0 && cs != "pending") { alloc = a->value; break; }
           if (cs == "failed" || cs == "lost" || cs == "complete") { alloc = a->value; break; }
         }
       }
@@ -118,16 +119,22 @@ struct Runner {
     if (interrupted) co_return row("allocation", false, "interrupted");
     if (!alloc) co_return row("allocation", false, "timed out after " + timeout.toString() + ": " + last);
     row("allocation", alloc->clientStatus != "failed" && alloc->clientStatus != "lost", last);
-    std::string events;
-    bool rendered = false;
+    // Nomad starts a task only once its templates rendered (no event for the first render);
+    // a failed render kills it with "Template failed: ..." or "failed to derive vault token".
+    std::string events, failure;
+    bool started = false;
     for (const auto& [task, state] : alloc->taskStates)
       for (const auto& e : state.events) {
-        if (e.type.find("Template") != std::string::npos || e.displayMessage.find("emplate") != std::string::npos ||
-            e.type == "Started")
-          rendered = true;
+        if (e.type == "Started" || e.displayMessage.find("re-rendered") != std::string::npos) started = true;
+        const auto& m = e.displayMessage;
+        if (failure.empty() && (m.find("Template failed") != std::string::npos ||
+                                m.find("failed to derive vault token") != std::string::npos))
+          failure = m;
         events += e.type + "; ";
       }
-    row("task events show the template rendered", rendered, events.empty() ? "no task events" : events);
+    const bool rendered = started && failure.empty();
+    row("task events show the template rendered", rendered,
+        !failure.empty() ? failure : events.empty() ? "no task events" : events);
     auto pem = co_await nomad.catFile(alloc->id, plan.allocPath);
     if (!pem) co_return row("certificate file exists", false, plan.allocPath + ": " + pem.error().message);
     row("certificate file exists", true, plan.allocPath);

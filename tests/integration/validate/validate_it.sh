@@ -66,6 +66,9 @@ cat "$work/fail.out"
 [ $rc = 1 ] || fail "validate exit $rc with a denying policy, expected 1"
 grep -q 'validate: FAIL' "$work/fail.out" || fail "no FAIL line"
 grep -q 'cleanup (stop + purge) *pass' "$work/fail.out" || fail "cleanup not reported as done"
+grep -Eq 'task events show the template rendered +FAIL +.*Template failed' "$work/fail.out" \
+  || fail "the template failure is not reported from the task events"
+grep -q 'task events show the template rendered *pass' "$work/pass.out" || fail "template not reported rendered on a pass"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$NOMAD_ADDR/v1/job/denied-test")
 [ "$code" = 404 ] || fail "test job still registered after a failure (HTTP $code)"
 echo "validate integration: OK"
