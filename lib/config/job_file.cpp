@@ -87,6 +87,31 @@ std::size_t unbalancedBrace(std::string_view text) {
   return open.empty() ? std::string_view::npos : open.front();
 }
 
+/// Offset of the first '[' or '{' nested deeper than `limit` (strings skipped): RapidJSON
+/// parses and frees recursively, so a job file "[[[[..." deep enough overflows the stack.
+std::optional<std::size_t> jsonTooDeepAt(std::string_view text, std::size_t limit) {
+  std::size_t depth = 0;
+  bool inString = false, escaped = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (inString) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        inString = false;
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return i;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::vector<std::string> hclBlockLabels(std::string_view text, std::string_view blockType) {
@@ -139,6 +164,12 @@ std::optional<JobFileInfo> readJobFile(const std::filesystem::path& path,
     return info;
   }
 
+  if (auto at = jsonTooDeepAt(info.source, 256)) {
+    auto [line, col] = lineColumnAt(info.source, *at);
+    diags.error({displayName, line, col}, ref.field,
+                "invalid JSON in job file: nested deeper than 256 levels");
+    return std::nullopt;
+  }
   rapidjson::Document doc;
   doc.Parse(info.source.c_str(), info.source.size());
   if (doc.HasParseError()) {

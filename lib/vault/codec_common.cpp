@@ -50,6 +50,7 @@ errc errcForStatus(int status) {
 }
 
 std::optional<std::vector<std::string>> errorTexts(std::string_view body) {
+  if (json::nestingDeeperThan(body)) return std::nullopt;
   rapidjson::Document doc;
   doc.Parse(body.data(), body.size());
   if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;

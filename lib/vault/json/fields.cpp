@@ -5,7 +5,32 @@
 
 namespace nc::json {
 
+bool nestingDeeperThan(std::string_view text, std::size_t limit) {
+  std::size_t depth = 0;
+  bool inString = false, escaped = false;
+  for (char c : text) {
+    if (inString) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        inString = false;
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
 Result<rapidjson::Document> parse(std::string_view body, std::string_view what) {
+  if (nestingDeeperThan(body))
+    return Error(errc::protocol_error, std::string(what) + ": JSON nested deeper than " +
+                                           std::to_string(kMaxNesting) + " levels");
   rapidjson::Document doc;
   doc.Parse(body.data(), body.size());
   if (doc.HasParseError()) {

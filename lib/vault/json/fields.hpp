@@ -16,7 +16,14 @@
 
 namespace nc::json {
 
-/// Parses a whole body; errc::protocol_error naming `what` and the offset on failure.
+/// Deepest array/object nesting parse() accepts: RapidJSON parses, copies and frees
+/// recursively, so a body like "[[[[..." a million levels deep would overflow the stack.
+inline constexpr std::size_t kMaxNesting = 256;
+/// True when arrays/objects in `text` nest deeper than `limit` (strings are skipped).
+bool nestingDeeperThan(std::string_view text, std::size_t limit = kMaxNesting);
+
+/// Parses a whole body; errc::protocol_error naming `what` and the offset on failure, or
+/// the nesting limit.
 Result<rapidjson::Document> parse(std::string_view body, std::string_view what);
 
 /// Serialises a value back to compact JSON text.
