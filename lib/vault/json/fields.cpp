@@ -32,7 +32,7 @@ Result<rapidjson::Document> parse(std::string_view body, std::string_view what) 
     return Error(errc::protocol_error, std::string(what) + ": JSON nested deeper than " +
                                            std::to_string(kMaxNesting) + " levels");
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
+  doc.Parse<rapidjson::kParseValidateEncodingFlag>(body.data(), body.size());
   if (doc.HasParseError()) {
     std::string msg = std::string(what) + ": invalid JSON at offset " +
                       std::to_string(doc.GetErrorOffset()) + ": " +
