@@ -68,8 +68,12 @@ Error responseError(std::string_view what, int status, std::string_view body) {
     if (texts->empty()) {
       msg += " (no error text)";
     } else {
-      msg += ": ";
-      for (std::size_t i = 0; i < texts->size(); ++i) msg += (i ? "; " : "") + (*texts)[i];
+      // A server (or proxy) sending megabytes of error texts must not flood the log.
+      constexpr std::size_t kMaxTexts = 1024;
+      std::string joined;
+      for (std::size_t i = 0; i < texts->size() && joined.size() <= kMaxTexts; ++i)
+        joined += (i ? "; " : "") + (*texts)[i];
+      msg += ": " + joined.substr(0, kMaxTexts) + (joined.size() > kMaxTexts ? "…" : "");
     }
   } else if (!body.empty()) {
     constexpr std::size_t kMax = 512;  // a proxy's HTML page must not flood the log
