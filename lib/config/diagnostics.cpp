@@ -21,12 +21,26 @@ std::string Diagnostic::toString() const {
   return out + message;
 }
 
+namespace {
+
+/// A message quoting a huge value (a megabyte-long duration) keeps its start and its end.
+std::string bounded(std::string message) {
+  constexpr std::size_t kHead = 600, kTail = 300;
+  if (message.size() <= kHead + kTail + 64) return message;
+  return message.substr(0, kHead) + " …(" + std::to_string(message.size() - kHead - kTail) +
+         " bytes cut)… " + message.substr(message.size() - kTail);
+}
+
+}  // namespace
+
 void Diagnostics::error(SourceRef where, std::string field, std::string message) {
-  items_.push_back({Severity::error, std::move(where), std::move(field), std::move(message)});
+  items_.push_back(
+      {Severity::error, std::move(where), std::move(field), bounded(std::move(message))});
 }
 
 void Diagnostics::warning(SourceRef where, std::string field, std::string message) {
-  items_.push_back({Severity::warning, std::move(where), std::move(field), std::move(message)});
+  items_.push_back(
+      {Severity::warning, std::move(where), std::move(field), bounded(std::move(message))});
 }
 
 void Diagnostics::append(const Diagnostics& other) {
