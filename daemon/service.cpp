@@ -33,6 +33,19 @@ void setLogging(const config::LogConfig& log) {
   logging::setup({log.format, log.level});
 }
 
+/// Disabled TLS verification (config or VAULT_/NOMAD_SKIP_VERIFY) is never silent.
+void warnInsecureTls(const config::DaemonConfig& c) {
+  auto warn = [](const std::string& peer) {
+    spdlog::warn("TLS verification of {} server certificates is DISABLED (insecure_skip_verify): "
+                 "use only for testing",
+                 peer);
+  };
+  if (c.vault.tls.insecureSkipVerify) warn("vault");
+  if (c.nomad.tls.insecureSkipVerify) warn("nomad");
+  for (const auto& s : c.alerts.sinks)
+    if (s.tls.insecureSkipVerify) warn("sink " + s.name);
+}
+
 void reload(Daemon& d, const CommonOptions& opts) {
   d.notifier.reloading();
   spdlog::info("reload: re-reading {}", opts.configPath);
@@ -170,6 +183,7 @@ int runRun(const CommonOptions& opts, CommandIo io) {
     return kExitError;
   }
   setLogging(loaded.config.log);
+  warnInsecureTls(loaded.config);
 
   asio::io_context ioc;
   Daemon d(ioc, io, SystemClock::shared());
