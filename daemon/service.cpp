@@ -240,6 +240,14 @@ int runRun(const CommonOptions& opts, CommandIo io) {
   if (d.config.health.enabled) {
     http::ServerOptions so2;
     so2.listen = d.config.health.listen;
+    // Probes and scrapes send small GETs: tight limits, so slow or hostile clients cannot
+    // hold the endpoint (beyond the cap new connections are closed at once).
+    so2.maxBodyBytes = 4 * 1024;
+    so2.maxHeaderBytes = 16 * 1024;
+    so2.headerTimeout = Duration::seconds(5);
+    so2.bodyTimeout = Duration::seconds(5);
+    so2.idleTimeout = Duration::seconds(30);
+    so2.maxConnections = 128;
     auto server = http::startServer(ioc, so2, d.endpoint->handler());
     if (!server) return fail("health listener " + d.config.health.listen + ": " +
                              server.error().message);

@@ -3,6 +3,8 @@
 #include "http/client_conn.hpp"
 #include "http/client_line_stream.hpp"
 
+#include <poll.h>
+
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -153,6 +155,14 @@ class ConnImpl final : public ClientConn {
   }
 
   bool reusable() const override { return reusable_; }
+  bool idleUsable() const override {
+    if (buffer_.size() != 0) return false;  // bytes nobody asked for
+    pollfd p{};
+    p.fd = beast::get_lowest_layer(const_cast<Stream&>(stream_)).socket().native_handle();
+    p.events = POLLIN | POLLRDHUP;
+    // Readable, hung up or in error: an idle connection has nothing to say but goodbye.
+    return ::poll(&p, 1, 0) == 0;
+  }
   bool lastErrorStale() const override { return stale_; }
   void close() override {
     boost::system::error_code ec;

@@ -40,6 +40,9 @@ class ClientConn {
   virtual net::awaitable<Result<std::unique_ptr<ClientWebSocket>>> openWebSocket(BeastRequest req, Deadline deadline,
                                                              std::string what) = 0;
   virtual bool reusable() const = 0;
+  /// For a pooled idle connection: false when the server has closed it (or sent anything)
+  /// since the last response, so it must not carry the next request.
+  virtual bool idleUsable() const = 0;
   virtual bool lastErrorStale() const = 0;
   virtual void close() = 0;
 };

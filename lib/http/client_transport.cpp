@@ -180,9 +180,13 @@ class HttpTransportImpl final : public HttpTransport,
     for (;;) {
       if (shutdown_) co_return cancelled("connect to " + key);
       Pool& pool = pools_[key];
-      if (!pool.idle.empty()) {
+      while (!pool.idle.empty()) {
         Lease lease{std::move(pool.idle.back()), true};
         pool.idle.pop_back();
+        if (!lease.conn->idleUsable()) {  // closed by the server while idle
+          lease.conn->close();
+          continue;
+        }
         ++pool.active;
         co_return lease;
       }
@@ -213,10 +217,12 @@ class HttpTransportImpl final : public HttpTransport,
     wakeOne(pool);
   }
 
-  /// One attempt on one origin; a reused connection the server had closed is replaced once.
+  /// One attempt on one origin; a reused connection the server had closed is replaced once,
+  /// for idempotent requests only: a POST may have reached the server before it closed.
   net::awaitable<Result<Response>> attempt(Origin origin, std::string target, const Request& request,
                                            Deadline deadline) {
     const std::string key = origin.toString();
+    const bool idempotent = request.idempotent.value_or(isIdempotentMethod(request.method));
     const std::string what = request.method + " " + pathOf(target) + " on " + key;
     for (int tries = 0;; ++tries) {
       auto lease = co_await acquire(origin, deadline);
@@ -231,7 +237,7 @@ class HttpTransportImpl final : public HttpTransport,
       bool reusable = r && conn->reusable();
       release(key, std::move(conn), reusable);
       if (shutdown_) co_return cancelled(what);
-      if (stale && tries == 0) {
+      if (stale && tries == 0 && idempotent) {
         pools_[key].idle.clear();  // its siblings were closed by the server too
         continue;
       }

@@ -2,7 +2,11 @@
 // fs, exec, variables and locks, blocking queries, event stream, agent status.
 #include <gtest/gtest.h>
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include <filesystem>
+#include <memory>
 #include <thread>
 
 #include <boost/asio/co_spawn.hpp>
@@ -280,8 +284,6 @@ TEST_F(NomadIt, ExecCollectsOutputAndExitCode) {
   auto allocId = waitForRunningAlloc("it-exec");
   ASSERT_FALSE(allocId.empty()) << "no running allocation";
   auto out = run(client_->exec(allocId, "app", {"echo", "hello"}, {}));
-  if (!out && out.error().message.find("declined with 404") != std::string::npos)
-    GTEST_SKIP() << "this nomad-sim build has no exec endpoint: " << out.error().message;
   ASSERT_TRUE(out) << out.error().describe();
   EXPECT_EQ(out->exitCode, 0);
   EXPECT_EQ(out->stdoutData, "hello\n");
@@ -290,7 +292,57 @@ TEST_F(NomadIt, ExecCollectsOutputAndExitCode) {
   EXPECT_NE(fail->exitCode, 0);
   EXPECT_FALSE(fail->stderrData.empty());
   auto badTask = run(client_->exec(allocId, "no-such-task", {"true"}, {}));
-  EXPECT_FALSE(badTask);
+  ASSERT_FALSE(badTask);
+  EXPECT_TRUE(badTask.error().is(errc::invalid_argument)) << badTask.error().describe();
+  // Nomad's reason from the close frame reaches the caller.
+  EXPECT_NE(badTask.error().message.find("(websocket code 1008): unknown task name \"no-such-task\""),
+            std::string::npos)
+      << badTask.error().message;
+  auto badAlloc = run(client_->exec("00000000-0000-0000-0000-000000000000", "app", {"true"}, {}));
+  ASSERT_FALSE(badAlloc);
+  EXPECT_NE(badAlloc.error().message.find("Unknown allocation"), std::string::npos)
+      << badAlloc.error().message;
+}
+
+/// The subject CN of a PEM certificate ("" when it does not parse).
+std::string commonName(const std::string& pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())),
+                                               &BIO_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr),
+                                                   &X509_free);
+  if (!cert) return {};
+  char cn[256] = {};
+  if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert.get()), NID_commonName, cn, sizeof cn) < 0) return {};
+  return cn;
+}
+
+// nomad-sim renders the job's Vault template (pki/issue via the task's workload identity) into
+// local/cert.pem; exec `cat` must return exactly what the fs API reads for the same file.
+TEST_F(NomadIt, ExecCatOfARenderedCertificateMatchesTheFsRead) {
+  deploy("it-cert");
+  auto allocId = waitForRunningAlloc("it-cert");
+  ASSERT_FALSE(allocId.empty()) << "no running allocation";
+  auto viaFs = run(client_->readFile(allocId, "app/local/cert.pem"));
+  ASSERT_TRUE(viaFs) << viaFs.error().describe();
+  EXPECT_NE(viaFs->find("-----BEGIN CERTIFICATE-----"), std::string::npos) << *viaFs;
+  EXPECT_EQ(commonName(*viaFs), "it-cert.svc.internal");
+
+  auto viaExec = run(client_->exec(allocId, "app", {"cat", "/local/cert.pem"}, {}));
+  ASSERT_TRUE(viaExec) << viaExec.error().describe();
+  EXPECT_EQ(viaExec->exitCode, 0);
+  EXPECT_TRUE(viaExec->stderrData.empty()) << viaExec->stderrData;
+  EXPECT_EQ(viaExec->stdoutData, *viaFs);
+  auto viaCat = run(client_->catFile(allocId, "app/local/cert.pem"));
+  ASSERT_TRUE(viaCat) << viaCat.error().describe();
+  EXPECT_EQ(*viaCat, *viaFs);
+
+  // The Vault token the template used sits in secrets/: the fs API refuses it, exec reads it.
+  auto refused = run(client_->readFile(allocId, "app/secrets/vault_token"));
+  EXPECT_TRUE(!refused && refused.error().is(errc::permission_denied));
+  auto token = run(client_->exec(allocId, "app", {"cat", "/secrets/vault_token"}, {}));
+  ASSERT_TRUE(token) << token.error().describe();
+  EXPECT_EQ(token->exitCode, 0);
+  EXPECT_FALSE(token->stdoutData.empty());  // never printed: it is a live token
 }
 
 TEST_F(NomadIt, VariablesLocksAndCas) {

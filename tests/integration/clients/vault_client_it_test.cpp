@@ -5,6 +5,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
 
@@ -290,6 +294,73 @@ TEST_F(VaultIt, TokenManagerLogsInWithAppRoleAndRenewsAtTwoThirds) {
   EXPECT_EQ(*renewed, TokenAction::renew);
   EXPECT_GT(mgr.lease().ttlSeconds, 0);
   std::filesystem::remove_all(dir);
+}
+
+/// Sends every log line, at every level, to a string while alive.
+class LogCapture {
+ public:
+  LogCapture() : previous_(spdlog::default_logger()) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
+    auto logger = std::make_shared<spdlog::logger>("capture", sink);
+    logger->set_level(spdlog::level::trace);
+    spdlog::set_default_logger(logger);
+  }
+  ~LogCapture() { spdlog::set_default_logger(previous_); }
+  std::string text() const { return out_.str(); }
+
+ private:
+  std::shared_ptr<spdlog::logger> previous_;
+  std::ostringstream out_;
+};
+
+// Tokens, secret IDs and wrong tokens go over the wire only: no log line (at trace level) and
+// no error message carries them.
+TEST_F(VaultIt, TokensAndSecretIdsNeverReachTheLogOrErrors) {
+  LogCapture capture;
+  MountSpec spec;
+  spec.type = "approle";
+  ASSERT_TRUE(run(client_->enableAuth("approle-log", spec)));
+  raw("POST", "auth/approle-log/role/daemon", R"({"token_ttl":"1h","token_policies":["default"]})");
+  auto roleId = raw("GET", "auth/approle-log/role/daemon/role-id", "");
+  auto secretId = raw("POST", "auth/approle-log/role/daemon/secret-id", "");
+  ASSERT_TRUE(roleId.IsObject() && roleId.HasMember("data") && secretId.IsObject() && secretId.HasMember("data"));
+  const std::string secret = secretId["data"]["secret_id"].GetString();
+
+  auto dir = std::filesystem::temp_directory_path() / ("nc-vault-log-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "role-id") << roleId["data"]["role_id"].GetString() << "\n";
+  std::ofstream(dir / "secret-id") << secret << "\n";
+  auto clock = std::make_shared<ManualClock>();
+  auto slot = std::make_shared<MemoryTokenSource>();
+  auto daemon = std::make_shared<VaultClient>(transport_, slot);
+  TokenManagerOptions o;
+  o.appRoleMount = "approle-log";
+  o.roleIdFile = (dir / "role-id").string();
+  o.secretIdFile = (dir / "secret-id").string();
+  TokenManager mgr(daemon, clock, o, slot);
+  ASSERT_TRUE(run(mgr.start()));
+  clock->advance(std::chrono::seconds(2400));
+  ASSERT_TRUE(run(mgr.refreshIfDue()));
+  auto issued = slot->token();
+  ASSERT_TRUE(issued && !issued->empty());
+  const std::string daemonToken = *issued;
+
+  const std::string wrong = "hvs.wrong-token-for-the-log-test";
+  VaultClient stranger(transport_, std::make_shared<StaticTokenSource>(wrong));
+  auto denied = run(stranger.lookupSelf());
+  ASSERT_FALSE(denied);
+  auto badLogin = run(client_->loginAppRole("approle-log", "no-such-role-id", secret));
+  ASSERT_FALSE(badLogin);
+  std::filesystem::remove_all(dir);
+
+  const std::string log = capture.text();
+  EXPECT_NE(log.find("vault: approle login ok"), std::string::npos) << "nothing was logged";
+  EXPECT_NE(log.find("/v1/auth/token/lookup-self"), std::string::npos) << "no request lines logged";
+  for (const std::string& s : {std::string(kRoot), secret, daemonToken, wrong}) {
+    EXPECT_EQ(log.find(s), std::string::npos) << "a secret of " << s.size() << " bytes is in the log";
+    EXPECT_EQ(denied.error().message.find(s), std::string::npos);
+    EXPECT_EQ(badLogin.error().message.find(s), std::string::npos);
+  }
 }
 
 }  // namespace
