@@ -4,14 +4,10 @@
 #include <string>
 
 #include "cli.hpp"
+#include "cmd_plan.hpp"
 #include "reconcile/plan.hpp"
 
 namespace nc::cli {
-namespace detail {
-Result<reconcile::PlanReport> reconcilePass(const CommonOptions& opts, CommandIo io, bool write);
-void printReport(const reconcile::PlanReport& r, const CommonOptions& opts, std::ostream& out,
-                 bool applied);
-}  // namespace detail
 
 int runApply(const CommonOptions& opts, CommandIo io) {
   if (!opts.assumeYes) {
@@ -20,11 +16,11 @@ int runApply(const CommonOptions& opts, CommandIo io) {
       io.err << "nomad-certd apply: " << plan.error().message << "\n";
       return kExitError;
     }
-    if (!plan->hasDrift()) {
+    if (!plan->report.hasDrift()) {
       detail::printReport(*plan, opts, io.out, false);
-      return plan->hasError() ? kExitError : kExitOk;
+      return plan->report.hasError() ? kExitError : kExitOk;
     }
-    reconcile::writeTable(*plan, io.err, false);
+    reconcile::writeTable(plan->report, io.err, false);
     io.err << "\nApply these changes? Only 'yes' is accepted: " << std::flush;
     std::string answer;
     if (!std::getline(std::cin, answer) || answer != "yes") {
@@ -38,7 +34,7 @@ int runApply(const CommonOptions& opts, CommandIo io) {
     return kExitError;
   }
   detail::printReport(*report, opts, io.out, true);
-  return report->hasError() ? kExitError : kExitOk;
+  return report->report.hasError() ? kExitError : kExitOk;
 }
 
 }  // namespace nc::cli

@@ -128,8 +128,13 @@ struct Runner {
         if (e.type == "Started" || e.displayMessage.find("re-rendered") != std::string::npos) started = true;
         const auto& m = e.displayMessage;
         if (failure.empty() && (m.find("Template failed") != std::string::npos ||
-                                m.find("failed to derive vault token") != std::string::npos))
-          failure = m;
+                                m.find("failed to derive vault token") != std::string::npos)) {
+          for (char ch : m) {  // Vault's multi-line error on one table line
+            const bool space = ch == '\n' || ch == '\t' || ch == ' ';
+            if (!space) failure += ch;
+            else if (!failure.empty() && failure.back() != ' ') failure += ' ';
+          }
+        }
         events += e.type + "; ";
       }
     const bool rendered = started && failure.empty();

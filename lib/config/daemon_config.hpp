@@ -72,6 +72,8 @@ struct ReconcileConfig {
   Mode mode = Mode::report;  ///< upper bound: report here makes every resource report-only
   double maxWritesPerSecond = 1.0;
   LeaderElectionConfig leaderElection;
+  /// Nomad variable listing the Vault objects nomad-certd wrote (what prune may delete).
+  std::string ownershipVariable = "nomad-certd/ownership";
 };
 
 struct CertificatesConfig {

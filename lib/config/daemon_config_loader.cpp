@@ -84,10 +84,14 @@ void readReconcile(DocContext& ctx, MapReader& root, ReconcileConfig& c) {
   std::optional<Mode> mode;
   if (readMode(r, mode)) c.mode = *mode;
   r.optDouble("max_writes_per_second", c.maxWritesPerSecond, 0.001, 1000);
+  static const std::regex kVarPath("[a-zA-Z0-9_~/-]{1,128}");
+  if (r.optString("ownership_variable", c.ownershipVariable) &&
+      !std::regex_match(c.ownershipVariable, kVarPath))
+    ctx.error(*r.take("ownership_variable"), r.field("ownership_variable"),
+              "a Nomad variable path has 1-128 characters from a-z A-Z 0-9 - _ ~ /");
   if (auto le = r.take("leader_election")) {
     MapReader l(ctx, *le, r.field("leader_election"));
     l.optBool("enabled", c.leaderElection.enabled);
-    static const std::regex kVarPath("[a-zA-Z0-9_~/-]{1,128}");
     if (l.optString("variable_path", c.leaderElection.variablePath) &&
         !std::regex_match(c.leaderElection.variablePath, kVarPath))
       ctx.error(*l.take("variable_path"), l.field("variable_path"),

@@ -1,6 +1,8 @@
 // Reading preflight Facts from a live Vault through VaultApi.
 #include "preflight/live_facts.hpp"
 
+#include <algorithm>
+
 #include "vault/vault_api.hpp"
 
 namespace nc::preflight {
@@ -77,11 +79,20 @@ boost::asio::awaitable<Result<Facts>> readLiveFacts(vault::VaultApi& vault,
   co_return f;
 }
 
+Facts mergeFacts(Facts live, const Facts& declared) {
+  for (const auto& [k, v] : declared.pkiRoles) live.pkiRoles[k] = v;
+  for (const auto& [k, v] : declared.policies) live.policies[k] = v;
+  for (const auto& [k, v] : declared.jwtRoles) live.jwtRoles[k] = v;
+  for (const auto& [k, v] : declared.jwtDefaultRole) live.jwtDefaultRole[k] = v;
+  live.mountMaxTtl = std::max(live.mountMaxTtl, declared.mountMaxTtl);
+  return live;
+}
+
 boost::asio::awaitable<Result<std::vector<Finding>>> checkJobsLive(
     vault::VaultApi& vault, const config::DesiredState& desired) {
   auto facts = co_await readLiveFacts(vault, desired);
   if (!facts) co_return facts.error();
-  co_return checkJobs(desired, *facts);
+  co_return checkJobs(desired, mergeFacts(std::move(*facts), factsFromDesired(desired)));
 }
 
 }  // namespace nc::preflight

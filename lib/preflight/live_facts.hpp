@@ -20,7 +20,12 @@ namespace nc::preflight {
 boost::asio::awaitable<Result<Facts>> readLiveFacts(vault::VaultApi& vault,
                                                     const config::DesiredState& desired);
 
-/// Convenience for plan: live facts, then every job checked against them.
+/// What Vault will hold once the desired state is applied: the live objects, with every
+/// declared one replacing its live counterpart (declared wins), `complete` as `live` is.
+Facts mergeFacts(Facts live, const Facts& declared);
+
+/// For plan: live facts merged with the declared ones (mergeFacts), then every job checked
+/// against them. An object neither declared nor live is an error finding.
 boost::asio::awaitable<Result<std::vector<Finding>>> checkJobsLive(
     vault::VaultApi& vault, const config::DesiredState& desired);
 

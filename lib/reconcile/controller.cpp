@@ -36,6 +36,7 @@ ControllerOptions ControllerOptions::fromConfig(const config::DaemonConfig& c) {
   o.lockPath = c.reconcile.leaderElection.variablePath;
   o.lockTtl = c.reconcile.leaderElection.ttl;
   o.reconciler.modeCap = c.reconcile.mode;
+  o.reconciler.ownershipPath = c.reconcile.ownershipVariable;
   o.reconciler.nomadNamespace = c.nomad.nomadNamespace.empty() ? "default" : c.nomad.nomadNamespace;
   return o;
 }

@@ -2,6 +2,7 @@
 // -> in sync, out-of-band changes detected and repaired, report mode, prune and ownership.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -143,6 +144,29 @@ fs::path* ReconcileIt::dir_ = nullptr;
 nc::testing::SimProcess* ReconcileIt::vault_ = nullptr;
 nc::testing::SimProcess* ReconcileIt::nomad_ = nullptr;
 
+/// A job whose template issues from `role` of pki-int (workload identity, role nomad-workloads).
+std::string tlsJob(const std::string& role) {
+  return "job \"tls\" {\n  datacenters = [\"*\"]\n  group \"g\" {\n    task \"app\" {\n"
+         "      driver = \"docker\"\n      config {\n        image = \"busybox:1.36\"\n      }\n"
+         "      vault {\n        role = \"nomad-workloads\"\n      }\n      template {\n"
+         "        destination = \"secrets/cert.pem\"\n        change_mode = \"noop\"\n"
+         "        data = <<EOT\n{{ with secret \"pki-int/issue/" + role +
+         "\" \"common_name=tls.service.consul\" \"ttl=1h\" }}{{ .Data.certificate }}{{ end }}\nEOT\n"
+         "      }\n    }\n  }\n}\n";
+}
+
+/// The ids of plan's JSON preflight findings with their severity ("id:severity").
+std::vector<std::string> preflightIds(const std::string& json, bool* live = nullptr) {
+  rapidjson::Document d;
+  d.Parse(json.c_str());
+  std::vector<std::string> out;
+  if (d.HasParseError() || !d.IsObject() || !d.HasMember("preflight")) return {"no preflight member"};
+  if (live) *live = d["preflight"]["live"].GetBool();
+  for (const auto& f : d["preflight"]["findings"].GetArray())
+    out.push_back(std::string(f["id"].GetString()) + ":" + f["severity"].GetString());
+  return out;
+}
+
 std::string stateOf(const std::string& json, const std::string& kind, const std::string& name) {
   rapidjson::Document d;
   d.Parse(json.c_str());
@@ -163,6 +187,57 @@ TEST_F(ReconcileIt, EmptyThenApplyThenPlanInSync) {
   auto plan = cli({"plan"});
   EXPECT_EQ(plan.code, 0) << plan.out << plan.err;
   EXPECT_NE(plan.out.find("6 resources: 6 in sync"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("preflight (templates against Vault as applied): every job can obtain"),
+            std::string::npos) << plan.out;
+  bool live = false;
+  EXPECT_EQ(preflightIds(cli({"plan", "--output", "json"}).out, &live), std::vector<std::string>{});
+  EXPECT_TRUE(live);
+}
+
+// plan runs the live preflight: a template naming a role that is neither declared nor in
+// Vault is an error (exit 1, text and JSON); once the role exists in Vault it is not.
+TEST_F(ReconcileIt, PlanReportsLivePreflightFindings) {
+  writeDesired("", false, false);
+  write("tls.nomad.hcl", tlsJob("ops"));
+  {
+    std::ifstream in(*dir_ / "desired-state.yaml");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    write("desired-state.yaml", ss.str() + "nomad:\n  jobs:\n    - file: tls.nomad.hcl\n");
+  }
+  ASSERT_EQ(cli({"apply", "--yes"}).code, 0);  // everything else in sync: only preflight is left
+  auto text = cli({"plan"});
+  EXPECT_EQ(text.code, 1) << text.out << text.err;
+  EXPECT_NE(text.out.find("[role-unknown]"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("tls.nomad.hcl:"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("does not exist in Vault"), std::string::npos) << text.out;
+  auto json = cli({"plan", "--output", "json"});
+  EXPECT_EQ(json.code, 1);
+  bool live = false;
+  auto ids = preflightIds(json.out, &live);
+  EXPECT_TRUE(live);
+  EXPECT_NE(std::find(ids.begin(), ids.end(), "role-unknown:error"), ids.end()) << json.out;
+  // check-config (offline) only warns about the role: it cannot know whether Vault has it.
+  auto offline = cli({"check-config"});
+  EXPECT_NE((offline.out + offline.err).find("warning: preflight.role-unknown"), std::string::npos)
+      << offline.out << offline.err;
+  // The role made in Vault by hand: preflight now finds it live, and the declared policy does
+  // not grant its issue path.
+  vault::PkiRole role;
+  role.allowedDomains = {"service.consul"};
+  role.allowSubdomains = true;
+  ASSERT_TRUE(runOn(io_, vaultClient_->writePkiRole("pki-int", "ops", role)));
+  auto after = cli({"plan", "--output", "json"});
+  ids = preflightIds(after.out);
+  EXPECT_EQ(std::find(ids.begin(), ids.end(), "role-unknown:error"), ids.end()) << after.out;
+  EXPECT_NE(std::find(ids.begin(), ids.end(), "policy-denies:error"), ids.end()) << after.out;
+  EXPECT_EQ(after.code, 1);
+  // With the template on the declared role, the job can obtain its certificate: exit 0.
+  write("tls.nomad.hcl", tlsJob("nomad-job"));
+  ASSERT_EQ(cli({"apply", "--yes"}).code, 0);
+  auto clean = cli({"plan", "--output", "json"});
+  EXPECT_EQ(preflightIds(clean.out), std::vector<std::string>{}) << clean.out;
+  EXPECT_EQ(clean.code, 0) << clean.out << clean.err;
 }
 
 TEST_F(ReconcileIt, OutOfBandChangeIsDetectedAndApplyRepairsIt) {

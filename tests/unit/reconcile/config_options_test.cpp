@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "config/load.hpp"
+#include "reconcile/controller.hpp"
 
 namespace nc::reconcile {
 namespace {
@@ -52,6 +53,29 @@ TEST(DesiredStateOptions, IgnoreDifferencesMustBeAList) {
   auto loaded = config::loadDesiredState(dir / "ds.yaml");
   fs::remove_all(dir);
   EXPECT_FALSE(loaded.ok());
+}
+
+// The daemon config's reconcile.ownership_variable reaches the reconciler; bad paths are errors.
+TEST(DaemonConfigOptions, OwnershipVariableIsConfigurable) {
+  const fs::path dir = fs::temp_directory_path() / ("nc-reconcile-cfg3-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "ds.yaml") << "version: 1\n";
+  std::ofstream(dir / "a.yaml") << "desired_state: ds.yaml\nreconcile:\n  ownership_variable: ops/certd-owned\n";
+  std::ofstream(dir / "b.yaml") << "desired_state: ds.yaml\n";
+  std::ofstream(dir / "c.yaml") << "desired_state: ds.yaml\nreconcile:\n  ownership_variable: \"bad path!\"\n";
+  config::Environment env;
+  auto a = config::loadDaemonConfig(dir / "a.yaml", env);
+  auto b = config::loadDaemonConfig(dir / "b.yaml", env);
+  auto c = config::loadDaemonConfig(dir / "c.yaml", env);
+  fs::remove_all(dir);
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(ControllerOptions::fromConfig(a.value).reconciler.ownershipPath, "ops/certd-owned");
+  EXPECT_EQ(ControllerOptions::fromConfig(b.value).reconciler.ownershipPath, "nomad-certd/ownership");
+  ASSERT_FALSE(c.ok());
+  std::string all;
+  for (const auto& d : c.diagnostics.items()) all += d.toString() + "\n";
+  EXPECT_NE(all.find("reconcile.ownership_variable"), std::string::npos) << all;
 }
 
 }  // namespace

@@ -173,6 +173,35 @@ TEST(Reconciler, PruneDeletesOnlyOwnedUndeclaredObjects) {
   EXPECT_TRUE(f.vault->policies.count("nomad-job-pki"));
 }
 
+// reconcile.ownership_variable: the record is written and read at the configured path only.
+TEST(Reconciler, OwnershipRecordLivesAtTheConfiguredVariable) {
+  Env e;
+  auto d = fullDesired();
+  d.defaults.prune = true;
+  ReconcilerOptions o;
+  o.ownershipPath = "ops/certd-owned";
+  e.apply(d, o);
+  ASSERT_TRUE(e.nomad->vars.count("ops/certd-owned"));
+  EXPECT_FALSE(e.nomad->vars.count("nomad-certd/ownership"));
+  EXPECT_NE(e.nomad->vars["ops/certd-owned"].items["resources"].find("vault_policy:nomad-job-pki"),
+            std::string::npos);
+  auto d2 = d;
+  d2.vault.policies.clear();
+  auto prunedWith = [&](const std::string& path) {
+    ReconcilerOptions po;
+    po.ownershipPath = path;
+    auto r = runSync(planOnce(e.vault, e.nomad, d2, po));
+    EXPECT_TRUE(r);
+    std::vector<std::string> out;
+    for (const auto& s : r->resources)
+      if (s.prune) out.push_back(s.key.toString());
+    return out;
+  };
+  EXPECT_EQ(prunedWith("ops/certd-owned"), std::vector<std::string>{"vault_policy:nomad-job-pki"});
+  // Another record knows nothing of the policy: nothing of Vault is pruned through it.
+  EXPECT_TRUE(prunedWith("nomad-certd/ownership").empty());
+}
+
 TEST(Reconciler, BackendErrorsArePerResource) {
   Env e;
   e.vault->fault = [](const std::string& op) -> std::optional<Error> {
