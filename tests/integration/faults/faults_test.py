@@ -191,6 +191,31 @@ class FaultCase(unittest.TestCase):
         self.run_fault("vault token revoked (403), token file rotated", inject, clear, "",
                        settle=90)
 
+    def test_vault_standby(self):
+        # Standby answers health with 429 (standbyok=true makes it 200) and forwards requests:
+        # nothing is wrong for the daemon, which must stay ready and keep writing.
+        t0 = time.monotonic()
+        self.env.sim_post("vault", "/_sim/standby", {"active_address": self.env.vault.address})
+        time.sleep(3)
+        self.assertEqual(self.readyz()[0], 200, self.readyz())
+        repair = self.drift_and_repair()
+        self.env.sim_post("vault", "/_sim/active")
+        self.wait_ready(30, "readiness after standby")
+        row = ("vault standby (429 health, forwarding)", "-", "-", f"{repair:.1f}s",
+               f"stays ready ({time.monotonic() - t0:.1f}s)")
+        ROWS.append(row)
+        print("\n" + format_row(row))
+
+    def test_deeply_nested_json(self):
+        deep = "[" * 2000000
+        def inject():
+            self.env.fault("vault", {"prefix": "/v1/sys/health", "status": 200, "body": deep})
+            self.env.fault("nomad", {"prefix": "/v1/jobs", "status": 200, "body": deep})
+        def clear():
+            self.env.clear_faults("vault")
+            self.env.clear_faults("nomad")
+        self.run_fault("deeply nested JSON (2M levels)", inject, clear, "vault")
+
     def test_vault_down(self):
         down = float(os.environ.get("NC_FAULT_DOWN_SECONDS", "10"))
         def inject():
