@@ -19,6 +19,7 @@ struct ApiOptions {
   std::string vaultJwtMount = "jwt-nomad";  ///< the clients' jwt_auth_backend_path
   int vaultRetryAttempts = 3;
   int vaultRetryBaseMs = 100;
+  int templateEventRateMs = 3000;  ///< delay of a template's "Missing: ..." event
   std::string dataDir;
   bool tls = false;
   Duration heartbeat = Duration::seconds(30);  ///< event stream heartbeat interval

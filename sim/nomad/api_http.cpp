@@ -35,6 +35,7 @@ ApiImpl::ApiImpl(asio::io_context& io, ApiOptions options, ClockPtr clock,
   co.vaultJwtMount = opt_.vaultJwtMount;
   co.vaultRetryAttempts = opt_.vaultRetryAttempts;
   co.vaultRetryBaseMs = opt_.vaultRetryBaseMs;
+  co.templateEventRateMs = opt_.templateEventRateMs;
   clients_ = std::make_unique<ClientSim>(io_, state_, *keys_, co);
   // The scheduler runs after the register reply, as an evaluation would.
   state_.setOnJobWrite([this](const std::string& ns, const std::string& id) {

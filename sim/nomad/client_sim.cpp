@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "client_sim_impl.hpp"
+#include "vault_agent.hpp"
 
 namespace nc::nomadsim {
 
@@ -207,6 +208,8 @@ void ClientSim::Impl::runTasks(const std::vector<std::string>& ids) {
       if (ephemeralPrestart) {  // its templates stop with it: nothing renews them
         terminate(ts, t);
         templates->stop(a.id, getString(*task, "Name"));
+      } else if (!vaultAgentConfigPath(*task).empty()) {  // the agent starts its own auto-auth and templates
+        after(0, [this, id = a.id, name = getString(*task, "Name")] { startAgent(id, name); });
       }
     }
     a.clientStatus = "running";
@@ -302,12 +305,18 @@ ClientSim::ClientSim(asio::io_context& io, SimState& state, const KeyRing& keys,
   to.jwtMount = opt_.vaultJwtMount;
   to.retryAttempts = opt_.vaultRetryAttempts;
   to.retryBaseMs = opt_.vaultRetryBaseMs;
+  to.eventRateMs = opt_.templateEventRateMs;
   Impl* impl = impl_.get();
   TemplateHooks hooks;
   hooks.rendered = [impl](const std::string& a, const std::string& t) { impl->templatesRendered(a, t); };
-  hooks.rerendered = [impl](const std::string& a, const std::string& t,
-                            std::vector<std::pair<std::string, std::string>> changed) {
+  hooks.rerendered = [impl](const std::string& a, const std::string& t, std::vector<TemplateChange> changed) {
     impl->templatesChanged(a, t, changed);
+  };
+  hooks.missing = [impl](const std::string& a, const std::string& t, const std::string& d) {
+    impl->templateMissing(a, t, d);
+  };
+  hooks.agentExited = [impl](const std::string& a, const std::string& t, const std::string& e) {
+    impl->agentExited(a, t, e);
   };
   hooks.failed = [impl](const std::string& a, const std::string& t, const std::string& d) { impl->failTask(a, t, d); };
   impl_->templates = std::make_unique<TemplateEngine>(io, std::move(to), std::move(hooks));

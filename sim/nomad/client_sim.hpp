@@ -32,6 +32,7 @@ struct ClientOptions {
   std::string vaultJwtMount = "jwt-nomad";  ///< auth/<mount>/login for the tasks' identities
   int vaultRetryAttempts = 3;  ///< Vault attempts before a template fails
   int vaultRetryBaseMs = 100;  ///< first retry backoff, doubled per attempt
+  int templateEventRateMs = 3000;  ///< delay of a template's "Missing: ..." event (Nomad: 3s)
 };
 
 class ClientSim {

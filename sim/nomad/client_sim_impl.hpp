@@ -60,14 +60,25 @@ struct ClientSim::Impl {
 
   // client_tasks.cpp: alloc dirs, identities, templates and their events.
   void makeDirs(const Allocation& a, const Val& job);
+  /// The task's template context: env, Vault role, identity, secrets dir.
+  TaskTemplates taskTemplates(const Allocation& a, const Val& task, const fs::path& root);
   /// Starts the task's templates: true = ready, false = waiting for Vault, error = failed.
   Result<bool> startTemplates(const Allocation& a, const Val& task, const fs::path& root);
   std::string identityJwt(const Allocation& a, const Val& task, const Val& identity);
   void templatesRendered(const std::string& allocId, const std::string& task);
-  void templatesChanged(const std::string& allocId, const std::string& task,
-                        const std::vector<std::pair<std::string, std::string>>& changed);
+  void templatesChanged(const std::string& allocId, const std::string& task, const std::vector<TemplateChange>& changed);
+  void templateMissing(const std::string& allocId, const std::string& task, const std::string& display);
+  /// change_mode script: runs it in the task, emits its hook event; false = fail the task.
+  bool runChangeScript(Allocation& a, const std::string& task, const ChangeScript& sc);
   /// Kills the task with a failing Killing event; siblings stop, the allocation fails.
   void failTask(const std::string& allocId, const std::string& task, const std::string& display);
+  /// The task is dead and failed: siblings are killed, the allocation fails.
+  void failAlloc(Allocation& a, const std::string& task, std::int64_t t);
+
+  // client_agent.cpp: a task running `vault agent` gets the agent's auto-auth and templates.
+  void startAgent(const std::string& allocId, const std::string& task);
+  /// The agent process exited (exit_on_retry_failure, bad config): the task fails with exit code 1.
+  void agentExited(const std::string& allocId, const std::string& task, const std::string& error);
 };
 
 }  // namespace nc::nomadsim

@@ -1,10 +1,12 @@
 // ClientSim's task side: allocation directories, workload identities, the template hook and
-// the task events of template renders, re-renders and failures.
+// the task events of template renders, Missing data, re-renders (change scripts) and failures.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <fstream>
 
 #include "client_sim_impl.hpp"
+#include "task_exec.hpp"
 
 namespace nc::nomadsim {
 
@@ -48,9 +50,7 @@ std::string goSignalName(const std::string& sig) {
 
 }  // namespace
 
-Result<bool> ClientSim::Impl::startTemplates(const Allocation& a, const Val& task, const fs::path& root) {
-  const Val* tmpls = member(task, "Templates");
-  if (root.empty() || tmpls == nullptr || !tmpls->IsArray() || tmpls->Empty()) return true;
+TaskTemplates ClientSim::Impl::taskTemplates(const Allocation& a, const Val& task, const fs::path& root) {
   TaskTemplates tt;
   tt.allocId = a.id;
   tt.nameSpace = a.nameSpace;
@@ -66,14 +66,33 @@ Result<bool> ClientSim::Impl::startTemplates(const Allocation& a, const Val& tas
   if (const Val* e = member(task, "Env"); e && e->IsObject()) {
     for (const auto& m : e->GetObject()) tt.env[m.name.GetString()] = getString(*e, m.name.GetString());
   }
-  if (const Val* v = member(task, "Vault"); v && v->IsObject()) tt.vaultRole = getString(*v, "Role");
+  if (const Val* v = member(task, "Vault"); v && v->IsObject()) {
+    tt.vaultRole = getString(*v, "Role");
+    tt.deriveToken = true;  // Nomad's vault hook logs in before the template hook runs
+  }
   if (const Val* ids = member(task, "Identities"); ids && ids->IsArray()) {
     for (const auto& id : ids->GetArray()) {
       if (getString(id, "Name") == "vault_default") tt.jwt = identityJwt(a, task, id);
     }
   }
   tt.secretsDir = (root / tt.task / "secrets").string();
-  for (const auto& t : tmpls->GetArray()) {
+  return tt;
+}
+
+namespace {
+
+std::int64_t nsToMs(const Val& v, const char* name) { return getInt(v, name) / 1000000; }
+
+}  // namespace
+
+Result<bool> ClientSim::Impl::startTemplates(const Allocation& a, const Val& task, const fs::path& root) {
+  const Val* tmpls = member(task, "Templates");
+  bool none = tmpls == nullptr || !tmpls->IsArray() || tmpls->Empty();
+  const Val* vault = member(task, "Vault");
+  if (root.empty() || (none && (vault == nullptr || !vault->IsObject()))) return true;
+  TaskTemplates tt = taskTemplates(a, task, root);
+  static const Val kEmpty(rapidjson::kArrayType);
+  for (const auto& t : (none ? kEmpty : *tmpls).GetArray()) {
     TemplateSpec spec;
     spec.data = getString(t, "EmbeddedTmpl");
     spec.left = getString(t, "LeftDelim", "{{");
@@ -89,9 +108,29 @@ Result<bool> ClientSim::Impl::startTemplates(const Allocation& a, const Val& tas
     }
     spec.changeMode = getString(t, "ChangeMode", "restart");
     spec.changeSignal = getString(t, "ChangeSignal");
+    spec.splayMs = nsToMs(t, "Splay");
+    if (const Val* w = member(t, "Wait"); w && w->IsObject()) {
+      spec.waitMinMs = nsToMs(*w, "Min");
+      spec.waitMaxMs = nsToMs(*w, "Max");
+    }
+    if (const Val* cs = member(t, "ChangeScript"); cs && cs->IsObject()) {
+      spec.script.command = getString(*cs, "Command");
+      if (const Val* args = member(*cs, "Args"); args && args->IsArray()) {
+        for (const auto& x : args->GetArray()) spec.script.args.push_back(x.IsString() ? x.GetString() : "");
+      }
+      spec.script.failOnError = getBool(*cs, "FailOnError");
+    }
     tt.templates.push_back(std::move(spec));
   }
   return templates->start(std::move(tt));
+}
+
+void ClientSim::Impl::templateMissing(const std::string& allocId, const std::string& task, const std::string& display) {
+  auto it = allocs.find(allocId);
+  if (it == allocs.end() || !it->second.tasks.count(task)) return;
+  appendEvent(it->second.tasks[task], taskEvent("Template", now(), "", display));
+  publish("AllocationUpdated", {allocId}, state.nextIndex());
+  state.changed();
 }
 
 void ClientSim::Impl::templatesRendered(const std::string& allocId, const std::string& task) {
@@ -104,7 +143,7 @@ void ClientSim::Impl::templatesRendered(const std::string& allocId, const std::s
 }
 
 void ClientSim::Impl::templatesChanged(const std::string& allocId, const std::string& task,
-                                       const std::vector<std::pair<std::string, std::string>>& changed) {
+                                       const std::vector<TemplateChange>& changed) {
   auto it = allocs.find(allocId);
   if (it == allocs.end() || !it->second.tasks.count(task)) return;
   Allocation& a = it->second;
@@ -113,11 +152,13 @@ void ClientSim::Impl::templatesChanged(const std::string& allocId, const std::st
   std::int64_t t = now();
   bool restart = false;
   std::set<std::string> signals;
-  for (const auto& [mode, sig] : changed) {
-    if (mode == "restart") restart = true;
-    if (mode == "signal") signals.insert(sig.empty() ? "SIGHUP" : sig);
+  std::vector<ChangeScript> scripts;
+  for (const auto& c : changed) {
+    if (c.mode == "restart") restart = true;
+    if (c.mode == "signal") signals.insert(c.signal.empty() ? "SIGHUP" : c.signal);
+    if (c.mode == "script") scripts.push_back(c.script);
   }
-  if (restart) {  // restart wins over signals; no Killing event for a template restart
+  if (restart) {  // restart wins over signals and scripts; no Killing event for a template restart
     appendEvent(ts, taskEvent("Restart Signaled", t, "", "Template with change_mode restart re-rendered",
                               {{"restart_reason", "Template with change_mode restart re-rendered"}}));
     appendEvent(ts, taskEvent("Terminated", t, "", "Exit Code: 0",
@@ -127,15 +168,45 @@ void ClientSim::Impl::templatesChanged(const std::string& allocId, const std::st
     appendEvent(ts, taskEvent("Started", t, "", "Task started by client"));
     ts.restarts++;
     ts.lastRestart = t;
-  } else if (signals.empty()) {
+  } else if (signals.empty() && scripts.empty()) {
     return;  // noop
   } else {
     for (const auto& sig : signals) {
       appendEvent(ts, taskEvent("Signaling", t, "", "Template re-rendered", {{"task_signal", goSignalName(sig)}}));
     }
+    for (const auto& sc : scripts) {
+      if (!runChangeScript(a, task, sc)) {
+        failTask(allocId, task, "Template script failed, task is being killed");
+        return;
+      }
+    }
   }
   publish("AllocationUpdated", {allocId}, state.nextIndex());
   state.changed();
+}
+
+// Nomad's processScript: the script runs inside the task; its outcome is a task hook event.
+bool ClientSim::Impl::runChangeScript(Allocation& a, const std::string& task, const ChangeScript& sc) {
+  std::vector<std::string> argv{sc.command};
+  argv.insert(argv.end(), sc.args.begin(), sc.args.end());
+  std::string args = fmt::format("[{}]", fmt::join(sc.args, " "));
+  ExecResult r = runCommand(argv, (fs::path(opt.dataDir) / "alloc" / a.id).string(), task);
+  TaskState& ts = a.tasks[task];
+  std::int64_t t = now();
+  if (r.code == 0) {
+    appendEvent(ts, taskEvent("Task hook message", t, "",
+                              fmt::format("Template successfully ran script {} with arguments: {}. Exit code: 0",
+                                          sc.command, args)));
+    return true;
+  }
+  std::string msg = r.code == 126
+                        ? fmt::format("Template failed to run script {} with arguments {} on change: exec: \"{}\": "
+                                      "executable file not found in $PATH. Exit code: {}",
+                                      sc.command, args, sc.command, r.code)
+                        : fmt::format("Template ran script {} with arguments {} on change but it exited with code: {}",
+                                      sc.command, args, r.code);
+  appendEvent(ts, taskEvent("Task hook failed", t, "", msg));
+  return !sc.failOnError;
 }
 
 void ClientSim::Impl::failTask(const std::string& allocId, const std::string& task, const std::string& display) {
@@ -157,6 +228,11 @@ void ClientSim::Impl::failTask(const std::string& allocId, const std::string& ta
                               {{"exit_code", "0"}, {"signal", "0"}, {"oom_killed", "false"}}));
   }
   appendEvent(ts, taskEvent("Killed", t, "", "Task successfully killed"));
+  failAlloc(a, task, t);
+}
+
+void ClientSim::Impl::failAlloc(Allocation& a, const std::string& task, std::int64_t t) {
+  TaskState& ts = a.tasks[task];
   ts.state = "dead";
   ts.failed = true;
   ts.finishedAt = t;
@@ -173,7 +249,7 @@ void ClientSim::Impl::failTask(const std::string& allocId, const std::string& ta
   a.clientStatus = "failed";
   a.clientDescription = "Failed tasks";
   std::uint64_t index = state.nextIndex();
-  publish("AllocationUpdated", {allocId}, index);
+  publish("AllocationUpdated", {a.id}, index);
   updateJob(a.nameSpace, a.jobId, index);
   state.changed();
 }

@@ -93,6 +93,12 @@ asio::awaitable<Result<std::string>> vaultJwtLogin(http::Transport& t, std::stri
   co_return token;
 }
 
+asio::awaitable<Result<Doc>> vaultRead(http::Transport& t, std::string token, std::string path, VaultRetry retry) {
+  auto r = co_await request(t, "GET", path, token, "", std::move(retry));
+  if (!r) co_return Error(r.error().code, fmt::format("vault.read({}): {}", path, r.error().message));
+  co_return std::move(r.value());
+}
+
 asio::awaitable<Result<Doc>> vaultWrite(http::Transport& t, std::string token, std::string path,
                                         std::vector<std::string> params, VaultRetry retry) {
   Doc body(rapidjson::kObjectType);
