@@ -71,4 +71,19 @@ grep -Eq 'task events show the template rendered +FAIL +.*Template failed' "$wor
 grep -q 'task events show the template rendered *pass' "$work/pass.out" || fail "template not reported rendered on a pass"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$NOMAD_ADDR/v1/job/denied-test")
 [ "$code" = 404 ] || fail "test job still registered after a failure (HTTP $code)"
+# --job FILE: one of the real jobs (the batch job's prestart task fetches its certificate into
+# alloc/data/tls/), with the policy granting the issue path again. It keeps the job's own name
+# here: nomad-sim sets NOMAD_JOB_NAME to the job ID (real Nomad: the job's Name), which the
+# template's common name is built from.
+vault POST sys/policies/acl/nomad-job-pki "$(js policy "$(cat "$src/config/policies/nomad-job-pki.hcl")")" >/dev/null
+set +e
+"$build/daemon/nomad-certd" validate --config "$work/config/config.yaml" --timeout 60s \
+  --job "$work/config/jobs/batch-with-certs.nomad.hcl" --job-name batch-with-certs >"$work/job.out" 2>&1
+rc=$?
+set -e
+cat "$work/job.out"
+[ $rc = 0 ] || fail "validate --job exit $rc, expected 0"
+grep -q 'CN batch-with-certs.service.consul' "$work/job.out" || fail "--job did not check the job's own certificate"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$NOMAD_ADDR/v1/job/batch-with-certs")
+[ "$code" = 404 ] || fail "validate --job left its job registered (HTTP $code)"
 echo "validate integration: OK"
