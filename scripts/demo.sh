@@ -39,14 +39,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Starts a simulator and prints the URL from its "listening on URL" line.
+# Starts a simulator in this shell (so cleanup knows its pid); the URL from its
+# "listening on URL" line goes to $sim_url.
 start_sim() {
   local name=$1; shift
   "$@" >"$work/$name.out" 2>"$work/$name.err" &
   pids+=($!)
   for _ in $(seq 200); do
     if grep -q 'listening on' "$work/$name.out" 2>/dev/null; then
-      sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$work/$name.out" | head -1
+      sim_url=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$work/$name.out" | head -1)
       return 0
     fi
     sleep 0.05
@@ -57,9 +58,11 @@ start_sim() {
 
 root_token=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 say "starting vault-sim and nomad-sim on free loopback ports"
-VAULT_ADDR=$(start_sim vault "$build/sim/vault/vault-sim" --listen 127.0.0.1:0 --root-token "$root_token")
+start_sim vault "$build/sim/vault/vault-sim" --listen 127.0.0.1:0 --root-token "$root_token"
+VAULT_ADDR=$sim_url
 mkdir -p "$work/nomad-data"
-NOMAD_ADDR=$(start_sim nomad "$build/sim/nomad/nomad-sim" --listen 127.0.0.1:0 --vault-addr "$VAULT_ADDR" --data-dir "$work/nomad-data")
+start_sim nomad "$build/sim/nomad/nomad-sim" --listen 127.0.0.1:0 --vault-addr "$VAULT_ADDR" --data-dir "$work/nomad-data"
+NOMAD_ADDR=$sim_url
 note "vault-sim  $VAULT_ADDR"
 note "nomad-sim  $NOMAD_ADDR"
 

@@ -11,19 +11,25 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
+# start_sim NAME CMD...: starts it in this shell (so cleanup knows its pid); URL in $sim_url.
 start_sim() {
   local name=$1; shift
   "$@" >"$work/$name.out" 2>"$work/$name.err" &
   pids+=($!)
   for _ in $(seq 400); do
-    grep -q 'listening on' "$work/$name.out" 2>/dev/null && { sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$work/$name.out" | head -1; return 0; }
+    if grep -q 'listening on' "$work/$name.out" 2>/dev/null; then
+      sim_url=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$work/$name.out" | head -1)
+      return 0
+    fi
     sleep 0.05
   done
   fail "$name did not start: $(cat "$work/$name.err")"
 }
-VAULT_ADDR=$(start_sim vault "$build/sim/vault/vault-sim" --listen 127.0.0.1:0 --root-token root)
+start_sim vault "$build/sim/vault/vault-sim" --listen 127.0.0.1:0 --root-token root
+VAULT_ADDR=$sim_url
 mkdir -p "$work/data"
-NOMAD_ADDR=$(start_sim nomad "$build/sim/nomad/nomad-sim" --listen 127.0.0.1:0 --vault-addr "$VAULT_ADDR" --data-dir "$work/data")
+start_sim nomad "$build/sim/nomad/nomad-sim" --listen 127.0.0.1:0 --vault-addr "$VAULT_ADDR" --data-dir "$work/data"
+NOMAD_ADDR=$sim_url
 vault() { curl -sS --fail-with-body -X "$1" -H "X-Vault-Token: root" ${3:+--data "$3"} "$VAULT_ADDR/v1/$2"; }
 jq_() { python3 -c "import json,sys; d=json.load(sys.stdin); print(d$1)"; }
 js() { python3 -c 'import json,sys; print(json.dumps({sys.argv[1]: sys.argv[2]}))' "$1" "$2"; }
