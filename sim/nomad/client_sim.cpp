@@ -208,7 +208,7 @@ void ClientSim::Impl::runTasks(const std::vector<std::string>& ids) {
       if (ephemeralPrestart) {  // its templates stop with it: nothing renews them
         terminate(ts, t);
         templates->stop(a.id, getString(*task, "Name"));
-      } else if (!vaultAgentConfigPath(*task).empty()) {  // the agent starts its own auto-auth and templates
+      } else if (!opt.vaultAddr.empty() && !vaultAgentConfigPath(*task).empty()) {  // the agent's own auth and templates
         after(0, [this, id = a.id, name = getString(*task, "Name")] { startAgent(id, name); });
       }
     }
