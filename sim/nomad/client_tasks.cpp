@@ -58,7 +58,13 @@ TaskTemplates ClientSim::Impl::taskTemplates(const Allocation& a, const Val& tas
   tt.task = getString(task, "Name");
   std::string index = a.name.substr(a.name.rfind('[') + 1);
   index.pop_back();
-  tt.env = {{"NOMAD_JOB_NAME", a.jobId}, {"NOMAD_JOB_ID", a.jobId}, {"NOMAD_ALLOC_ID", a.id},
+  // NOMAD_JOB_NAME is the job's Name, which may differ from its ID.
+  std::string jobName = a.jobId;
+  if (a.job) {
+    Doc job = parsed(a.job);
+    if (std::string n = getString(job, "Name"); !n.empty()) jobName = n;
+  }
+  tt.env = {{"NOMAD_JOB_NAME", jobName}, {"NOMAD_JOB_ID", a.jobId}, {"NOMAD_ALLOC_ID", a.id},
             {"NOMAD_ALLOC_NAME", a.name}, {"NOMAD_ALLOC_INDEX", index}, {"NOMAD_TASK_NAME", tt.task},
             {"NOMAD_GROUP_NAME", a.group}, {"NOMAD_NAMESPACE", a.nameSpace}, {"NOMAD_REGION", opt.region},
             {"NOMAD_DC", opt.datacenter}, {"NOMAD_ALLOC_DIR", "/alloc"}, {"NOMAD_TASK_DIR", "/local"},
