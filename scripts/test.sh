@@ -22,6 +22,13 @@ echo "== build and test: build/"
 run_suite build "" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O2
 echo "== first pass done in $((SECONDS / 60)) min"
 
+# A short libFuzzer run of every target (clang, its own build-fuzz/): catches regressions in the
+# parsers of untrusted input; longer runs: scripts/fuzz.sh SECONDS. NC_SKIP_FUZZ=1 skips.
+if [ "${NC_SKIP_FUZZ:-0}" != 1 ]; then
+  echo "== fuzz targets, 15 s each: build-fuzz/"
+  ./scripts/fuzz.sh 15
+fi
+
 budget=${NC_TIME_BUDGET_MIN:-40}
 if [ "${NC_SKIP_SANITIZE:-0}" != 1 ] && [ $((SECONDS / 60)) -ge "$budget" ]; then
   echo "== WARNING: sanitizer pass SKIPPED: the first pass took $((SECONDS / 60)) min (budget ${budget} min)"
