@@ -177,7 +177,7 @@ while [ "$(date +%s)" -lt $deadline ]; do
   sleep 2
 done
 [ $renewal_seen = 1 ] || note "(no alert for service-template within 90 s: unexpected)"
-step "    certs now: service-template's certificate was not renewed (critical)" "2" -- certs --config "$cfg"
+step "    certs now: service-template's certificate was not renewed (warning, critical near expiry)" "2" -- certs --config "$cfg"
 curl -sS -X POST "$NOMAD_ADDR/_sim/templates/renewals" \
   --data '{"job":"service-template","namespace":"default","paused":false}' >/dev/null
 note "renewals resumed: Nomad re-issues at once and the alert resolves on the next scan"
