@@ -41,8 +41,10 @@ TimePoint issuedAt(const IssuedCertificate& c, Duration notBeforeDuration) {
 
 std::optional<IssuedCertificate> newerIssuance(const CertificateRow& row,
                                                const std::vector<IssuedCertificate>& issued) {
-  if (row.reason != "RenewalOverdue" || !row.notBefore || row.commonName.empty())
-    return std::nullopt;
+  // ExpiryImminent too: a short-lived certificate crosses critical_before before its renewal is
+  // overdue, and a newer issuance is then the more useful diagnosis.
+  const bool pastRenewal = row.reason == "RenewalOverdue" || row.reason == "ExpiryImminent";
+  if (!pastRenewal || !row.notBefore || row.commonName.empty()) return std::nullopt;
   const std::string served = normalizeSerial(row.serial);
   std::optional<IssuedCertificate> best;
   for (const auto& c : issued) {

@@ -35,7 +35,7 @@ std::string normalizeSerial(std::string serial);
 TimePoint issuedAt(const IssuedCertificate& c, Duration notBeforeDuration);
 
 /// The newest certificate Vault issued for the row's common name after the one the row serves,
-/// when the row's renewal is overdue (reason RenewalOverdue). Nothing otherwise.
+/// when the row is past its renewal (RenewalOverdue, or ExpiryImminent). Nothing otherwise.
 std::optional<IssuedCertificate> newerIssuance(const CertificateRow& row,
                                                const std::vector<IssuedCertificate>& issued);
 

@@ -66,6 +66,8 @@ TEST(IssuancePolicy, RenewalNotAppliedNeedsAnOverdueRowAndANewerCertificate) {
        {served, otherName}, nullptr},
       {"inside the window (early renewal elsewhere is normal)",
        row("a1", served, "RenewalWindow"), {served, newer}, nullptr},
+      {"under critical_before, newer issued", row("a1", served, "ExpiryImminent"),
+       {served, newer}, "aa-02"},
       {"valid", row("a1", served), {served, newer}, nullptr},
       {"expired is CertificateExpired, not this", row("a1", served, "Expired"), {newer}, nullptr},
       {"serial spelled with colons by Vault", row("a1", served, "RenewalOverdue"),
