@@ -1,6 +1,8 @@
 // Job files: extension, size and text checks; JSON validation; job and task labels.
 #include "config/job_file.hpp"
 
+#include "core/json_depth.hpp"
+
 #include <regex>
 
 #include <rapidjson/document.h>
@@ -85,31 +87,6 @@ std::size_t unbalancedBrace(std::string_view text) {
     }
   }
   return open.empty() ? std::string_view::npos : open.front();
-}
-
-/// Offset of the first '[' or '{' nested deeper than `limit` (strings skipped): RapidJSON
-/// parses and frees recursively, so a job file "[[[[..." deep enough overflows the stack.
-std::optional<std::size_t> jsonTooDeepAt(std::string_view text, std::size_t limit) {
-  std::size_t depth = 0;
-  bool inString = false, escaped = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (inString) {
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        inString = false;
-    } else if (c == '"') {
-      inString = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > limit) return i;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return std::nullopt;
 }
 
 }  // namespace

@@ -1,30 +1,14 @@
 // Implementation of the defensive JSON field reader and the object writer.
 #include "vault/json/fields.hpp"
 
+#include "core/json_depth.hpp"
+
 #include <rapidjson/error/en.h>
 
 namespace nc::json {
 
 bool nestingDeeperThan(std::string_view text, std::size_t limit) {
-  std::size_t depth = 0;
-  bool inString = false, escaped = false;
-  for (char c : text) {
-    if (inString) {
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        inString = false;
-    } else if (c == '"') {
-      inString = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > limit) return true;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return false;
+  return jsonTooDeepAt(text, limit).has_value();
 }
 
 Result<rapidjson::Document> parse(std::string_view body, std::string_view what) {
