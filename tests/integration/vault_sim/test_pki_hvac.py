@@ -167,6 +167,62 @@ class PkiTest(unittest.TestCase):
         chain = c.secrets.pki.read_ca_certificate_chain(mount_point="pki-int")
         self.assertIn(self.int_pem.strip(), chain)
 
+    def test_no_store_tidy_and_revoke_errors(self):
+        c = client()
+        c.secrets.pki.create_or_update_role("ephemeral", extra_params={
+            "allow_any_name": True, "key_type": "ec", "no_store": True, "generate_lease": True}, mount_point="pki-int")
+        role = c.secrets.pki.read_role("ephemeral", mount_point="pki-int")["data"]
+        self.assertEqual((role["no_store"], role["generate_lease"]), (True, False))
+        d = c.secrets.pki.generate_certificate("ephemeral", "e.test", extra_params={"ttl": "1h"},
+                                               mount_point="pki-int")["data"]
+        try:
+            listed = c.secrets.pki.list_certificates(mount_point="pki-int")["data"]["keys"]
+        except hvac.exceptions.InvalidPath:
+            listed = []
+        self.assertNotIn(d["serial_number"], listed)
+        with self.assertRaises(hvac.exceptions.InvalidPath):
+            c.secrets.pki.read_certificate(d["serial_number"], mount_point="pki-int")
+        with self.assertRaises(hvac.exceptions.InvalidRequest) as e:
+            c.secrets.pki.revoke_certificate(d["serial_number"], mount_point="pki-int")
+        self.assertEqual(e.exception.errors,
+                         ["certificate with serial %s not found or was already revoked" % d["serial_number"]])
+        with self.assertRaises(hvac.exceptions.InvalidRequest) as e:
+            c.adapter.post("/v1/pki-int/revoke", json={})
+        self.assertEqual(e.exception.errors, ["The serial number or certificate to revoke must be provided."])
+        tidy = c.adapter.post("/v1/pki-int/tidy", json={"tidy_cert_store": True, "safety_buffer": "1h"})
+        self.assertEqual(tidy.status_code, 202)
+        self.assertEqual(tidy.json()["warnings"], ["Tidy operation successfully started. Any information from the "
+                                                   "operation will be printed to Vault's server logs."])
+
+    def test_ed25519_key_and_not_before_duration(self):
+        c = client()
+        c.secrets.pki.create_or_update_role("ed", extra_params={
+            "allowed_domains": "example.com", "allow_subdomains": True, "key_type": "ed25519",
+            "not_before_duration": "5m", "server_flag": True, "client_flag": False}, mount_point="pki-int")
+        self.assertEqual(c.secrets.pki.read_role("ed", mount_point="pki-int")["data"]["key_bits"], 0)
+        resp = c.secrets.pki.generate_certificate("ed", "ed.example.com", extra_params={"ttl": "2h"},
+                                                  mount_point="pki-int")
+        d = resp["data"]
+        self.assertIsNone(resp["warnings"])
+        self.assertEqual(d["private_key_type"], "ed25519")
+        self.assertTrue(d["private_key"].startswith("-----BEGIN PRIVATE KEY-----"))
+        self.assertIn("OK", common.verify_chain(d["certificate"], d["ca_chain"], self.root_pem))
+        text = common.x509_text(d["certificate"])
+        self.assertIn("Public Key Algorithm: ED25519", text)
+        self.assertIn("DNS:ed.example.com", text)
+        self.assertIn("TLS Web Server Authentication", text)
+        self.assertNotIn("TLS Web Client Authentication", text)
+        fmt = "%b %d %H:%M:%S %Y %Z"
+        nb = datetime.datetime.strptime(" ".join(common.x509_field(d["certificate"], "-startdate").split("=", 1)[1]
+                                                 .split()), fmt)
+        na = datetime.datetime.strptime(" ".join(common.x509_field(d["certificate"], "-enddate").split("=", 1)[1]
+                                                 .split()), fmt)
+        self.assertEqual((na - nb).total_seconds(), 2 * 3600 + 300)
+        chain = c.adapter.get("/v1/pki-int/cert/ca_chain")["data"]
+        # Chains are built from the mount's own issuers: set-signed got the intermediate alone, so no root.
+        self.assertEqual(chain["certificate"].strip(), self.int_pem.strip())
+        self.assertEqual(chain["revocation_time"], 0)
+
 
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0]], verbosity=2)
