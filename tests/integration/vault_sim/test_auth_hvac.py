@@ -226,6 +226,45 @@ class JwtTest(unittest.TestCase):
         finally:
             jwks.stop()
 
+    def test_login_checks_issuer_times_audience_subject_and_bound_claims(self):
+        keys = Keys()
+        c = root()
+        c.sys.enable_auth_method("jwt", path="jwt-claims")
+        c.auth.jwt.configure(jwt_validation_pubkeys=[keys.pub], bound_issuer="https://nomad.test", path="jwt-claims")
+        c.auth.jwt.create_role("web", user_claim="nomad_job_id", allowed_redirect_uris=None, role_type="jwt",
+                               bound_audiences=["vault.io"], bound_subject="global:prod:web",
+                               bound_claims={"nomad_namespace": ["prod", "staging"]}, token_ttl="15m",
+                               token_policies=["web"], path="jwt-claims")
+        now = int(time.time())
+        good = {"iss": "https://nomad.test", "sub": "global:prod:web", "aud": "vault.io", "nomad_job_id": "web",
+                "nomad_namespace": "staging", "iat": now, "nbf": now, "exp": now + 600}
+
+        def login(claims, role="web"):
+            return hvac.Client(url=SIM.url).auth.jwt.jwt_login(role, keys.sign(claims), path="jwt-claims")
+
+        auth = login(good)["auth"]
+        self.assertEqual(auth["lease_duration"], 900)
+        self.assertEqual(auth["policies"], ["default", "web"])
+        self.assertEqual(auth["metadata"], {"role": "web"})
+        self.assertEqual(hvac.Client(url=SIM.url, token=auth["client_token"]).auth.token.lookup_self()
+                         ["data"]["path"], "auth/jwt-claims/login")
+        refused = [
+            (dict(good, iss="https://other.test"), "error validating token: invalid issuer (iss) claim"),
+            (dict(good, nbf=now + 3600), "error validating token: token not valid yet (nbf)"),
+            (dict(good, exp=now - 3600), "error validating token: token is expired (exp)"),
+            (dict(good, aud="other"), "error validating token: invalid audience (aud) claim"),
+            (dict(good, sub="global:prod:db"), "error validating token: invalid subject (sub) claim"),
+            (dict(good, nomad_namespace="dev"), "error validating claims: claim \"nomad_namespace\" does not match"),
+        ]
+        for claims, prefix in refused:
+            with self.subTest(prefix=prefix):
+                with self.assertRaises(hvac.exceptions.InvalidRequest) as e:
+                    login(claims)
+                self.assertTrue(e.exception.errors[0].startswith(prefix), e.exception.errors)
+        with self.assertRaises(hvac.exceptions.InvalidRequest) as e:
+            login(good, role="absent")
+        self.assertEqual(e.exception.errors, ['role "absent" could not be found'])
+
 
 class SystemTest(unittest.TestCase):
     def test_health_seal_standby(self):

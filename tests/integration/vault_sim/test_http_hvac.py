@@ -1,8 +1,10 @@
 """HTTP semantics of vault-sim over a real socket (Vault API reference §1-§2), with python3-hvac and requests."""
+import json
 import os
 import shutil
 import sys
 import tempfile
+import time
 import unittest
 
 import hvac
@@ -279,6 +281,33 @@ class TokenRenewTest(unittest.TestCase):
         c.auth.token.revoke(orphan["client_token"])
         gone = raw("GET", "/v1/auth/token/lookup-self", token=orphan["client_token"])
         self.assertEqual((gone.status_code, gone.json()), (403, {"errors": ["permission denied"]}))
+
+
+class FaultsTest(unittest.TestCase):
+    def test_latency_reset_and_counters(self):
+        sim = common.start()
+        try:
+            c = hvac.Client(url=sim.url, token="root")
+            sim.admin("POST", "/_sim/faults", '{"prefix":"/v1/sys/policy","latency_ms":300}')
+            t0 = time.monotonic()
+            c.sys.list_policies()
+            self.assertGreaterEqual(time.monotonic() - t0, 0.3)
+            sim.admin("POST", "/_sim/faults", '{"prefix":"/v1/auth/token","method":"GET","reset":true,"rate":1}')
+            with self.assertRaises(requests.exceptions.ConnectionError):
+                c.auth.token.lookup_self()
+            self.assertIn("request_id", c.adapter.post("/v1/auth/token/lookup-self", json={}))
+            sim.admin("DELETE", "/_sim/faults")
+            self.assertEqual(c.auth.token.lookup_self()["data"]["id"], "root")
+            _, body = sim.admin("GET", "/_sim/counters?prefix=/v1/auth/token/lookup-self")
+            paths = json.loads(body)["paths"]["/v1/auth/token/lookup-self"]
+            self.assertEqual((paths["GET"], paths["POST"]), (2, 1))
+            sim.admin("DELETE", "/_sim/counters")
+            self.assertEqual(json.loads(sim.admin("GET", "/_sim/counters")[1])["total"], 0)
+            sim.admin("POST", "/_sim/reset")
+            with self.assertRaises(hvac.exceptions.InvalidPath):
+                c.sys.read_policy("anything")
+        finally:
+            sim.stop()
 
 
 class TlsTest(unittest.TestCase):
