@@ -1,5 +1,7 @@
 // Small GETs over keep-alive: requests/s on one core and heap allocations per request, counted
-// with a replaced global operator new; prints a table.
+// with a replaced global operator new; prints a table. With a simulator's URL (vault-sim, its own
+// process) it also measures the client against a real peer, with the client's CPU per request.
+// Usage: http_bench [REQUESTS] [SIMULATOR_URL]
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -7,6 +9,7 @@
 #include <new>
 #include <string>
 #include <thread>
+#include <time.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -59,7 +62,14 @@ struct Row {
   double seconds = 0;
   std::uint64_t allocations = 0;
   int failures = 0;
+  double cpuSeconds = 0;  // this thread's CPU time: the client's share when the server is elsewhere
 };
+
+double threadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
+}
 
 /// One client loop; the last loop to finish stops io (a server on the same io never idles).
 net::awaitable<void> worker(net::io_context* io, TransportPtr t, int count, int* failures,
@@ -76,13 +86,14 @@ net::awaitable<void> worker(net::io_context* io, TransportPtr t, int count, int*
 
 /// Runs `workers` concurrent loops on io until done; counts allocations of this thread.
 Row measure(std::string name, net::io_context& io, TransportPtr t, int total, int workers) {
-  Row row{std::move(name), total, 0, 0, 0};
+  Row row{std::move(name), total, 0, 0, 0, 0};
   int warm = 0, running = 1;
   net::co_spawn(io, worker(&io, t, 200, &warm, &running), net::detached);
   io.restart();
   io.run();
   running = workers;
   auto a0 = tlAllocations;
+  double cpu0 = threadCpuSeconds();
   auto start = SteadyClock::now();
   for (int w = 0; w < workers; ++w)
     net::co_spawn(io, worker(&io, t, total / workers, &row.failures, &running), net::detached);
@@ -90,6 +101,7 @@ Row measure(std::string name, net::io_context& io, TransportPtr t, int total, in
   io.run();
   row.seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
   row.allocations = tlAllocations - a0;
+  row.cpuSeconds = threadCpuSeconds() - cpu0;
   return row;
 }
 
@@ -104,6 +116,7 @@ HttpTransportPtr client(net::io_context& io, const std::string& url, std::size_t
 
 int main(int argc, char** argv) {
   const int n = argc > 1 ? std::atoi(argv[1]) : 20000;
+  const std::string simulatorUrl = argc > 2 ? argv[2] : "";
   spdlog::set_level(spdlog::level::warn);
   std::vector<Row> rows;
 
@@ -128,15 +141,27 @@ int main(int argc, char** argv) {
     work.reset();
     th.join();
   }
+  if (!simulatorUrl.empty()) {  // A simulator in its own process: the client against a real peer.
+    net::io_context io;
+    auto t = client(io, simulatorUrl, 1);
+    rows.push_back(measure("client -> simulator, 1 conn", io, t, n, 1));
+    auto t8 = client(io, simulatorUrl, 8);
+    rows.push_back(measure("client -> simulator, 8 conns", io, t8, n, 8));
+  }
 
-  std::printf("%s\n", fmt::format("{:<38} {:>9} {:>9} {:>10} {:>11} {:>8}", "scenario",
-                                  "requests", "seconds", "req/s", "allocs/req", "failures")
+  std::printf("%s\n", fmt::format("{:<38} {:>9} {:>9} {:>10} {:>14} {:>11} {:>8}", "scenario",
+                                  "requests", "seconds", "req/s", "req/thread-cpu-s",
+                                  "allocs/req", "failures")
                           .c_str());
+  int failures = 0;
   for (const auto& r : rows) {
-    std::printf("%s\n", fmt::format("{:<38} {:>9} {:>9.3f} {:>10.0f} {:>11.1f} {:>8}", r.name,
-                                    r.requests, r.seconds, r.requests / r.seconds,
-                                    double(r.allocations) / r.requests, r.failures)
+    failures += r.failures;
+    std::printf("%s\n", fmt::format("{:<38} {:>9} {:>9.3f} {:>10.0f} {:>14.0f} {:>11.1f} {:>8}",
+                                    r.name, r.requests, r.seconds, r.requests / r.seconds,
+                                    r.requests / r.cpuSeconds, double(r.allocations) / r.requests,
+                                    r.failures)
                             .c_str());
   }
+  if (failures > 0) return 1;
   return 0;
 }
