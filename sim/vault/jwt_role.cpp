@@ -51,6 +51,10 @@ Result<JwtRoleWrite> writeJwtRole(const Fields& f, const JwtRole* existing, std:
     if (!v_) return v_.error(); \
     target = std::move(*v_);   \
   }
+  // Checked first, as Vault does. The quirk: an absent role_type resets to "oidc" (no merge).
+  NC_GET(f.str("role_type", "oidc"), r.roleType);
+  if (r.roleType.empty()) r.roleType = "oidc";
+  if (r.roleType != "jwt" && r.roleType != "oidc") return bad("invalid 'role_type': " + r.roleType);
   // Token fields (tokenutil): the token_* names win over the deprecated aliases.
   auto pickSeconds = [&](const char* name, const char* legacy, std::int64_t& target) -> Result<void> {
     if (f.has(name)) NC_GET(f.seconds(name, 0), target)
@@ -75,18 +79,16 @@ Result<JwtRoleWrite> writeJwtRole(const Fields& f, const JwtRole* existing, std:
     return bad("invalid 'token_type' value \"" + r.tokenType + "\"");
   if (r.tokenMaxTtl > 0 && r.tokenTtl > r.tokenMaxTtl) return bad("'token_ttl' cannot be greater than 'token_max_ttl'");
   if (r.tokenNumUses < 0) return bad("'token_num_uses' cannot be negative");
-  if (r.tokenType == "batch" && r.tokenPeriod > 0) return bad("'token_type' cannot be 'batch' when role is set to generate periodic tokens");
-  if (r.tokenType == "batch" && r.tokenNumUses > 0) return bad("'token_type' cannot be 'batch' when role is set to generate tokens with limited use count");
+  if (r.tokenType == "batch" && r.tokenPeriod > 0) return bad("'token_type' cannot be 'batch' or 'default_batch' when set to generate periodic tokens");
+  if (r.tokenType == "batch" && r.tokenNumUses > 0) return bad("'token_type' cannot be 'batch' or 'default_batch' when set to generate tokens with limited use count");
   if (r.tokenPeriod > mountMax)
-    return bad("'period' of '" + goDuration(r.tokenPeriod) + "' is greater than the backend's maximum lease TTL of '" + goDuration(mountMax) + "'");
+    // Vault formats both durations with %q inside the quotes: '"720h0m0s"'.
+    return bad("'period' of '\"" + goDuration(r.tokenPeriod) + "\"' is greater than the backend's maximum lease TTL of '\"" +
+               goDuration(mountMax) + "\"'");
   if (r.tokenMaxTtl > mountMax)
     out.warnings.push_back("token max ttl is greater than the system or backend mount's maximum TTL value; issued tokens' max TTL value will be truncated");
 
-  // The quirks: absent role_type / bound_claims_type reset instead of keeping the old value.
-  NC_GET(f.str("role_type", "oidc"), r.roleType);
-  r.roleType = toLower(r.roleType);
-  if (r.roleType.empty()) r.roleType = "oidc";
-  if (r.roleType != "jwt" && r.roleType != "oidc") return bad("invalid 'role_type': " + r.roleType);
+  // The other quirk: an absent bound_claims_type resets to "string".
   NC_GET(f.str("bound_claims_type", "string"), r.boundClaimsType);
   if (r.boundClaimsType.empty()) r.boundClaimsType = "string";
   if (r.boundClaimsType != "string" && r.boundClaimsType != "glob")

@@ -9,6 +9,7 @@
 
 #include "common/json_util.hpp"
 #include "sim_test_util.hpp"
+#include "vault/jwt_verify.hpp"
 #include "vault/pki_backend.hpp"
 #include "vault/pki_crypto.hpp"
 
@@ -188,6 +189,39 @@ TEST_F(JwtTest, LoginWithPemKeyAndEdDsa) {
   EXPECT_EQ(sim::toJson(ok.json["auth"]["policies"]), R"(["a","b","default"])");
   auto rs = f.call("POST", "/v1/auth/jwt/login", R"({"role":"r","jwt":")" + sign(rsa.get(), "RS256", "", c) + "\"}", "");
   EXPECT_EQ(rs.status, 400);
+}
+
+TEST_F(JwtTest, RoleTokenFieldErrorsUseVaultTexts) {
+  ASSERT_EQ(f.call("POST", "/v1/sys/auth/jwt", R"({"type":"jwt"})").status, 204);
+  auto error = [&](const std::string& extra) {
+    auto r = f.call("POST", "/v1/auth/jwt/role/r", R"({"role_type":"jwt","user_claim":"sub","bound_subject":"s",)" + extra + "}");
+    EXPECT_EQ(r.status, 400) << extra;
+    return r.json.HasMember("errors") ? std::string(r.json["errors"][0].GetString()) : std::string();
+  };
+  // tokenutil/path_role.go format the durations with %q inside single quotes.
+  EXPECT_EQ(error(R"("token_period":"800h")"),
+            "'period' of '\"800h0m0s\"' is greater than the backend's maximum lease TTL of '\"768h0m0s\"'");
+  EXPECT_EQ(error(R"("token_type":"batch","token_period":"1h")"),
+            "'token_type' cannot be 'batch' or 'default_batch' when set to generate periodic tokens");
+  EXPECT_EQ(error(R"("token_type":"batch","token_num_uses":3)"),
+            "'token_type' cannot be 'batch' or 'default_batch' when set to generate tokens with limited use count");
+  EXPECT_EQ(error(R"("token_ttl":"2h","token_max_ttl":"1h")"), "'token_ttl' cannot be greater than 'token_max_ttl'");
+  auto badType = f.call("POST", "/v1/auth/jwt/role/r", R"({"role_type":"web","user_claim":"sub","bound_subject":"s"})");
+  EXPECT_EQ(badType.json["errors"][0].GetString(), std::string("invalid 'role_type': web"));
+  // A failed write stores nothing.
+  EXPECT_EQ(f.call("GET", "/v1/auth/jwt/role/r").status, 404);
+}
+
+TEST(JwtClaims, JsonPointerUnescapesTildeSequencesOnce) {
+  rapidjson::Document d;
+  d.Parse(R"({"a/b":{"c~d":1,"~0":2},"plain":3})");
+  ASSERT_NE(getClaim(d, "/a~1b/c~0d"), nullptr);
+  EXPECT_EQ(getClaim(d, "/a~1b/c~0d")->GetInt(), 1);
+  // "~00" is "~0" (not "~"): each escape is decoded once, left to right.
+  ASSERT_NE(getClaim(d, "/a~1b/~00"), nullptr);
+  EXPECT_EQ(getClaim(d, "/a~1b/~00")->GetInt(), 2);
+  EXPECT_EQ(getClaim(d, "/a/b"), nullptr);
+  EXPECT_EQ(getClaim(d, "plain")->GetInt(), 3);
 }
 
 }  // namespace
