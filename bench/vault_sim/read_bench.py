@@ -4,7 +4,8 @@
 Starts vault-sim (or uses --url), creates a PKI role, then drives GET /v1/<mount>/roles/<role>
 with a root token over C keep-alive connections, pipelining B requests per write. Reports
 requests/s of wall time and requests per second of the server's own CPU time (utime+stime
-from /proc), which is the "one core" figure and is robust on a busy machine.
+from /proc), which is the "one core" figure and is robust on a busy machine, plus the load
+average, since the wall figure depends on what else runs.
 
     bench/vault_sim/read_bench.py --bin build/sim/vault/vault-sim --seconds 5
 Exit status 1 when the per-core figure is below --min (default 20000).
@@ -108,6 +109,8 @@ def main():
             result["reads_per_cpu_second"] = round(total / cpu) if cpu > 0 else None
         counters = json.loads(http_json(url, "GET", "/_sim/counters?prefix=/v1/pki-bench/roles/web"))
         result["counted_by_sim"] = counters["total"]
+        result["connections"], result["pipelined"] = args.connections, args.batch
+        result["loadavg_1_5_15"] = list(os.getloadavg())  # the machine may be shared: read wall_rps with it
         print(json.dumps(result))
         per_core = result.get("reads_per_cpu_second") or result["wall_rps"]
         return 0 if per_core >= args.min else 1
