@@ -187,6 +187,15 @@ class JwtTest(unittest.TestCase):
             with self.assertRaises(hvac.exceptions.InvalidRequest) as e:
                 c.auth.jwt.configure(jwks_url="http://127.0.0.1:%d/jwks" % simproc.free_port(), path="jwt-nomad")
             self.assertTrue(e.exception.errors[0].startswith("error checking jwks URL"))
+            garbage = JwksServer({"keys": "not a key set"})
+            try:
+                with self.assertRaises(hvac.exceptions.InvalidRequest) as e:
+                    c.auth.jwt.configure(jwks_url=garbage.url, path="jwt-nomad")
+                self.assertTrue(e.exception.errors[0].startswith("error checking jwks URL: "), e.exception.errors)
+            finally:
+                garbage.stop()
+            with self.assertRaises(hvac.exceptions.InvalidPath):
+                c.auth.jwt.read_config(path="jwt-nomad")  # nothing stored by the refused writes
             c.auth.jwt.configure(jwks_url=jwks.url, jwt_supported_algs=["RS256", "EdDSA"],
                                  default_role="nomad-workloads", path="jwt-nomad")
             self.assertEqual(c.auth.jwt.read_config(path="jwt-nomad")["data"]["jwks_url"], jwks.url)
