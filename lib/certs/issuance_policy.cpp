@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -39,18 +40,27 @@ TimePoint issuedAt(const IssuedCertificate& c, Duration notBeforeDuration) {
   return t > c.notAfter ? c.notBefore : t;
 }
 
+bool pastRenewal(const CertificateRow& row) {
+  return row.reason == "RenewalOverdue" || row.reason == "ExpiryImminent";
+}
+
 std::optional<IssuedCertificate> newerIssuance(const CertificateRow& row,
                                                const std::vector<IssuedCertificate>& issued) {
-  // ExpiryImminent too: a short-lived certificate crosses critical_before before its renewal is
-  // overdue, and a newer issuance is then the more useful diagnosis.
-  const bool pastRenewal = row.reason == "RenewalOverdue" || row.reason == "ExpiryImminent";
-  if (!pastRenewal || !row.notBefore || row.commonName.empty()) return std::nullopt;
+  // ExpiryImminent too: a newer issuance is then the more useful diagnosis.
+  if (!pastRenewal(row) || !row.notBefore || row.commonName.empty()) return std::nullopt;
   const std::string served = normalizeSerial(row.serial);
+  // X.509 dates have whole seconds: a certificate issued in the same second as the served one
+  // has the same NotBefore, and is newer when it also outlives it. Same dates: no telling.
+  const auto order = [](const TimePoint& notBefore, const TimePoint& notAfter) {
+    return std::make_pair(notBefore, notAfter);
+  };
+  const auto servedOrder = order(*row.notBefore, row.notAfter.value_or(*row.notBefore));
   std::optional<IssuedCertificate> best;
   for (const auto& c : issued) {
     if (c.commonName != row.commonName || normalizeSerial(c.serial) == served) continue;
-    if (c.notBefore <= *row.notBefore) continue;
-    if (!best || c.notBefore > best->notBefore) best = c;
+    if (order(c.notBefore, c.notAfter) <= servedOrder) continue;
+    if (!best || order(c.notBefore, c.notAfter) > order(best->notBefore, best->notAfter))
+      best = c;
   }
   return best;
 }

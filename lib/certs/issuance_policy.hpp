@@ -34,8 +34,13 @@ std::string normalizeSerial(std::string serial);
 /// When Vault issued the certificate: NotBefore plus the back-dating (never past NotAfter).
 TimePoint issuedAt(const IssuedCertificate& c, Duration notBeforeDuration);
 
-/// The newest certificate Vault issued for the row's common name after the one the row serves,
-/// when the row is past its renewal (RenewalOverdue, or ExpiryImminent). Nothing otherwise.
+/// True when the row is past its renewal (RenewalOverdue, or ExpiryImminent: a short-lived
+/// certificate crosses critical_before before its renewal is overdue).
+bool pastRenewal(const CertificateRow& row);
+
+/// The newest certificate Vault issued for the row's common name after the one the row serves
+/// (a later NotBefore, or the same NotBefore second and a later NotAfter), when the row is past
+/// its renewal (RenewalOverdue, or ExpiryImminent). Nothing otherwise.
 std::optional<IssuedCertificate> newerIssuance(const CertificateRow& row,
                                                const std::vector<IssuedCertificate>& issued);
 

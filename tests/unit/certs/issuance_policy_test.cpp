@@ -70,6 +70,16 @@ TEST(IssuancePolicy, RenewalNotAppliedNeedsAnOverdueRowAndANewerCertificate) {
        {served, newer}, "aa-02"},
       {"valid", row("a1", served), {served, newer}, nullptr},
       {"expired is CertificateExpired, not this", row("a1", served, "Expired"), {newer}, nullptr},
+      // X.509 times have whole seconds: issued in the served one's second, but outliving it.
+      {"overdue, newer issued in the same second", row("a1", served, "RenewalOverdue"),
+       {served, issued("aa-04", "web.service.consul", kT0, 25h)}, "aa-04"},
+      {"overdue, same second and same dates (another allocation's)",
+       row("a1", served, "RenewalOverdue"), {served, issued("aa-05", "web.service.consul", kT0,
+                                                             24h)}, nullptr},
+      {"overdue, same second but shorter-lived", row("a1", served, "RenewalOverdue"),
+       {served, issued("aa-06", "web.service.consul", kT0, 1h)}, nullptr},
+      {"same second loses to a later issue", row("a1", served, "RenewalOverdue"),
+       {issued("aa-04", "web.service.consul", kT0, 25h), newer}, "aa-02"},
       {"serial spelled with colons by Vault", row("a1", served, "RenewalOverdue"),
        {issued("AA:01", "web.service.consul", kT0 + 1h, 24h)}, nullptr},
   };
