@@ -1,6 +1,8 @@
 // Controller: scheduling of reconcile work, job watch, leader election and metrics for `run`.
 #include "reconcile/controller.hpp"
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -23,8 +25,12 @@ boost::asio::awaitable<void> sleepFor(boost::asio::steady_timer& t, std::chrono:
 }
 }  // namespace
 
+/// The timers run()'s loops sleep on, and the signals that cancel the in-flight blocking
+/// queries (job list, lock variable) on stop().
 struct Controller::Waker {
-  std::unique_ptr<boost::asio::steady_timer> timer;
+  std::unique_ptr<boost::asio::steady_timer> timer;      ///< run()'s loop
+  std::unique_ptr<boost::asio::steady_timer> lockIdle;  ///< the lock watch while leader
+  boost::asio::cancellation_signal jobWatchStop, lockWatchStop;
 };
 
 ControllerOptions ControllerOptions::fromConfig(const config::DaemonConfig& c) {
@@ -82,6 +88,11 @@ void Controller::schedule(const ResourceKey& key, MonoTime at) {
 void Controller::stop() {
   stopped_ = true;
   wake();
+  if (waker_->lockIdle) waker_->lockIdle->cancel();
+  // Terminal cancellation reaches the socket read of an in-flight blocking query (the HTTP
+  // transport's operations are awaited in the same coroutine chain), which ends at once.
+  waker_->jobWatchStop.emit(boost::asio::cancellation_type::terminal);
+  waker_->lockWatchStop.emit(boost::asio::cancellation_type::terminal);
 }
 
 void Controller::updateDesired(config::DesiredState desired) {
@@ -231,6 +242,7 @@ boost::asio::awaitable<void> Controller::electionStep() {
   if (!elector_) co_return;
   const bool wasLeader = isLeader();
   co_await elector_->tick();
+  if (!elector_->holdsLock() && waker_->lockIdle) waker_->lockIdle->cancel();  // watch the lock
   if (isLeader() != wasLeader) {
     if (metrics_) metrics_->setLeader(isLeader());
     if (isLeader()) {  // a new leader repairs what followers only reported
@@ -241,7 +253,8 @@ boost::asio::awaitable<void> Controller::electionStep() {
 }
 
 boost::asio::awaitable<void> Controller::watchLoop() {
-  watching_ = true;
+  // Cancelled on stop(): the loop ends by itself and must not throw at its next co_await.
+  co_await boost::asio::this_coro::throw_if_cancelled(false);
   auto ex = co_await boost::asio::this_coro::executor;
   boost::asio::steady_timer pause(ex);
   int failures = 0;
@@ -260,10 +273,51 @@ boost::asio::awaitable<void> Controller::watchLoop() {
   watching_ = false;
 }
 
+boost::asio::awaitable<void> Controller::lockWatchLoop() {
+  co_await boost::asio::this_coro::throw_if_cancelled(false);
+  auto ex = co_await boost::asio::this_coro::executor;
+  boost::asio::steady_timer pause(ex);
+  int failures = 0;
+  while (!stopped_) {
+    if (elector_->holdsLock()) {  // until the next renew, electionStep() sees it end, or stop()
+      const auto until = std::max(elector_->nextAt() - clock_->monotonic(),
+                                  MonoTime::duration(std::chrono::milliseconds(100)));
+      co_await sleepFor(*waker_->lockIdle, std::chrono::duration_cast<std::chrono::nanoseconds>(until));
+      continue;
+    }
+    auto r = co_await elector_->watch(options_.jobWatchWait);
+    if (stopped_) break;
+    if (r) {
+      failures = 0;
+      if (*r) wake();  // the lock moved: acquire now
+      continue;
+    }
+    if (r.error().is(errc::cancelled)) break;
+    ++failures;
+    // The 1.1 x TTL acquire retry goes on regardless; this only delays the fast path.
+    if (failures == 1 || failures % 10 == 0)
+      spdlog::warn("event=leadership_watch_error lock={} failures={} message=\"{}\"",
+                   options_.lockPath, failures, r.error().message);
+    const auto d = WorkQueue(Duration::milliseconds(250), Duration::seconds(30)).backoffFor(failures);
+    co_await sleepFor(pause, d.nanos());
+  }
+  watchingLock_ = false;
+}
+
 boost::asio::awaitable<void> Controller::run() {
   auto ex = co_await boost::asio::this_coro::executor;
   waker_->timer = std::make_unique<boost::asio::steady_timer>(ex);
-  boost::asio::co_spawn(ex, watchLoop(), boost::asio::detached);
+  watching_ = true;  // set before spawning: the loops may start only after stop()
+  boost::asio::co_spawn(ex, watchLoop(),
+                        boost::asio::bind_cancellation_slot(waker_->jobWatchStop.slot(),
+                                                            boost::asio::detached));
+  if (elector_) {
+    waker_->lockIdle = std::make_unique<boost::asio::steady_timer>(ex);
+    watchingLock_ = true;
+    boost::asio::co_spawn(ex, lockWatchLoop(),
+                          boost::asio::bind_cancellation_slot(waker_->lockWatchStop.slot(),
+                                                              boost::asio::detached));
+  }
   while (!stopped_) {
     co_await electionStep();
     co_await processReady();
@@ -276,8 +330,9 @@ boost::asio::awaitable<void> Controller::run() {
   if (elector_) co_await elector_->release();
   if (metrics_) metrics_->setLeader(false);
   boost::asio::steady_timer poll(ex);
-  while (watching_) co_await sleepFor(poll, std::chrono::milliseconds(50));
+  while (watching_ || watchingLock_) co_await sleepFor(poll, std::chrono::milliseconds(5));
   waker_->timer.reset();
+  waker_->lockIdle.reset();
 }
 
 }  // namespace nc::reconcile

@@ -31,17 +31,18 @@ struct ControllerOptions {
   bool leaderElection = true;
   std::string lockPath = "nomad-certd/leader";
   Duration lockTtl = Duration::seconds(15);
-  /// `wait` of the blocking query on the job list: the idle cost is one Nomad request per
-  /// wait, whatever the number of jobs; also bounds how long run() takes to return after stop().
+  /// `wait` of the blocking queries on the job list and (followers) on the lock variable: the
+  /// idle cost is one Nomad request per wait each, whatever the number of jobs. stop()
+  /// cancels both in flight.
   Duration jobWatchWait = Duration::seconds(30);
   ReconcilerOptions reconciler;
   /// From the daemon config's reconcile and nomad sections.
   static ControllerOptions fromConfig(const config::DaemonConfig& config);
 };
 
-/// Usage (one io_context thread): construct, co_spawn run(); stop() ends it (run() then
-/// releases the lock and returns once the in-flight job-list query answers). The Controller
-/// must outlive run(). Only the leader (or every instance when leader election is off)
+/// Usage (one io_context thread): construct, co_spawn run(); stop() ends it: the in-flight
+/// blocking queries (job list, lock variable) are cancelled, run() releases the lock and
+/// returns. The Controller must outlive run(). Only the leader (or every instance when leader election is off)
 /// writes; followers observe, report drift and keep status/metrics current.
 ///
 /// Scheduling: every key starts queued. A processed key is re-queued: after an error with
@@ -81,6 +82,7 @@ class Controller {
   void schedule(const ResourceKey& key, MonoTime at);
   void wake();
   boost::asio::awaitable<void> watchLoop();
+  boost::asio::awaitable<void> lockWatchLoop();
   void updateMetrics();
 
   Reconciler reconciler_;
@@ -98,7 +100,7 @@ class Controller {
   std::optional<config::DesiredState> pending_;  ///< reload waiting for a reconcile boundary
   std::mt19937 rng_;
   std::uint64_t writes_ = 0;
-  bool stopped_ = false, watching_ = false;
+  bool stopped_ = false, watching_ = false, watchingLock_ = false;
   struct Waker;
   std::unique_ptr<Waker> waker_;
 };

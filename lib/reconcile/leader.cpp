@@ -56,6 +56,23 @@ boost::asio::awaitable<bool> LeaderElector::tick() {
   co_return true;
 }
 
+boost::asio::awaitable<Result<bool>> LeaderElector::watch(Duration wait) {
+  if (leader_) co_return false;
+  nomad::QueryOptions q;
+  q.index = watchIndex_;
+  if (q.index > 0) q.wait = wait;
+  ++watchReads_;
+  auto r = co_await nomad_->readVariable(path_, q);
+  if (!r) co_return r.error();
+  const std::uint64_t index = r->meta.index > 0 ? r->meta.index : r->value.modifyIndex;
+  if (index == 0) co_return Error(errc::protocol_error, "lock variable read without an index");
+  if (index == watchIndex_) co_return false;  // the wait ran out: still held
+  watchIndex_ = index;
+  if (leader_) co_return false;  // acquired by tick() meanwhile
+  next_ = clock_->monotonic();
+  co_return true;
+}
+
 boost::asio::awaitable<void> LeaderElector::release() {
   if (!leader_) co_return;
   leader_ = false;
