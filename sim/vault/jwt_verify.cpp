@@ -2,6 +2,8 @@
 #include "vault/jwt_verify.hpp"
 
 #include <algorithm>
+#include <string>
+#include <string_view>
 
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
@@ -172,9 +174,16 @@ const rapidjson::Value* getClaim(const rapidjson::Value& claims, const std::stri
   std::size_t start = 1;
   while (start <= name.size()) {
     auto slash = name.find('/', start);
-    std::string tok = name.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-    for (std::size_t p; (p = tok.find("~1")) != std::string::npos;) tok.replace(p, 2, "/");
-    for (std::size_t p; (p = tok.find("~0")) != std::string::npos;) tok.replace(p, 2, "~");
+    std::string_view raw = std::string_view(name).substr(
+        start, slash == std::string::npos ? std::string::npos : slash - start);
+    std::string tok;  // JSON pointer unescaping in one pass: "~1" is "/", "~0" is "~"
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] == '~' && i + 1 < raw.size() && (raw[i + 1] == '0' || raw[i + 1] == '1')) {
+        tok += raw[++i] == '1' ? '/' : '~';
+      } else {
+        tok += raw[i];
+      }
+    }
     if (!cur->IsObject()) return nullptr;
     auto it = cur->FindMember(tok.c_str());
     if (it == cur->MemberEnd()) return nullptr;
