@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
+#include <spdlog/spdlog.h>
 
 namespace nc::cli {
 namespace {
@@ -81,7 +82,11 @@ boost::asio::awaitable<certs::ScanResult> scanOnce(vault::VaultApi& vault,
                                                    std::vector<certs::CertificateSpec> specs,
                                                    const IssuanceCheck* issuance) {
   std::set<std::string> mounts;
-  for (const auto& s : specs) mounts.insert(s.caMount);
+  std::map<std::pair<std::string, std::string>, std::string> mountOf;  // (namespace, job)
+  for (const auto& s : specs) {
+    mounts.insert(s.caMount);
+    mountOf.emplace(std::make_pair(s.nomadNamespace, s.job), s.caMount);
+  }
   std::map<std::string, std::string> chains;
   std::vector<std::string> chainErrors;
   for (const std::string& m : mounts) {
@@ -94,9 +99,20 @@ boost::asio::awaitable<certs::ScanResult> scanOnce(vault::VaultApi& vault,
   certs::ScanResult result = co_await scanner.scan(std::move(specs), std::move(chains));
   result.errors.insert(result.errors.begin(), chainErrors.begin(), chainErrors.end());
   if (issuance && issuance->index && !result.rows.empty()) {
+    std::map<std::string, certs::ScanSerials> seen;
+    for (const auto& r : result.rows) {
+      auto mount = mountOf.find({r.nomadNamespace, r.job});
+      if (mount == mountOf.end() || r.serial.empty()) continue;
+      certs::ScanSerials& s = seen[mount->second];
+      s.served.push_back(r.serial);
+      if (certs::pastRenewal(r)) s.pastRenewal.push_back(r.serial);
+    }
     std::vector<certs::IssuedCertificate> issued;
     for (const std::string& m : mounts) {
-      auto refreshed = co_await issuance->index->refresh(m);
+      certs::ScanSerials mountSeen = seen[m];
+      if (auto why = issuance->index->listReason(m, mountSeen, issuance->now))
+        spdlog::debug("listing vault {}/certs: {}", m, *why);
+      auto refreshed = co_await issuance->index->refresh(m, std::move(mountSeen), issuance->now);
       if (!refreshed)
         result.warnings.push_back("vault " + m + "/certs (RenewalNotApplied and churn checks): " +
                                   refreshed.error().message);

@@ -28,7 +28,8 @@ struct IssuanceCheck {
 
 /// Reads `<mount>/cert/ca_chain` for every mount the specs use (a failure leaves that mount's
 /// chain unchecked and adds to `errors`), then scans. With an issuance check, refreshes the
-/// index of every mount in use (a failure is a warning: both checks then use what is known),
+/// index of every mount in use, which LISTs `<mount>/certs` only when its schedule says so (a
+/// failure is a warning: both checks then use what is known),
 /// turns overdue rows whose name Vault re-issued into RenewalNotApplied and adds
 /// CertificateChurn alerts.
 boost::asio::awaitable<certs::ScanResult> scanOnce(vault::VaultApi& vault,

@@ -228,7 +228,8 @@ int runRun(const CommonOptions& opts, CommandIo io) {
       certs::makeNomadAllocationReader(d.clients.nomad, d.config.nomad.requestTimeout), d.clock,
       so);
 
-  d.issuance = std::make_unique<certs::IssuanceIndex>(d.clients.vault);
+  d.issuance = std::make_unique<certs::IssuanceIndex>(d.clients.vault,
+                                                      d.config.certificates.issuanceRefresh);
 
   d.health = std::make_unique<health::HealthState>(d.clock, d.config.certificates.scanInterval);
   health::EndpointOptions eo;

@@ -1,4 +1,5 @@
-// IssuanceIndex: incremental mirror of a PKI mount's issued certificates (name and dates only).
+// IssuanceIndex: incremental mirror of a PKI mount's issued certificates (name and dates only),
+// listed on its own cadence (ListingSchedule).
 #include "certs/issuance_index.hpp"
 
 #include <set>
@@ -6,11 +7,55 @@
 #include "certs/x509.hpp"
 
 namespace nc::certs {
+namespace {
 
-IssuanceIndex::IssuanceIndex(vault::VaultApiPtr vault, std::size_t maxReadsPerRefresh)
-    : vault_(std::move(vault)), maxReads_(maxReadsPerRefresh == 0 ? 1 : maxReadsPerRefresh) {}
+std::set<std::string> normalized(const std::vector<std::string>& serials) {
+  std::set<std::string> out;
+  for (const auto& s : serials) out.insert(normalizeSerial(s));
+  return out;
+}
 
-boost::asio::awaitable<Result<void>> IssuanceIndex::refresh(std::string mount) {
+}  // namespace
+
+std::optional<std::string> ListingSchedule::reason(const ScanSerials& seen, std::size_t pending,
+                                                   TimePoint now, Duration every) const {
+  if (!last_) return "first listing";
+  if (pending > 0) return std::to_string(pending) + " serials left to read";
+  if (now - *last_ >= std::chrono::duration_cast<TimePoint::duration>(every.nanos()))
+    return "every " + every.toString();
+  for (const auto& s : seen.served)
+    if (!served_.contains(normalizeSerial(s))) return "new serial served: " + normalizeSerial(s);
+  for (const auto& s : seen.pastRenewal)
+    if (!pastRenewal_.contains(normalizeSerial(s)))
+      return "serial " + normalizeSerial(s) + " past its renewal";
+  return std::nullopt;
+}
+
+void ListingSchedule::listed(const ScanSerials& seen, TimePoint now) {
+  last_ = now;
+  served_ = normalized(seen.served);
+  pastRenewal_ = normalized(seen.pastRenewal);
+  ++count_;
+}
+
+IssuanceIndex::IssuanceIndex(vault::VaultApiPtr vault, Duration listEvery,
+                             std::size_t maxReadsPerRefresh)
+    : vault_(std::move(vault)),
+      listEvery_(listEvery),
+      maxReads_(maxReadsPerRefresh == 0 ? 1 : maxReadsPerRefresh) {}
+
+std::optional<std::string> IssuanceIndex::listReason(const std::string& mount,
+                                                     const ScanSerials& seen,
+                                                     TimePoint now) const {
+  auto it = mounts_.find(mount);
+  if (it == mounts_.end()) return "first listing";
+  return it->second.schedule.reason(seen, it->second.pending, now, listEvery_);
+}
+
+boost::asio::awaitable<Result<void>> IssuanceIndex::refresh(std::string mount, ScanSerials seen,
+                                                            TimePoint now) {
+  if (!listReason(mount, seen, now)) co_return Result<void>();
+  mounts_[mount].schedule.listed(seen, now);
   auto listed = co_await vault_->listCertificates(mount);
   if (!listed) co_return listed.error();
   MountState& state = mounts_[mount];
@@ -35,7 +80,9 @@ boost::asio::awaitable<Result<void>> IssuanceIndex::refresh(std::string mount) {
                                        c.notAfter};
       }
     } else if (!record.error().is(errc::not_found)) {
-      co_return record.error();  // transient: read it again next time
+      // Transient: read it again at the next refresh, which comes at once.
+      ++state.pending;
+      co_return record.error();
     }
     state.bySerial[normalizeSerial(serial)] = std::move(entry);
   }
@@ -54,6 +101,11 @@ std::vector<IssuedCertificate> IssuanceIndex::certificates(const std::string& mo
 std::size_t IssuanceIndex::pending(const std::string& mount) const {
   auto it = mounts_.find(mount);
   return it == mounts_.end() ? 0 : it->second.pending;
+}
+
+std::size_t IssuanceIndex::listings(const std::string& mount) const {
+  auto it = mounts_.find(mount);
+  return it == mounts_.end() ? 0 : it->second.schedule.count();
 }
 
 }  // namespace nc::certs

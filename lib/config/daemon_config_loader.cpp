@@ -119,6 +119,7 @@ void readCertificates(DocContext& ctx, MapReader& root, CertificatesConfig& c) {
   r.optBool("read_secrets_with_exec", c.readSecretsWithExec);
   std::int64_t churn = c.churnThreshold;
   if (r.optInt("churn_threshold", churn, 0, 100000)) c.churnThreshold = static_cast<int>(churn);
+  positive(r, "issuance_refresh", c.issuanceRefresh, Duration::seconds(1));
   r.finish();
 }
 
