@@ -1,9 +1,11 @@
 // plan/apply through the CLI and the Controller against vault-sim and nomad-sim: empty -> apply
-// -> in sync, out-of-band changes detected and repaired, report mode, prune and ownership.
+// -> in sync, out-of-band changes detected and repaired, report mode, prune and ownership,
+// stop() with blocking queries in flight and the follower taking over.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -333,6 +335,64 @@ TEST_F(ReconcileIt, ControllerRepairsJobChangedOutOfBand) {
   while (!done && std::chrono::steady_clock::now() - stopAt < std::chrono::seconds(8))
     runFor(std::chrono::milliseconds(100));
   EXPECT_TRUE(done);
+}
+
+}  // namespace
+}  // namespace nc::reconcile
+
+namespace nc::reconcile {
+namespace {
+
+// Two controllers with leader election over the real HTTP client: stop() cancels the in-flight
+// blocking queries (job list, wait 30 s; the follower's lock-variable read), so the leader's
+// run() ends at once after releasing the lock, and the follower's lock watch sees the release
+// and takes over within a round trip instead of its next 1.1×TTL retry.
+TEST_F(ReconcileIt, StopCancelsBlockingQueriesAndTheFollowerTakesOverAtOnce) {
+  writeDesired();
+  ASSERT_EQ(cli({"apply", "--yes"}).code, 0);
+  config::Environment env;
+  env.set("VAULT_TOKEN", "root");
+  auto loaded = config::loadConfigurationOrError(*dir_ / "config.yaml", std::nullopt, env);
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  auto options = ControllerOptions::fromConfig(loaded->config);
+  options.leaderElection = true;
+  options.lockPath = "nomad-certd/leader-it-" + std::to_string(::getpid());
+  options.lockTtl = Duration::seconds(10);
+  options.jobWatchWait = Duration::seconds(30);
+  Controller a(vaultClient_, nomadClient_, loaded->desired, options, SystemClock::shared());
+  Controller b(vaultClient_, nomadClient_, loaded->desired, options, SystemClock::shared());
+  bool doneA = false, doneB = false;
+  auto runFor = [&](std::chrono::milliseconds d) {
+    io_.restart();
+    io_.run_for(d);
+  };
+  auto runUntil = [&](const std::function<bool()>& pred, std::chrono::seconds limit) {
+    const auto t0 = std::chrono::steady_clock::now();
+    while (!pred() && std::chrono::steady_clock::now() - t0 < limit) runFor(std::chrono::milliseconds(10));
+    return std::chrono::steady_clock::now() - t0;
+  };
+  boost::asio::co_spawn(io_, a.run(), [&](std::exception_ptr) { doneA = true; });
+  runUntil([&] { return a.isLeader(); }, std::chrono::seconds(5));
+  ASSERT_TRUE(a.isLeader());
+  boost::asio::co_spawn(io_, b.run(), [&](std::exception_ptr) { doneB = true; });
+  runFor(std::chrono::milliseconds(1500));  // both now wait in their blocking queries
+  ASSERT_FALSE(b.isLeader());
+  a.stop();
+  const auto stopped = runUntil([&] { return doneA; }, std::chrono::seconds(40));
+  const auto takeover = stopped + runUntil([&] { return b.isLeader(); }, std::chrono::seconds(15));
+  EXPECT_TRUE(doneA);
+  EXPECT_LT(stopped, std::chrono::seconds(1));
+  EXPECT_TRUE(b.isLeader());
+  EXPECT_LT(takeover, std::chrono::seconds(1));
+  b.stop();
+  const auto stoppedB = runUntil([&] { return doneB; }, std::chrono::seconds(40));
+  EXPECT_TRUE(doneB);
+  EXPECT_LT(stoppedB, std::chrono::seconds(1));
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  std::cout << "[ figures ] leader stop() to run() end " << duration_cast<milliseconds>(stopped).count()
+            << " ms; follower takeover " << duration_cast<milliseconds>(takeover).count()
+            << " ms; follower stop " << duration_cast<milliseconds>(stoppedB).count() << " ms\n";
 }
 
 }  // namespace
