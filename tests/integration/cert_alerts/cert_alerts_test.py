@@ -70,6 +70,12 @@ class CertAlertsTest(unittest.TestCase):
     def rows(self, job):
         return [r for r in self.status()["certificates"]["rows"] if r["job"] == job]
 
+    def listings(self):
+        """The reasons of the daemon's LISTs of pki-int/certs so far (debug log)."""
+        marker = "listing vault pki-int/certs: "
+        return [json.loads(l)["msg"].split(marker, 1)[1] for l in list(self.daemon.lines)
+                if marker in l]
+
     def assert_no_secret(self, hook):
         for _, _, _, raw in hook.deliveries:
             self.assertNotIn(SECRET_TOKEN.encode(), raw)
@@ -221,6 +227,15 @@ class CertAlertsTest(unittest.TestCase):
         self.assertIn("still serves serial", desc)
         # Before the re-issue window had passed, the newer certificate meant nothing.
         self.assertEqual(hook.alerts("stale", "CertificateRenewalDue", "firing"), [])
+        # Vault's issued certificates were not listed on every scan: once at the start, then
+        # once when the served certificate passed its renewal (which found the newer one).
+        stale_serial = desc.split("still serves serial ", 1)[1].split(";", 1)[0]
+        reasons = self.listings()
+        self.assertEqual(reasons[0], "first listing")
+        self.assertEqual([r for r in reasons if r.endswith("past its renewal")],
+                         [f"serial {stale_serial} past its renewal"])
+        self.assertLess(len(reasons), 5, reasons)
+        self.assertGreater(self.status()["certificates"]["cycles"], 50)
         # Renewals resume: the allocation gets a fresh certificate, the alert resolves.
         self.nomad.pause_renewals("stale", False)
         wait_until(lambda: hook.alerts("stale", "RenewalNotApplied", "resolved"), 30, 0.5,
@@ -260,6 +275,12 @@ class CertAlertsTest(unittest.TestCase):
                          "fired once, not on every scan")
         self.assertIn('nomad_certd_alerts_total{alertname="CertificateChurn",state="firing"} 1',
                       self.daemon.get("/metrics")[2])
+        # Vault's issued certificates were listed at the start and once per re-issue the
+        # allocation served, not on every scan.
+        reasons = self.listings()
+        self.assertEqual(reasons[0], "first listing")
+        self.assertTrue(all(r.startswith("new serial served: ") for r in reasons[1:]), reasons)
+        self.assertLessEqual(len(reasons), 1 + 4 + 1, reasons)
 
 
 if __name__ == "__main__":
