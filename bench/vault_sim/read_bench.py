@@ -8,6 +8,7 @@ from /proc), which is the "one core" figure and is robust on a busy machine, plu
 average, since the wall figure depends on what else runs.
 
     bench/vault_sim/read_bench.py --bin build/sim/vault/vault-sim --seconds 5
+    bench/vault_sim/read_bench.py --bin build/sim/vault/vault-sim --client wrk --connections 8
 Exit status 1 when the per-core figure is below --min (default 20000).
 """
 import argparse
@@ -76,6 +77,8 @@ def main():
     ap.add_argument("--connections", type=int, default=4)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--min", type=float, default=20000.0)
+    ap.add_argument("--client", choices=["python", "wrk"], default="python",
+                    help="python: built-in pipelining client; wrk: one wrk thread, no pipelining (needs wrk)")
     args = ap.parse_args()
 
     proc = None
@@ -93,15 +96,24 @@ def main():
         counts = [0] * args.connections
         cpu0 = cpu_seconds(pid) if pid else None
         t0 = time.time()
-        deadline = t0 + args.seconds
-        threads = [threading.Thread(target=worker, args=(host, int(port), request, args.batch, deadline, counts, i))
-                   for i in range(args.connections)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        if args.client == "wrk":
+            out = subprocess.run(["wrk", "-t1", "-c%d" % args.connections, "-d%gs" % args.seconds,
+                                  "-H", "X-Vault-Token: root", url + "/v1/pki-bench/roles/web"],
+                                 capture_output=True, text=True, check=True).stdout
+            if "Non-2xx" in out:
+                raise RuntimeError("wrk saw error responses:\n" + out)
+            total = int(next(line for line in out.splitlines() if " requests in " in line).split()[0])
+            args.batch = 1
+        else:
+            deadline = t0 + args.seconds
+            threads = [threading.Thread(target=worker, args=(host, int(port), request, args.batch, deadline, counts, i))
+                       for i in range(args.connections)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            total = sum(counts)
         wall = time.time() - t0
-        total = sum(counts)
         result = {"requests": total, "wall_seconds": round(wall, 3), "wall_rps": round(total / wall)}
         if pid:
             cpu = cpu_seconds(pid) - cpu0
@@ -109,7 +121,7 @@ def main():
             result["reads_per_cpu_second"] = round(total / cpu) if cpu > 0 else None
         counters = json.loads(http_json(url, "GET", "/_sim/counters?prefix=/v1/pki-bench/roles/web"))
         result["counted_by_sim"] = counters["total"]
-        result["connections"], result["pipelined"] = args.connections, args.batch
+        result["client"], result["connections"], result["pipelined"] = args.client, args.connections, args.batch
         result["loadavg_1_5_15"] = list(os.getloadavg())  # the machine may be shared: read wall_rps with it
         print(json.dumps(result))
         per_core = result.get("reads_per_cpu_second") or result["wall_rps"]
