@@ -156,7 +156,25 @@ void ClientSim::Impl::schedule(const std::string& ns, const std::string& jobId) 
 
 // The client receives the allocations: directories, identities, then the template hook; tasks
 // start once every task's first render is done (a Vault-backed render is asynchronous).
+// Directories and identity signing are synchronous, so allocations start from one queue, a few
+// per io turn: a burst of large jobs never holds the API for more than one slice.
 void ClientSim::Impl::start(const std::vector<std::string>& ids) {
+  starting.insert(starting.end(), ids.begin(), ids.end());
+  if (!startScheduled) {
+    startScheduled = true;
+    after(0, [this] { startSome(); });
+  }
+}
+
+void ClientSim::Impl::startSome() {
+  constexpr std::size_t kSlice = 2;
+  std::vector<std::string> ids;
+  while (!starting.empty() && ids.size() < kSlice) {
+    ids.push_back(std::move(starting.front()));
+    starting.pop_front();
+  }
+  startScheduled = !starting.empty();
+  if (startScheduled) after(0, [this] { startSome(); });
   std::vector<std::string> ready;
   for (const auto& id : ids) {
     auto it = allocs.find(id);
@@ -194,8 +212,7 @@ void ClientSim::Impl::runTasks(const std::vector<std::string>& ids) {
     auto it = allocs.find(id);
     if (it == allocs.end() || it->second.desiredStatus != "run") continue;
     Allocation& a = it->second;
-    Doc job = parsed(a.job);
-    makeDirs(a, job);
+    Doc job = parsed(a.job);  // directories and identities were written by start()
     std::int64_t t = now();
     for (const auto& task : taskList(job, a.group)) {
       TaskState& ts = a.tasks[getString(*task, "Name")];
@@ -299,7 +316,7 @@ std::vector<const Val*> ClientSim::Impl::taskList(const Val& job, const std::str
 
 ClientSim::ClientSim(asio::io_context& io, SimState& state, const KeyRing& keys, ClientOptions options)
     : opt_(std::move(options)) {
-  impl_ = std::make_unique<Impl>(Impl{io, state, keys, opt_, {}, {}, {}, {}, {}});
+  impl_ = std::make_unique<Impl>(Impl{io, state, keys, opt_, {}, {}, {}, {}, {}, {}, false});
   TemplateEngineOptions to;
   to.vaultAddr = opt_.vaultAddr;
   to.jwtMount = opt_.vaultJwtMount;
@@ -333,6 +350,8 @@ void ClientSim::reset() {
   for (const auto& t : impl_->timers) t->cancel();
   impl_->templates->reset();
   impl_->waiting.clear();
+  impl_->starting.clear();
+  impl_->startScheduled = false;  // its timer was cancelled above
   impl_->allocs.clear();
   impl_->byJob.clear();
 }

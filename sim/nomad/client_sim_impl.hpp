@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <deque>
 #include <filesystem>
 #include <functional>
 
@@ -26,6 +27,8 @@ struct ClientSim::Impl {
   std::set<std::shared_ptr<asio::steady_timer>> timers;
   std::unique_ptr<TemplateEngine> templates;
   std::map<std::string, std::set<std::string>> waiting;  ///< alloc -> tasks whose first render is pending
+  std::deque<std::string> starting;                       ///< placed allocations the client has not started
+  bool startScheduled = false;
 
   std::int64_t now() const {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(state.clock().now().time_since_epoch()).count();
@@ -45,7 +48,8 @@ struct ClientSim::Impl {
 
   void schedule(const std::string& ns, const std::string& jobId);
 
-  void start(const std::vector<std::string>& ids);
+  void start(const std::vector<std::string>& ids);  ///< queues them for startSome()
+  void startSome();
 
   void terminate(TaskState& ts, std::int64_t t);
 
