@@ -292,5 +292,23 @@ TEST_F(NomadSimClients, ConfigJobsRenderTheirEnvOnlyTemplates) {
   EXPECT_NE(agent.find("{{ .Data.certificate }}"), std::string::npos);  // left for Vault Agent
 }
 
+// Starting an allocation (directories, identity JWTs) is synchronous work on the io thread; a
+// large job's allocations start a few per turn, so reads are answered while they start: the
+// first listing that shows a running allocation still shows pending ones.
+TEST_F(NomadSimClients, LargeJobStartsInSlicesWhileTheApiAnswers) {
+  constexpr std::size_t kCount = 120;
+  ASSERT_EQ(call("PUT", "/v1/jobs", jobBody("big", "service", kCount, "nginx:1")).status, 200);
+  std::size_t firstRunning = 0;
+  for (int i = 0; i < 5000 && firstRunning == 0; ++i) {
+    auto d = parseJson(call("GET", "/v1/job/big/allocations").body);
+    ASSERT_TRUE(d && d.value().IsArray());
+    for (const auto& a : d.value().GetArray()) firstRunning += getString(a, "ClientStatus") == "running";
+  }
+  EXPECT_GT(firstRunning, 0u);
+  EXPECT_LT(firstRunning, kCount);
+  Doc all = waitAllocs("big", "running", kCount);
+  EXPECT_EQ(all.Size(), kCount);
+}
+
 }  // namespace
 }  // namespace nc::nomadsim::test
