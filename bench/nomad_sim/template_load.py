@@ -93,7 +93,7 @@ def main():
     ap.add_argument("--data-root", default=None,
                     help="parent of nomad-sim's --data-dir (default: the system temp dir; /dev/shm keeps "
                          "the allocation directories off a busy disk)")
-    ap.add_argument("--json", default="template_load.json")
+    ap.add_argument("--json", default=os.path.join(tempfile.gettempdir(), "nomad-sim-template-load.json"))
     ap.add_argument("--smoke", action="store_true", help="4 jobs x 25 allocations, 20s certificates")
     args = ap.parse_args()
     if args.smoke:
