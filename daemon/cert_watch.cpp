@@ -45,8 +45,7 @@ std::vector<certs::CertificateSpec> certificateSpecs(const config::DaemonConfig&
     for (const config::CertificateSpec& c : job.certificates) {
       certs::CertificateSpec s;
       s.job = job.id;
-      s.nomadNamespace =
-          job.jobNamespace.empty() ? config.nomad.nomadNamespace : job.jobNamespace;
+      s.nomadNamespace = job.jobNamespace.empty() ? config.nomad.nomadNamespace : job.jobNamespace;
       if (s.nomadNamespace.empty()) s.nomadNamespace = "default";
       s.task = c.task;
       s.path = c.path;

@@ -34,13 +34,11 @@ constexpr char kRun[] = "run", kPlan[] = "plan", kApply[] = "apply", kValidate[]
 const std::vector<CommandSpec>& commands() {
   static const std::vector<CommandSpec> specs = {
       {kRun, "Run the daemon in the foreground (systemd Type=notify)", runRun},
-      {kPlan, "Observe and diff once; print the drift (exit 0 in sync, 2 drift, 1 error)",
-       runPlan},
+      {kPlan, "Observe and diff once; print the drift (exit 0 in sync, 2 drift, 1 error)", runPlan},
       {kApply, "Reconcile once in enforce mode (exit 0 done, 1 error)", runApply},
       {kValidate, "Deploy a test job, wait for its allocation, verify its certificate, clean up",
        runValidate},
-      {kCerts, "Scan every declared certificate once (exit 0 ok, 2 warnings, 1 error)",
-       runCerts},
+      {kCerts, "Scan every declared certificate once (exit 0 ok, 2 warnings, 1 error)", runCerts},
       {"check-config",
        "Validate the config and desired state offline (exit 0 ok, 2 warnings, 1 errors)",
        runCheckConfig},

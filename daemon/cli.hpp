@@ -21,7 +21,7 @@ struct CommonOptions {
   std::optional<std::string> desiredState;   ///< --desired-state
   OutputFormat output = OutputFormat::text;  ///< --output text|json
   bool assumeYes = false;                    ///< apply --yes
-  std::optional<std::string> validateJob;         ///< validate --job FILE (a declared job)
+  std::optional<std::string> validateJob;    ///< validate --job FILE (a declared job)
   std::string validateJobName = "cert-test-job";  ///< validate --job-name
   std::string validateTimeout = "300s";           ///< validate --timeout
 };
@@ -52,8 +52,8 @@ struct CommandSpec {
 int runVersion(const CommonOptions& opts, CommandIo io);
 int runCheckConfig(const CommonOptions& opts, CommandIo io);
 int runValidate(const CommonOptions& opts, CommandIo io);  ///< cmd_validate.cpp
-int runPlan(const CommonOptions& opts, CommandIo io);   ///< cmd_plan.cpp
-int runApply(const CommonOptions& opts, CommandIo io);  ///< cmd_apply.cpp
+int runPlan(const CommonOptions& opts, CommandIo io);      ///< cmd_plan.cpp
+int runApply(const CommonOptions& opts, CommandIo io);     ///< cmd_apply.cpp
 int runRun(const CommonOptions& opts, CommandIo io);
 int runCerts(const CommonOptions& opts, CommandIo io);
 

@@ -28,7 +28,8 @@ Result<std::optional<config::Secret>> loadSecret(const config::TokenConfig& sour
   if (!in) return makeError(errc::io_error, what + ": cannot read " + source.origin);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
-  if (text.empty()) return makeError(errc::invalid_argument, what + ": " + source.origin + " is empty");
+  if (text.empty())
+    return makeError(errc::invalid_argument, what + ": " + source.origin + " is empty");
   return std::optional<config::Secret>(config::Secret(std::move(text)));
 }
 
@@ -47,8 +48,8 @@ Result<Clients> makeClients(boost::asio::io_context& io, const config::DaemonCon
   c.transports.push_back(*vt);
   auto vaultClient = std::make_shared<vault::VaultClient>(*vt, vs->tokens, vs->options);
   c.vault = vaultClient;
-  c.tokens = std::make_shared<vault::TokenManager>(vaultClient, clock, vs->manager, vs->slot,
-                                                   vs->file);
+  c.tokens =
+      std::make_shared<vault::TokenManager>(vaultClient, clock, vs->manager, vs->slot, vs->file);
 
   auto ns = nomad::nomadSetupFromConfig(config.nomad);
   if (!ns) return ns.error();
@@ -65,8 +66,8 @@ http::ClientOptions sinkTransport(const config::SinkConfig& s, std::string baseU
   http::ClientOptions o;
   o.baseUrl = std::move(baseUrl);
   o.name = s.name;
-  o.tls = http::ClientTlsOptions{s.tls.caCert, s.tls.caPath, s.tls.clientCert, s.tls.clientKey,
-                                 s.tls.serverName, s.tls.insecureSkipVerify};
+  o.tls = http::ClientTlsOptions{s.tls.caCert,    s.tls.caPath,     s.tls.clientCert,
+                                 s.tls.clientKey, s.tls.serverName, s.tls.insecureSkipVerify};
   o.requestTimeout = s.timeout;
   o.connectTimeout = s.timeout;
   return o;
@@ -99,7 +100,8 @@ Result<std::vector<events::AlertSinkPtr>> makeSinks(boost::asio::io_context& io,
         std::string base = s.url;
         while (!base.empty() && base.back() == '/') base.pop_back();
         auto t = http::makeTransport(io, sinkTransport(s, base));
-        if (!t) return makeError(errc::invalid_argument, "sink " + s.name + ": " + t.error().message);
+        if (!t)
+          return makeError(errc::invalid_argument, "sink " + s.name + ": " + t.error().message);
         clients.transports.push_back(*t);
         events::AlertmanagerSinkOptions o;
         o.name = s.name;
@@ -111,7 +113,8 @@ Result<std::vector<events::AlertSinkPtr>> makeSinks(boost::asio::io_context& io,
       case config::SinkType::webhook: {
         auto [base, path] = splitUrl(s.url);
         auto t = http::makeTransport(io, sinkTransport(s, base));
-        if (!t) return makeError(errc::invalid_argument, "sink " + s.name + ": " + t.error().message);
+        if (!t)
+          return makeError(errc::invalid_argument, "sink " + s.name + ": " + t.error().message);
         clients.transports.push_back(*t);
         events::WebhookSinkOptions o;
         o.name = s.name;

@@ -29,7 +29,7 @@ namespace nc::cli {
 struct Clients {
   vault::VaultApiPtr vault;
   nomad::NomadApiPtr nomad;
-  std::shared_ptr<vault::TokenManager> tokens;  ///< keeps the Vault token alive
+  std::shared_ptr<vault::TokenManager> tokens;                   ///< keeps the Vault token alive
   std::vector<std::shared_ptr<http::HttpTransport>> transports;  ///< shut down on stop
   void shutdown();
 };

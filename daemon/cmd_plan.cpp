@@ -5,12 +5,12 @@
 #include <ostream>
 #include <sstream>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 #include <rapidjson/document.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
 
 #include "clients.hpp"
 #include "config/load.hpp"
@@ -55,8 +55,10 @@ void writeFindingsText(const PassResult& r, std::ostream& out) {
   out << "\npreflight (templates against Vault as applied):";
   if (!r.preflightError.empty())
     out << "\n  live Vault data unavailable (" << r.preflightError << "); offline checks only";
-  if (r.findings.empty()) out << " every job can obtain its certificates\n";
-  else out << "\n";
+  if (r.findings.empty())
+    out << " every job can obtain its certificates\n";
+  else
+    out << "\n";
   for (const auto& f : r.findings) out << "  " << f.toString() << "\n";
 }
 
@@ -67,7 +69,9 @@ void writeJsonWithFindings(const PassResult& r, std::ostream& out) {
   const std::string text = plain.str();
   doc.Parse(text.c_str(), text.size());
   auto& a = doc.GetAllocator();
-  auto str = [&a](const std::string& s) { return rapidjson::Value(s.c_str(), static_cast<rapidjson::SizeType>(s.size()), a); };
+  auto str = [&a](const std::string& s) {
+    return rapidjson::Value(s.c_str(), static_cast<rapidjson::SizeType>(s.size()), a);
+  };
   if (r.preflightRan && doc.IsObject()) {
     rapidjson::Value pf(rapidjson::kObjectType), list(rapidjson::kArrayType);
     for (const auto& f : r.findings) {

@@ -3,6 +3,8 @@
 #include <csignal>
 #include <filesystem>
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -10,12 +12,10 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "cert_watch.hpp"
-#include "service.hpp"
 #include "http/client.hpp"
+#include "service.hpp"
 #include "vault/token_manager.hpp"
 
 namespace nc::cli {
@@ -36,9 +36,10 @@ void setLogging(const config::LogConfig& log) {
 /// Disabled TLS verification (config or VAULT_/NOMAD_SKIP_VERIFY) is never silent.
 void warnInsecureTls(const config::DaemonConfig& c) {
   auto warn = [](const std::string& peer) {
-    spdlog::warn("TLS verification of {} server certificates is DISABLED (insecure_skip_verify): "
-                 "use only for testing",
-                 peer);
+    spdlog::warn(
+        "TLS verification of {} server certificates is DISABLED (insecure_skip_verify): "
+        "use only for testing",
+        peer);
   };
   if (c.vault.tls.insecureSkipVerify) warn("vault");
   if (c.nomad.tls.insecureSkipVerify) warn("nomad");
@@ -58,9 +59,9 @@ void reload(Daemon& d, const CommonOptions& opts) {
         "reload rejected: {} error(s) in the configuration; the running desired state ({}) "
         "stays in force",
         loaded.diagnostics.errorCount(), d.desired.path.string());
-    d.health->setProblem("config", "last reload rejected: " +
-                                       std::to_string(loaded.diagnostics.errorCount()) +
-                                       " configuration error(s)");
+    d.health->setProblem(
+        "config", "last reload rejected: " + std::to_string(loaded.diagnostics.errorCount()) +
+                      " configuration error(s)");
     d.notifier.ready(d.statusLine.empty() ? "reload rejected" : d.statusLine);
     return;
   }
@@ -93,8 +94,8 @@ asio::awaitable<void> drain(Daemon& d, asio::signal_set& signals) {
   }
   if (!d.controllerDone) spdlog::warn("reconcile loop did not end in time; the lock will expire");
   // Give the sinks a moment to take what is queued; the rest stays in the spool.
-  const auto flushUntil = std::min(deadline, std::chrono::steady_clock::now() +
-                                                 std::chrono::seconds(3));
+  const auto flushUntil =
+      std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(3));
   auto pending = [&d] {
     std::size_t n = 0;
     for (const auto& s : d.queue->stats()) n += s.lastError.empty() ? s.depth : 0;
@@ -154,8 +155,8 @@ asio::awaitable<void> startLoops(Daemon& d, asio::cancellation_signal& tokenStop
     d.loopDone = true;  // stopped during start-up: the watch loop never runs
     co_return;
   }
-  d.notifier.ready(fmt::format("started; {}; watching {} declared certificates",
-                               backendSummary(d), d.specs.size()));
+  d.notifier.ready(fmt::format("started; {}; watching {} declared certificates", backendSummary(d),
+                               d.specs.size()));
   spdlog::info("started: {}; {} declared certificates, scan every {}", backendSummary(d),
                d.specs.size(), d.config.certificates.scanInterval.toString());
   asio::co_spawn(d.io, watchLoop(d), asio::detached);
@@ -236,8 +237,8 @@ int runRun(const CommonOptions& opts, CommandIo io) {
   auto bearer = loadSecret(d.config.health.bearerToken, "health bearer token");
   if (!bearer) return fail(bearer.error().message);
   if (*bearer) eo.bearerToken = (*bearer)->reveal();
-  d.endpoint = std::make_unique<health::Endpoint>(*d.health, d.metrics,
-                                                   [&d] { return statusJson(d); }, eo);
+  d.endpoint = std::make_unique<health::Endpoint>(
+      *d.health, d.metrics, [&d] { return statusJson(d); }, eo);
   if (d.config.health.enabled) {
     http::ServerOptions so2;
     so2.listen = d.config.health.listen;
@@ -250,8 +251,8 @@ int runRun(const CommonOptions& opts, CommandIo io) {
     so2.idleTimeout = Duration::seconds(30);
     so2.maxConnections = 128;
     auto server = http::startServer(ioc, so2, d.endpoint->handler());
-    if (!server) return fail("health listener " + d.config.health.listen + ": " +
-                             server.error().message);
+    if (!server)
+      return fail("health listener " + d.config.health.listen + ": " + server.error().message);
     d.server = std::move(*server);
     spdlog::info("health endpoint listening on {}", d.server->url());
   }

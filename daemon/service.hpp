@@ -28,7 +28,10 @@ namespace nc::cli {
 
 struct Daemon {
   Daemon(boost::asio::io_context& ioc, CommandIo cio, ClockPtr clk)
-      : io(ioc), cmdIo(cio), clock(std::move(clk)), tracker(clock, Duration::seconds(900)),
+      : io(ioc),
+        cmdIo(cio),
+        clock(std::move(clk)),
+        tracker(clock, Duration::seconds(900)),
         wake(ioc) {}
 
   boost::asio::io_context& io;
@@ -63,7 +66,7 @@ struct Daemon {
   std::optional<events::TimePoint> lastScanAt;
   double lastScanSeconds = 0;
   std::string statusLine;
-  std::map<std::string, health::CertificateLabels> exportedCerts;  ///< for removal
+  std::map<std::string, health::CertificateLabels> exportedCerts;             ///< for removal
   std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> sinkCounts;  ///< ok, failed
 };
 

@@ -1,13 +1,13 @@
 // The certificate watch of `run`: a scan every scan_interval (earlier on allocation events),
 // alerts through the tracker into the event queue, certificate and queue metrics, watchdog.
+#include <unistd.h>
 #include <chrono>
 #include <set>
-#include <unistd.h>
 
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "cert_watch.hpp"
 #include "core/logging.hpp"
@@ -47,8 +47,7 @@ void backendResult(Daemon& d, const std::string& backend, bool up, const std::st
   if (up) {
     d.health->clearProblem(backend);
     if (auto r = d.tracker.resolve(a.fingerprint())) publishAlert(d, *r);
-    if (!was)
-      logging::event(logging::Level::info, backend + " answers", {{"resource", backend}});
+    if (!was) logging::event(logging::Level::info, backend + " answers", {{"resource", backend}});
   } else {
     d.health->setProblem(backend, why);
     if (auto f = d.tracker.fire(a)) publishAlert(d, *f);
@@ -62,8 +61,8 @@ void checkSpool(Daemon& d) {
   if (::access(d.config.alerts.spoolDir.c_str(), W_OK) == 0)
     d.health->clearProblem("spool");
   else
-    d.health->setProblem("spool", "spool directory " + d.config.alerts.spoolDir +
-                                      " is not writable");
+    d.health->setProblem("spool",
+                         "spool directory " + d.config.alerts.spoolDir + " is not writable");
 }
 
 void applyScan(Daemon& d, certs::ScanResult result) {
@@ -235,8 +234,8 @@ asio::awaitable<void> housekeeping(Daemon& d) {
       std::size_t errors = 0;
       for (const auto& r : d.controller->status()) errors += r.state == reconcile::State::error;
       if (errors)
-        d.health->setProblem("reconcile", std::to_string(errors) +
-                                              " resource(s) failed their last reconcile");
+        d.health->setProblem("reconcile",
+                             std::to_string(errors) + " resource(s) failed their last reconcile");
       else
         d.health->clearProblem("reconcile");
     }

@@ -8,7 +8,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libsystemd-dev prometheus-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   python3 python3-hvac python3-yaml ansible prometheus-alertmanager prometheus
-  openssl curl systemd wrk clang libclang-rt-14-dev
+  openssl curl systemd wrk clang clang-format libclang-rt-14-dev
 )
 
 missing=()

@@ -2,13 +2,13 @@
 // whole decision (parse, names, chain against the CA, expiry policy) as the scanner runs it.
 #include <benchmark/benchmark.h>
 
+#include <unistd.h>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <unistd.h>
 
 #include "certs/certificate_check.hpp"
 #include "certs/expiry_policy.hpp"
@@ -29,14 +29,17 @@ std::string slurp(const fs::path& p) {
 struct Material {
   std::string ca, leaf;
   Material() {
-    const fs::path dir = fs::temp_directory_path() / ("nc-cert-bench-" + std::to_string(::getpid()));
+    const fs::path dir =
+        fs::temp_directory_path() / ("nc-cert-bench-" + std::to_string(::getpid()));
     fs::create_directories(dir);
     const std::string d = dir.string();
     const std::string script =
-        "cd '" + d + "' && "
+        "cd '" + d +
+        "' && "
         "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key "
         "-out ca.pem -subj '/CN=Bench CA' -days 3650 "
-        "-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign && "
+        "-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign "
+        "&& "
         "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout leaf.key "
         "-out leaf.csr -subj '/CN=bench.service.consul' && "
         "printf 'subjectAltName=DNS:bench.service.consul\\n' > ext && "
@@ -87,8 +90,12 @@ void decide(benchmark::State& state, bool withChain) {
   state.SetItemsProcessed(state.iterations());
 }
 
-void BM_ParseAndDecide(benchmark::State& state) { decide(state, true); }
-void BM_ParseAndDecideNoChain(benchmark::State& state) { decide(state, false); }
+void BM_ParseAndDecide(benchmark::State& state) {
+  decide(state, true);
+}
+void BM_ParseAndDecideNoChain(benchmark::State& state) {
+  decide(state, false);
+}
 
 void BM_ParsePem(benchmark::State& state) {
   const auto& m = material();

@@ -2,6 +2,7 @@
 // with a replaced global operator new; prints a table. With a simulator's URL (vault-sim, its own
 // process) it also measures the client against a real peer, with the client's CPU per request.
 // Usage: http_bench [REQUESTS] [SIMULATOR_URL]
+#include <time.h>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -9,13 +10,12 @@
 #include <new>
 #include <string>
 #include <thread>
-#include <time.h>
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "http/client.hpp"
 #include "http/server.hpp"
@@ -31,16 +31,28 @@ void* operator new(std::size_t n) {
   if (void* p = std::malloc(n ? n : 1)) return p;
   throw std::bad_alloc();
 }
-void* operator new[](std::size_t n) { return operator new(n); }
+void* operator new[](std::size_t n) {
+  return operator new(n);
+}
 void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
   ++tlAllocations;
   return std::malloc(n ? n : 1);
 }
-void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept {
+  return operator new(n, t);
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
 
 namespace {
 
@@ -149,10 +161,10 @@ int main(int argc, char** argv) {
     rows.push_back(measure("client -> simulator, 8 conns", io, t8, n, 8));
   }
 
-  std::printf("%s\n", fmt::format("{:<38} {:>9} {:>9} {:>10} {:>14} {:>11} {:>8}", "scenario",
-                                  "requests", "seconds", "req/s", "req/thread-cpu-s",
-                                  "allocs/req", "failures")
-                          .c_str());
+  std::printf("%s\n",
+              fmt::format("{:<38} {:>9} {:>9} {:>10} {:>14} {:>11} {:>8}", "scenario", "requests",
+                          "seconds", "req/s", "req/thread-cpu-s", "allocs/req", "failures")
+                  .c_str());
   int failures = 0;
   for (const auto& r : rows) {
     failures += r.failures;

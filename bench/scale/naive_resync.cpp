@@ -89,10 +89,10 @@ int main(int argc, char** argv) {
   ioc.run();
   std::printf("{\"cycles\":[");
   for (std::size_t i = 0; i < done.size(); ++i)
-    std::printf("%s{\"wall_seconds\":%.6f,\"cpu_seconds\":%.6f,\"objects\":%zu,\"in_sync\":%zu,"
-                "\"errors\":%zu}",
-                i ? "," : "", done[i].wall, done[i].cpu, done[i].objects, done[i].inSync,
-                done[i].errors);
+    std::printf(
+        "%s{\"wall_seconds\":%.6f,\"cpu_seconds\":%.6f,\"objects\":%zu,\"in_sync\":%zu,"
+        "\"errors\":%zu}",
+        i ? "," : "", done[i].wall, done[i].cpu, done[i].objects, done[i].inSync, done[i].errors);
   std::printf("]}\n");
   return done.size() == static_cast<std::size_t>(cycles) ? 0 : 1;
 }

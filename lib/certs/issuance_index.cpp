@@ -45,8 +45,7 @@ IssuanceIndex::IssuanceIndex(vault::VaultApiPtr vault, Duration listEvery,
       maxReads_(maxReadsPerRefresh == 0 ? 1 : maxReadsPerRefresh) {}
 
 std::optional<std::string> IssuanceIndex::listReason(const std::string& mount,
-                                                     const ScanSerials& seen,
-                                                     TimePoint now) const {
+                                                     const ScanSerials& seen, TimePoint now) const {
   auto it = mounts_.find(mount);
   if (it == mounts_.end()) return "first listing";
   return it->second.schedule.reason(seen, it->second.pending, now, listEvery_);
@@ -76,8 +75,8 @@ boost::asio::awaitable<Result<void>> IssuanceIndex::refresh(std::string mount, S
       auto parsed = parsePemBundle(record->certificate);
       if (parsed && !parsed->empty()) {
         const CertificateInfo& c = parsed->front();
-        entry.cert = IssuedCertificate{normalizeSerial(serial), c.commonName, c.notBefore,
-                                       c.notAfter};
+        entry.cert =
+            IssuedCertificate{normalizeSerial(serial), c.commonName, c.notBefore, c.notAfter};
       }
     } else if (!record.error().is(errc::not_found)) {
       // Transient: read it again at the next refresh, which comes at once.

@@ -59,8 +59,7 @@ class IssuanceIndex {
   /// seen yet (at most maxReadsPerRefresh) and forgets serials Vault no longer lists (tidied).
   /// An error (e.g. the token may not LIST certs) leaves what was known and is returned for
   /// the caller to log; the attempt still counts for the schedule.
-  boost::asio::awaitable<Result<void>> refresh(std::string mount, ScanSerials seen,
-                                               TimePoint now);
+  boost::asio::awaitable<Result<void>> refresh(std::string mount, ScanSerials seen, TimePoint now);
 
   /// Every known certificate of the mount (CA certificates included; they never match a
   /// workload's name).

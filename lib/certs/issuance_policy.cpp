@@ -35,8 +35,8 @@ std::string normalizeSerial(std::string serial) {
 }
 
 TimePoint issuedAt(const IssuedCertificate& c, Duration notBeforeDuration) {
-  TimePoint t = c.notBefore + std::chrono::duration_cast<TimePoint::duration>(
-                                  notBeforeDuration.nanos());
+  TimePoint t =
+      c.notBefore + std::chrono::duration_cast<TimePoint::duration>(notBeforeDuration.nanos());
   return t > c.notAfter ? c.notBefore : t;
 }
 
@@ -59,8 +59,7 @@ std::optional<IssuedCertificate> newerIssuance(const CertificateRow& row,
   for (const auto& c : issued) {
     if (c.commonName != row.commonName || normalizeSerial(c.serial) == served) continue;
     if (order(c.notBefore, c.notAfter) <= servedOrder) continue;
-    if (!best || order(c.notBefore, c.notAfter) > order(best->notBefore, best->notAfter))
-      best = c;
+    if (!best || order(c.notBefore, c.notAfter) > order(best->notBefore, best->notAfter)) best = c;
   }
   return best;
 }
@@ -69,8 +68,8 @@ void markRenewalNotApplied(CertificateRow& row, const IssuedCertificate& newer) 
   row.reason = "RenewalNotApplied";
   row.message = "Vault issued a newer certificate for " + row.commonName + " (serial " +
                 normalizeSerial(newer.serial) + ", " + events::formatRfc3339(newer.notBefore) +
-                ") but the allocation still serves serial " + normalizeSerial(row.serial) +
-                "; " + row.message;
+                ") but the allocation still serves serial " + normalizeSerial(row.serial) + "; " +
+                row.message;
 }
 
 std::size_t expectedIssuances(std::size_t allocations, Duration lifetime, Duration window) {
@@ -81,8 +80,8 @@ std::size_t expectedIssuances(std::size_t allocations, Duration lifetime, Durati
 }
 
 std::vector<ChurnFinding> detectChurn(const std::vector<CertificateRow>& rows,
-                                      const std::vector<IssuedCertificate>& issued,
-                                      TimePoint now, const IssuancePolicy& policy) {
+                                      const std::vector<IssuedCertificate>& issued, TimePoint now,
+                                      const IssuancePolicy& policy) {
   std::vector<ChurnFinding> out;
   if (policy.churnThreshold <= 0) return out;
   struct Group {
@@ -98,8 +97,8 @@ std::vector<ChurnFinding> detectChurn(const std::vector<CertificateRow>& rows,
     Duration life = span(issuedAt(served, policy.notBeforeDuration), *r.notAfter);
     if (!g.lifetime || life < *g.lifetime) g.lifetime = life;
   }
-  const TimePoint since = now - std::chrono::duration_cast<TimePoint::duration>(
-                                    policy.window.nanos());
+  const TimePoint since =
+      now - std::chrono::duration_cast<TimePoint::duration>(policy.window.nanos());
   for (const auto& [key, g] : groups) {
     const auto& [ns, job, cn] = key;
     std::size_t count = 0;

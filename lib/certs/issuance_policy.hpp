@@ -23,9 +23,9 @@ struct IssuedCertificate {
 };
 
 struct IssuancePolicy {
-  Duration window = Duration::seconds(3600);             ///< churn is counted over this span
-  int churnThreshold = 10;                               ///< extra issuances allowed; 0 = off
-  Duration notBeforeDuration = Duration::seconds(30);    ///< the role's back-dating
+  Duration window = Duration::seconds(3600);           ///< churn is counted over this span
+  int churnThreshold = 10;                             ///< extra issuances allowed; 0 = off
+  Duration notBeforeDuration = Duration::seconds(30);  ///< the role's back-dating
 };
 
 /// "01-AB-..." or "01:ab:..." → "01:ab:...".
@@ -61,8 +61,8 @@ struct ChurnFinding {
 /// Names whose issuances in the window exceed expected + churnThreshold. Rows are grouped by
 /// (namespace, job, served common name); rows without dates are ignored.
 std::vector<ChurnFinding> detectChurn(const std::vector<CertificateRow>& rows,
-                                      const std::vector<IssuedCertificate>& issued,
-                                      TimePoint now, const IssuancePolicy& policy);
+                                      const std::vector<IssuedCertificate>& issued, TimePoint now,
+                                      const IssuancePolicy& policy);
 
 /// CertificateChurn (warning) with labels job, namespace, common_name.
 events::Alert churnAlert(const ChurnFinding& finding, Duration window);

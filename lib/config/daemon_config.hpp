@@ -81,7 +81,7 @@ struct CertificatesConfig {
   int concurrency = 4;                                      ///< allocations inspected in parallel
   std::optional<ThresholdSpec> warnBefore, criticalBefore;  ///< defaults for every certificate
   bool readSecretsWithExec = true;  ///< secrets/ paths are read with alloc exec (`cat`)
-  int churnThreshold = 10;  ///< issuances per name and hour beyond renewals; 0 = no check
+  int churnThreshold = 10;          ///< issuances per name and hour beyond renewals; 0 = no check
   /// Longest span between LISTs of `<mount>/certs` (earlier when a scan sees a new serial or a
   /// certificate newly past its renewal).
   Duration issuanceRefresh = Duration::seconds(300);

@@ -65,7 +65,7 @@ struct PolicySpec {
 /// vault.auth[].roles[]: POST auth/<path>/role/<name>.
 struct AuthRoleSpec {
   std::string name;
-  FieldMap config;  ///< FieldSchema::jwtRole
+  FieldMap config;                             ///< FieldSchema::jwtRole
   std::vector<std::string> ignoreDifferences;  ///< ignore_differences
   SourceRef where;
 };

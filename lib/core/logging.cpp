@@ -132,11 +132,16 @@ class TextFormatter final : public spdlog::formatter {
 
 int syslogPriority(spdlog::level::level_enum l) {
   switch (l) {
-    case spdlog::level::critical: return 2;
-    case spdlog::level::err: return 3;
-    case spdlog::level::warn: return 4;
-    case spdlog::level::info: return 6;
-    default: return 7;
+    case spdlog::level::critical:
+      return 2;
+    case spdlog::level::err:
+      return 3;
+    case spdlog::level::warn:
+      return 4;
+    case spdlog::level::info:
+      return 6;
+    default:
+      return 7;
   }
 }
 
@@ -152,8 +157,7 @@ class JournalSink final : public spdlog::sinks::base_sink<std::mutex> {
     if (const Fields* fields = lineFields(msg, parsed))
       for (const auto& [k, v] : *fields) {
         std::string name = journalFieldName(k);
-        if (name.empty() || name == "MESSAGE" || name == "PRIORITY" ||
-            name == "SYSLOG_IDENTIFIER")
+        if (name.empty() || name == "MESSAGE" || name == "PRIORITY" || name == "SYSLOG_IDENTIFIER")
           continue;
         entry.push_back(name + "=" + v);
       }
@@ -163,8 +167,7 @@ class JournalSink final : public spdlog::sinks::base_sink<std::mutex> {
       return;
     }
     std::vector<iovec> iov(entry.size());
-    for (std::size_t i = 0; i < entry.size(); ++i)
-      iov[i] = {entry[i].data(), entry[i].size()};
+    for (std::size_t i = 0; i < entry.size(); ++i) iov[i] = {entry[i].data(), entry[i].size()};
     sd_journal_sendv(iov.data(), static_cast<int>(iov.size()));
   }
   void flush_() override {}
@@ -172,12 +175,18 @@ class JournalSink final : public spdlog::sinks::base_sink<std::mutex> {
 
 spdlog::level::level_enum toSpdlog(Level l) {
   switch (l) {
-    case Level::trace: return spdlog::level::trace;
-    case Level::debug: return spdlog::level::debug;
-    case Level::info: return spdlog::level::info;
-    case Level::warn: return spdlog::level::warn;
-    case Level::error: return spdlog::level::err;
-    case Level::critical: return spdlog::level::critical;
+    case Level::trace:
+      return spdlog::level::trace;
+    case Level::debug:
+      return spdlog::level::debug;
+    case Level::info:
+      return spdlog::level::info;
+    case Level::warn:
+      return spdlog::level::warn;
+    case Level::error:
+      return spdlog::level::err;
+    case Level::critical:
+      return spdlog::level::critical;
   }
   return spdlog::level::info;
 }
@@ -243,8 +252,8 @@ void setup(const Options& options) {
 void event(Level level, std::string_view message, const Fields& fields) {
   const Fields* saved = tlFields;
   tlFields = &fields;
-  spdlog::default_logger_raw()->log(toSpdlog(level), spdlog::string_view_t(message.data(),
-                                                                           message.size()));
+  spdlog::default_logger_raw()->log(toSpdlog(level),
+                                    spdlog::string_view_t(message.data(), message.size()));
   tlFields = saved;
 }
 

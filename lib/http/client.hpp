@@ -23,13 +23,13 @@ struct ClientTlsOptions {
   std::string caPath;          ///< directory of hashed CA certificates
   std::string clientCertFile;  ///< client certificate for mTLS
   std::string clientKeyFile;
-  std::string serverName;      ///< SNI and the name verified; defaults to the URL host
+  std::string serverName;           ///< SNI and the name verified; defaults to the URL host
   bool insecureSkipVerify = false;  ///< disables verification entirely (tests only)
 };
 
 struct ClientOptions {
-  std::string baseUrl;  ///< "http(s)://host:port"
-  ClientTlsOptions tls;  ///< used when baseUrl is https
+  std::string baseUrl;        ///< "http(s)://host:port"
+  ClientTlsOptions tls;       ///< used when baseUrl is https
   std::string name = "http";  ///< label for log lines, e.g. "vault" or "nomad"
   Duration connectTimeout = Duration::seconds(10);
   Duration requestTimeout = Duration::seconds(60);  ///< default whole-request deadline

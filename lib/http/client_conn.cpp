@@ -130,9 +130,8 @@ class ConnImpl final : public ClientConn {
     co_return co_await startLineStream(stream_, std::move(req), maxLine, std::move(what));
   }
 
-  net::awaitable<Result<std::unique_ptr<ClientWebSocket>>> openWebSocket(BeastRequest req,
-                                                                         Deadline deadline,
-                                                     std::string what) override {
+  net::awaitable<Result<std::unique_ptr<ClientWebSocket>>> openWebSocket(
+      BeastRequest req, Deadline deadline, std::string what) override {
     reusable_ = false;
     beast::get_lowest_layer(stream_).expires_at(deadline);
     auto impl = std::make_unique<WebSocketImpl<Stream>>(std::move(stream_), what);
@@ -229,11 +228,13 @@ Result<std::shared_ptr<ClientTls>> makeClientTls(const ClientTlsOptions& o) {
   boost::system::error_code ec;
   if (!o.caFile.empty()) {
     ctx.load_verify_file(o.caFile, ec);
-    if (ec) return makeError(errc::io_error, "cannot load CA file '" + o.caFile + "': " + ec.message());
+    if (ec)
+      return makeError(errc::io_error, "cannot load CA file '" + o.caFile + "': " + ec.message());
   }
   if (!o.caPath.empty()) {
     ctx.add_verify_path(o.caPath, ec);
-    if (ec) return makeError(errc::io_error, "cannot use CA path '" + o.caPath + "': " + ec.message());
+    if (ec)
+      return makeError(errc::io_error, "cannot use CA path '" + o.caPath + "': " + ec.message());
   }
   if (o.caFile.empty() && o.caPath.empty()) ctx.set_default_verify_paths(ec);
   if (!o.clientCertFile.empty() || !o.clientKeyFile.empty()) {

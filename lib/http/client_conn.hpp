@@ -37,8 +37,8 @@ class ClientConn {
                                                           std::size_t maxLine,
                                                           std::string what) = 0;
   /// Consumes the connection into a websocket (handshake with the request's headers).
-  virtual net::awaitable<Result<std::unique_ptr<ClientWebSocket>>> openWebSocket(BeastRequest req, Deadline deadline,
-                                                             std::string what) = 0;
+  virtual net::awaitable<Result<std::unique_ptr<ClientWebSocket>>> openWebSocket(
+      BeastRequest req, Deadline deadline, std::string what) = 0;
   virtual bool reusable() const = 0;
   /// For a pooled idle connection: false when the server has closed it (or sent anything)
   /// since the last response, so it must not carry the next request.

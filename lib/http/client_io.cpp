@@ -8,8 +8,7 @@ namespace nc::http::detail {
 
 Error mapError(const boost::system::error_code& ec, const std::string& what) {
   if (ec == beast::error::timeout) return makeError(errc::timeout, what + ": timed out");
-  if (ec == net::error::operation_aborted)
-    return makeError(errc::cancelled, what + ": cancelled");
+  if (ec == net::error::operation_aborted) return makeError(errc::cancelled, what + ": cancelled");
   if (ec == bhttp::error::body_limit)
     return makeError(errc::too_large, what + ": body exceeds the limit");
   if (ec == bhttp::error::end_of_stream || ec == net::error::eof)
@@ -48,7 +47,8 @@ BeastRequest toBeastRequest(const Request& req, const std::string& host, const s
 
 Headers toHeaders(const bhttp::fields& fields) {
   Headers out;
-  for (const auto& f : fields) out.push_back({std::string(f.name_string()), std::string(f.value())});
+  for (const auto& f : fields)
+    out.push_back({std::string(f.name_string()), std::string(f.value())});
   return out;
 }
 

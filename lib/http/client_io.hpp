@@ -48,8 +48,7 @@ void setTimeout(Stream& s, D d) {
 /// Reads one whole response, its body bounded by maxBody (errc::too_large beyond).
 template <class Stream>
 net::awaitable<Result<ReadResult>> readResponse(Stream& s, beast::flat_buffer& buffer,
-                                                std::size_t maxBody, bool head,
-                                                std::string what,
+                                                std::size_t maxBody, bool head, std::string what,
                                                 boost::system::error_code* raw = nullptr) {
   bhttp::response_parser<bhttp::string_body> parser;
   parser.header_limit(64 * 1024);

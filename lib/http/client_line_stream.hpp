@@ -42,8 +42,8 @@ class LineStreamImpl final : public LineStream {
         co_return std::optional<std::string>(std::exchange(pending_, {}));
       }
       if (pending_.size() > maxLine_)
-        co_return makeError(errc::too_large, what_ + ": line longer than " +
-                                                 std::to_string(maxLine_) + " bytes");
+        co_return makeError(errc::too_large,
+                            what_ + ": line longer than " + std::to_string(maxLine_) + " bytes");
       auto& body = parser_->get().body();
       body.data = chunk_;
       body.size = sizeof chunk_;

@@ -5,10 +5,10 @@
 #include <random>
 #include <set>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <spdlog/spdlog.h>
 
 #include "http/client.hpp"
 #include "http/client_conn.hpp"
@@ -29,7 +29,9 @@ struct Closers {
   }
 };
 
-std::string pathOf(const std::string& target) { return target.substr(0, target.find('?')); }
+std::string pathOf(const std::string& target) {
+  return target.substr(0, target.find('?'));
+}
 
 class TrackedLineStream final : public LineStream {
  public:
@@ -56,7 +58,9 @@ class TrackedWebSocket final : public WebSocket {
     id_ = closers_->add([p = inner_.get()] { p->abort(); });
   }
   ~TrackedWebSocket() override { closers_->fns.erase(id_); }
-  net::awaitable<Result<void>> send(std::string text) override { return inner_->send(std::move(text)); }
+  net::awaitable<Result<void>> send(std::string text) override {
+    return inner_->send(std::move(text));
+  }
   net::awaitable<Result<std::optional<std::string>>> receive(Duration idle) override {
     return inner_->receive(idle);
   }
@@ -162,7 +166,8 @@ class HttpTransportImpl final : public HttpTransport,
     if (shutdown_) co_return cancelled("connect to " + origin.toString());
     auto conn = makeConn(io_.get_executor(), origin.tls() ? tls_ : nullptr);
     auto id = closers_->add([c = conn.get()] { c->close(); });
-    auto r = co_await conn->open(origin, std::min(deadline, Clock::now() + opts_.connectTimeout.nanos()));
+    auto r = co_await conn->open(origin,
+                                 std::min(deadline, Clock::now() + opts_.connectTimeout.nanos()));
     closers_->fns.erase(id);
     if (shutdown_) co_return cancelled("connect to " + origin.toString());
     if (!r) co_return r.error();
@@ -219,8 +224,8 @@ class HttpTransportImpl final : public HttpTransport,
 
   /// One attempt on one origin; a reused connection the server had closed is replaced once,
   /// for idempotent requests only: a POST may have reached the server before it closed.
-  net::awaitable<Result<Response>> attempt(Origin origin, std::string target, const Request& request,
-                                           Deadline deadline) {
+  net::awaitable<Result<Response>> attempt(Origin origin, std::string target,
+                                           const Request& request, Deadline deadline) {
     const std::string key = origin.toString();
     const bool idempotent = request.idempotent.value_or(isIdempotentMethod(request.method));
     const std::string what = request.method + " " + pathOf(target) + " on " + key;
@@ -264,7 +269,8 @@ class HttpTransportImpl final : public HttpTransport,
       auto r = co_await attempt(origin, target, request, deadline);
       if (shutdown_) co_return cancelled(request.method + " " + pathOf(target));
       if (r && isFollowableRedirect(r->status)) {
-        auto next = decideRedirect(origin, allowed_, r->header("Location"), hops, opts_.maxRedirects);
+        auto next =
+            decideRedirect(origin, allowed_, r->header("Location"), hops, opts_.maxRedirects);
         if (!next) {
           spdlog::warn("{}: {} {}: {}", opts_.name, request.method, pathOf(target),
                        next.error().message);
@@ -289,7 +295,8 @@ class HttpTransportImpl final : public HttpTransport,
         o.connectionError = r.error().is(errc::connection_failed);
       }
       bool failed = o.status ? isRetryableStatus(*o.status) : o.connectionError;
-      auto decision = decideRetry(opts_.retry, o, std::uniform_real_distribution<double>(0, 1)(rng_));
+      auto decision =
+          decideRetry(opts_.retry, o, std::uniform_real_distribution<double>(0, 1)(rng_));
       if (!failed) budget_.recordSuccess();
       bool retry = decision.retry && Clock::now() + decision.delay.nanos() < deadline;
       if (retry && !budget_.tryRetry()) {
@@ -309,7 +316,8 @@ class HttpTransportImpl final : public HttpTransport,
       }
       spdlog::debug("{}: {} {} -> {}, retrying in {}", opts_.name, request.method, pathOf(target),
                     r ? std::to_string(r->status) : r.error().message, decision.delay.toString());
-      if (!co_await sleep(decision.delay)) co_return cancelled(request.method + " " + pathOf(target));
+      if (!co_await sleep(decision.delay))
+        co_return cancelled(request.method + " " + pathOf(target));
       ++n;
     }
   }
@@ -344,8 +352,8 @@ Result<HttpTransportPtr> makeTransport(net::io_context& io, ClientOptions option
   }
   auto tls = makeClientTls(options.tls);
   if (!tls) return tls.error();
-  return HttpTransportPtr(std::make_shared<HttpTransportImpl>(
-      io, std::move(options), base->origin, std::move(allowed), std::move(*tls)));
+  return HttpTransportPtr(std::make_shared<HttpTransportImpl>(io, std::move(options), base->origin,
+                                                              std::move(allowed), std::move(*tls)));
 }
 
 }  // namespace nc::http

@@ -57,7 +57,9 @@ const std::string* findHeader(const Headers& headers, std::string_view name) {
   return nullptr;
 }
 
-std::string percentDecode(std::string_view s) { return decodeComponent(s, false); }
+std::string percentDecode(std::string_view s) {
+  return decodeComponent(s, false);
+}
 
 std::string percentEncode(std::string_view s, bool keepSlash) {
   static constexpr char kHex[] = "0123456789ABCDEF";

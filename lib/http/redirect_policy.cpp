@@ -12,7 +12,9 @@ std::string Origin::hostHeader() const {
   return h + ":" + std::to_string(port);
 }
 
-std::string Origin::toString() const { return scheme + "://" + hostHeader(); }
+std::string Origin::toString() const {
+  return scheme + "://" + hostHeader();
+}
 
 Result<Url> parseUrl(std::string_view text) {
   auto bad = [&](const char* why) {
@@ -65,8 +67,8 @@ Result<Url> parseUrl(std::string_view text) {
 Result<Url> decideRedirect(const Origin& current, const std::vector<Origin>& allowed,
                            const std::string* location, int hopsSoFar, int maxHops) {
   if (!location || location->empty())
-    return makeError(errc::protocol_error, "redirect from " + current.toString() +
-                                               " without a Location header");
+    return makeError(errc::protocol_error,
+                     "redirect from " + current.toString() + " without a Location header");
   if (hopsSoFar >= maxHops)
     return makeError(errc::protocol_error,
                      "too many redirects (more than " + std::to_string(maxHops) + ")");
@@ -78,7 +80,8 @@ Result<Url> decideRedirect(const Origin& current, const std::vector<Origin>& all
   }
   auto parsed = parseUrl(*location);
   if (!parsed)
-    return makeError(errc::protocol_error, "redirect to an unparseable Location '" + *location + "'");
+    return makeError(errc::protocol_error,
+                     "redirect to an unparseable Location '" + *location + "'");
   next = *parsed;
   if (next.origin == current ||
       std::find(allowed.begin(), allowed.end(), next.origin) != allowed.end())

@@ -38,6 +38,8 @@ Result<Url> decideRedirect(const Origin& current, const std::vector<Origin>& all
                            const std::string* location, int hopsSoFar, int maxHops);
 
 /// 307 and 308 only: the codes that keep method and body (Vault standby redirects).
-inline bool isFollowableRedirect(int status) { return status == 307 || status == 308; }
+inline bool isFollowableRedirect(int status) {
+  return status == 307 || status == 308;
+}
 
 }  // namespace nc::http

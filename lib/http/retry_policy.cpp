@@ -14,7 +14,9 @@ bool isIdempotentMethod(std::string_view m) {
          m == "TRACE" || m == "LIST";
 }
 
-bool isRetryableStatus(int s) { return s == 429 || s == 500 || s == 502 || s == 503 || s == 504; }
+bool isRetryableStatus(int s) {
+  return s == 429 || s == 500 || s == 502 || s == 503 || s == 504;
+}
 
 Duration backoffDelay(const RetryPolicy& policy, int attempt, double random01) {
   double base = static_cast<double>(policy.baseDelay.nanos().count());
@@ -62,6 +64,8 @@ bool RetryBudget::tryRetry() {
   return tokens_ > max_ / 2;
 }
 
-void RetryBudget::recordSuccess() { tokens_ = std::min(max_, tokens_ + credit_); }
+void RetryBudget::recordSuccess() {
+  tokens_ = std::min(max_, tokens_ + credit_);
+}
 
 }  // namespace nc::http

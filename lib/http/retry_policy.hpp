@@ -11,20 +11,20 @@
 namespace nc::http {
 
 struct RetryPolicy {
-  int maxAttempts = 4;                           ///< including the first attempt; 1 disables retries
+  int maxAttempts = 4;  ///< including the first attempt; 1 disables retries
   Duration baseDelay = Duration::milliseconds(200);
-  Duration maxDelay = Duration::seconds(10);     ///< cap of the exponential backoff
+  Duration maxDelay = Duration::seconds(10);       ///< cap of the exponential backoff
   Duration maxRetryAfter = Duration::seconds(60);  ///< a longer Retry-After ends the retries
-  double budgetTokens = 10;      ///< retry budget size (gRPC-style throttling)
-  double budgetSuccessCredit = 0.1;  ///< tokens returned per successful request
+  double budgetTokens = 10;                        ///< retry budget size (gRPC-style throttling)
+  double budgetSuccessCredit = 0.1;                ///< tokens returned per successful request
 };
 
 /// What one attempt produced, as the retry decision needs it.
 struct AttemptOutcome {
-  int attempt = 1;          ///< 1-based number of the attempt that just finished
-  bool idempotent = false;  ///< safe to send again
-  std::optional<int> status;  ///< HTTP status, when a response arrived
-  bool connectionError = false;  ///< connect/reset/closed mid-response (no usable response)
+  int attempt = 1;                     ///< 1-based number of the attempt that just finished
+  bool idempotent = false;             ///< safe to send again
+  std::optional<int> status;           ///< HTTP status, when a response arrived
+  bool connectionError = false;        ///< connect/reset/closed mid-response (no usable response)
   std::optional<Duration> retryAfter;  ///< parsed Retry-After of a 429/503
 };
 

@@ -1,6 +1,7 @@
 // startServer: binds the listener, accepts connections under a cap and stops them all on stop().
 #include "http/server.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -9,7 +10,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include "http/server_impl.hpp"
 
@@ -17,9 +17,9 @@ namespace nc::http {
 namespace {
 
 namespace net = boost::asio;
-using net::ip::tcp;
 using detail::Connection;
 using detail::ServerState;
+using net::ip::tcp;
 
 Result<tcp::endpoint> parseListen(const std::string& listen) {
   auto colon = listen.rfind(':');
@@ -54,16 +54,16 @@ Result<void> setupTls(ServerState& st, const ServerTlsOptions& tls) {
   boost::system::error_code ec;
   ctx.use_certificate_chain_file(tls.certFile, ec);
   if (ec)
-    return makeError(errc::io_error, "cannot load TLS certificate '" + tls.certFile +
-                                         "': " + ec.message());
+    return makeError(errc::io_error,
+                     "cannot load TLS certificate '" + tls.certFile + "': " + ec.message());
   ctx.use_private_key_file(tls.keyFile, net::ssl::context::pem, ec);
   if (ec)
     return makeError(errc::io_error, "cannot load TLS key '" + tls.keyFile + "': " + ec.message());
   if (!tls.clientCaFile.empty()) {
     ctx.load_verify_file(tls.clientCaFile, ec);
     if (ec)
-      return makeError(errc::io_error, "cannot load client CA '" + tls.clientCaFile +
-                                           "': " + ec.message());
+      return makeError(errc::io_error,
+                       "cannot load client CA '" + tls.clientCaFile + "': " + ec.message());
     ctx.set_verify_mode(net::ssl::verify_peer | net::ssl::verify_fail_if_no_peer_cert);
   }
   return {};
@@ -92,25 +92,25 @@ net::awaitable<void> acceptLoop(std::shared_ptr<ServerState> st) {
     auto conn = std::make_shared<Connection>();
     st->connections.push_front(conn);
     conn->self = st->connections.begin();
-    net::co_spawn(ex, detail::runSession(st, conn, std::move(socket)),
-                  net::bind_cancellation_slot(
-                      conn->cancel.slot(), [st, conn](std::exception_ptr e) {
-                        if (e && !st->stopped) {
-                          try {
-                            std::rethrow_exception(e);
-                          } catch (const std::exception& ex) {
-                            spdlog::error("http server {}: connection failed: {}", st->url,
-                                          ex.what());
-                          }
-                        }
-                        st->connections.erase(conn->self);
-                      }));
+    net::co_spawn(
+        ex, detail::runSession(st, conn, std::move(socket)),
+        net::bind_cancellation_slot(conn->cancel.slot(), [st, conn](std::exception_ptr e) {
+          if (e && !st->stopped) {
+            try {
+              std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+              spdlog::error("http server {}: connection failed: {}", st->url, ex.what());
+            }
+          }
+          st->connections.erase(conn->self);
+        }));
   }
 }
 
 class ServerImpl final : public Server {
  public:
-  ServerImpl(net::io_context& io, std::shared_ptr<ServerState> st) : io_(io), state_(std::move(st)) {}
+  ServerImpl(net::io_context& io, std::shared_ptr<ServerState> st)
+      : io_(io), state_(std::move(st)) {}
   ~ServerImpl() override { stop(); }
 
   std::string url() const override { return state_->url; }

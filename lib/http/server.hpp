@@ -29,7 +29,7 @@ struct ServerRequest {
   std::string body;
   std::string remoteAddress;
   bool tls = false;
-  std::string tlsServerName;  ///< SNI host name the client sent (TLS only; "" when none)
+  std::string tlsServerName;      ///< SNI host name the client sent (TLS only; "" when none)
   bool websocketUpgrade = false;  ///< the request asks for a websocket
 
   const std::string* header(std::string_view name) const { return findHeader(headers, name); }

@@ -5,6 +5,7 @@
 
 #include <openssl/ssl.h>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -13,7 +14,6 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-#include <spdlog/spdlog.h>
 
 #include "http/server_impl.hpp"
 #include "http/server_streams.hpp"
@@ -73,8 +73,8 @@ net::awaitable<void> sendSimple(Stream& stream, unsigned status, std::string tex
   co_await bhttp::async_write(stream, res, kTuple);
 }
 
-ServerRequest toServerRequest(bhttp::request<bhttp::string_body>& req,
-                              const std::string& remote, bool tls, const std::string& sni) {
+ServerRequest toServerRequest(bhttp::request<bhttp::string_body>& req, const std::string& remote,
+                              bool tls, const std::string& sni) {
   ServerRequest out;
   out.method = std::string(req.method_string());
   out.target = std::string(req.target());
@@ -101,8 +101,7 @@ net::awaitable<void> serveWebSocket(std::shared_ptr<Connection> conn, Stream& st
   beast::websocket::stream<Stream> ws(std::move(stream));
   conn->close = [&ws] { closeSocket(ws); };
   beast::get_lowest_layer(ws).expires_never();
-  ws.set_option(
-      beast::websocket::stream_base::timeout::suggested(beast::role_type::server));
+  ws.set_option(beast::websocket::stream_base::timeout::suggested(beast::role_type::server));
   auto [ec] = co_await ws.async_accept(req, kTuple);
   if (ec) co_return;
   ServerWebSocketImpl<Stream> socket(ws);
@@ -150,7 +149,8 @@ template <class Stream>
 net::awaitable<bool> readRequest(ServerState& st, Stream& stream, beast::flat_buffer& buffer,
                                  bhttp::request_parser<bhttp::string_body>& parser) {
   const auto& opt = st.options;
-  parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(opt.maxHeaderBytes, UINT32_MAX)));
+  parser.header_limit(
+      static_cast<std::uint32_t>(std::min<std::size_t>(opt.maxHeaderBytes, UINT32_MAX)));
   parser.body_limit(opt.maxBodyBytes);
   beast::get_lowest_layer(stream).expires_after(opt.headerTimeout.nanos());
   auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
@@ -168,13 +168,15 @@ net::awaitable<bool> readRequest(ServerState& st, Stream& stream, beast::flat_bu
   }
   if (!ec) co_return true;
   if (ec == bhttp::error::body_limit) {
-    co_await sendSimple(stream, 413, "request body larger than the server accepts\n", opt.bodyTimeout);
+    co_await sendSimple(stream, 413, "request body larger than the server accepts\n",
+                        opt.bodyTimeout);
     co_await finishConnection(stream);
   } else if (ec == bhttp::error::header_limit) {
     co_await sendSimple(stream, 431, "request headers too large\n", opt.headerTimeout);
     co_await finishConnection(stream);
   } else if (isParseError(ec)) {
-    co_await sendSimple(stream, 400, "malformed request: " + ec.message() + "\n", opt.headerTimeout);
+    co_await sendSimple(stream, 400, "malformed request: " + ec.message() + "\n",
+                        opt.headerTimeout);
     co_await finishConnection(stream);
   }
   co_return false;
@@ -262,7 +264,8 @@ net::awaitable<void> runSession(std::shared_ptr<ServerState> st, std::shared_ptr
   if (st->stopped) co_return;
   boost::system::error_code ec;
   auto ep = socket.remote_endpoint(ec);
-  std::string remote = ec ? std::string() : ep.address().to_string() + ":" + std::to_string(ep.port());
+  std::string remote =
+      ec ? std::string() : ep.address().to_string() + ":" + std::to_string(ep.port());
   socket.set_option(tcp::no_delay(true), ec);
   if (st->tls) {
     TlsStream stream(std::move(socket), *st->tls);

@@ -23,8 +23,9 @@ class BlockingIndex {
   /// The index to send next (0 = immediate answer).
   std::uint64_t index() const { return index_; }
   /// Feeds the index of a reply. Returns true when the result is worth processing: the
-  /// first reply, the index moved forward, or it went backwards (server restore / leader with an older
-  /// snapshot), in which case the tracked index resets to 0 so the next query answers at once.
+  /// first reply, the index moved forward, or it went backwards (server restore / leader with an
+  /// older snapshot), in which case the tracked index resets to 0 so the next query answers at
+  /// once.
   bool update(std::uint64_t observed);
   bool lastWasReset() const { return reset_; }
   void reset() {

@@ -21,7 +21,8 @@ TaskState decodeTaskState(json::Fields& f) {
   const auto* events = f.value("Events");
   if (events && events->IsArray()) {
     for (rapidjson::SizeType i = 0; i < events->Size(); ++i) {
-      auto e = json::rootObject((*events)[i], f.path("Events") + "[" + std::to_string(i) + "]", f.state());
+      auto e = json::rootObject((*events)[i], f.path("Events") + "[" + std::to_string(i) + "]",
+                                f.state());
       TaskEvent ev;
       ev.type = e.str("Type");
       ev.time = e.i64("Time");
@@ -90,8 +91,9 @@ Result<std::vector<Allocation>> decodeAllocStubs(std::string_view body) {
   auto doc = json::parse(body, "nomad allocations");
   if (!doc) return doc.error();
   if (!doc->IsArray())
-    return Error(errc::protocol_error, std::string("nomad allocations: expected a JSON array, got ") +
-                                           json::typeName(*doc));
+    return Error(
+        errc::protocol_error,
+        std::string("nomad allocations: expected a JSON array, got ") + json::typeName(*doc));
   json::DecodeState st;
   std::vector<Allocation> out;
   for (rapidjson::SizeType i = 0; i < doc->Size(); ++i) {
@@ -161,7 +163,8 @@ std::optional<Error> fsErrorInBody(std::string_view body) {
       return Error(p.code, "nomad: fs error reported with HTTP 200: " + std::string(body));
   // `file "<path>" is a directory`, and OS errors such as `open <path>: no such file or directory`.
   if (body.starts_with("file \"") && body.ends_with("\" is a directory"))
-    return Error(errc::invalid_argument, "nomad: fs error reported with HTTP 200: " + std::string(body));
+    return Error(errc::invalid_argument,
+                 "nomad: fs error reported with HTTP 200: " + std::string(body));
   if ((body.starts_with("open ") || body.starts_with("stat ") || body.starts_with("lstat ")) &&
       (body.ends_with(": no such file or directory") || body.ends_with(": permission denied")))
     return Error(body.ends_with("directory") ? errc::not_found : errc::permission_denied,
@@ -209,8 +212,10 @@ Result<Variable> decodeVariable(std::string_view body) {
     // TTL/LockDelay are strings ("15s") in replies; tolerate nanosecond integers too.
     for (auto [key, out] : {std::pair{"TTL", &lock.ttl}, std::pair{"LockDelay", &lock.lockDelay}}) {
       const auto* val = l.value(key);
-      if (val && val->IsInt64()) *out = Duration(std::chrono::nanoseconds(val->GetInt64())).toString();
-      else *out = l.str(key);
+      if (val && val->IsInt64())
+        *out = Duration(std::chrono::nanoseconds(val->GetInt64())).toString();
+      else
+        *out = l.str(key);
     }
     v.lock = lock;
   }

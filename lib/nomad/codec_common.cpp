@@ -8,15 +8,22 @@ namespace nc::nomad::codec {
 
 errc errcForStatus(int status, std::string_view body) {
   switch (status) {
-    case 400: return errc::invalid_argument;
+    case 400:
+      return errc::invalid_argument;
     case 401:
-    case 403: return errc::permission_denied;
-    case 404: return errc::not_found;
-    case 409: return errc::conflict;
-    case 413: return errc::too_large;
+    case 403:
+      return errc::permission_denied;
+    case 404:
+      return errc::not_found;
+    case 409:
+      return errc::conflict;
+    case 413:
+      return errc::too_large;
     case 429:
-    case 503: return errc::unavailable;
-    default: break;
+    case 503:
+      return errc::unavailable;
+    default:
+      break;
   }
   if (status == 500) {
     // Nomad reports check-and-set failures as uncoded 500s; detect them by their text.
@@ -54,10 +61,12 @@ Result<QueryMeta> parseQueryMeta(const http::Headers& headers) {
     if (!parseNumber(*v, m.index))
       return Error(errc::protocol_error, "nomad: malformed X-Nomad-Index header \"" + *v + "\"");
   }
-  if (const auto* v = http::findHeader(headers, "X-Nomad-KnownLeader")) m.knownLeader = *v == "true";
+  if (const auto* v = http::findHeader(headers, "X-Nomad-KnownLeader"))
+    m.knownLeader = *v == "true";
   if (const auto* v = http::findHeader(headers, "X-Nomad-LastContact")) {
     if (!parseNumber(*v, m.lastContactMs))
-      return Error(errc::protocol_error, "nomad: malformed X-Nomad-LastContact header \"" + *v + "\"");
+      return Error(errc::protocol_error,
+                   "nomad: malformed X-Nomad-LastContact header \"" + *v + "\"");
   }
   if (const auto* v = http::findHeader(headers, "X-Nomad-NextToken")) m.nextToken = *v;
   return m;
@@ -88,8 +97,9 @@ Result<std::string> decodeLeader(std::string_view body) {
   auto doc = json::parse(body, "nomad status/leader");
   if (!doc) return doc.error();
   if (!doc->IsString())
-    return Error(errc::protocol_error,
-                 std::string("nomad status/leader: expected a JSON string, got ") + json::typeName(*doc));
+    return Error(
+        errc::protocol_error,
+        std::string("nomad status/leader: expected a JSON string, got ") + json::typeName(*doc));
   return std::string(doc->GetString(), doc->GetStringLength());
 }
 

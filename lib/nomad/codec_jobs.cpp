@@ -11,8 +11,8 @@ Result<rapidjson::Document> parseArray(std::string_view body, std::string_view w
   auto doc = json::parse(body, what);
   if (!doc) return doc.error();
   if (!doc->IsArray())
-    return Error(errc::protocol_error, std::string(what) + ": expected a JSON array, got " +
-                                           json::typeName(*doc));
+    return Error(errc::protocol_error,
+                 std::string(what) + ": expected a JSON array, got " + json::typeName(*doc));
   return doc;
 }
 
@@ -63,12 +63,15 @@ std::vector<FieldDiff> decodeFields(json::Fields& parent, const char* key) {
   const auto* arr = parent.value(key);
   if (!arr || arr->IsNull()) return out;
   if (!arr->IsArray()) {
-    parent.state().fail(parent.path(key), std::string("expected array, got ") + json::typeName(*arr));
+    parent.state().fail(parent.path(key),
+                        std::string("expected array, got ") + json::typeName(*arr));
     return out;
   }
   for (rapidjson::SizeType i = 0; i < arr->Size(); ++i) {
-    auto f = json::rootObject((*arr)[i], parent.path(key) + "[" + std::to_string(i) + "]", parent.state());
-    out.push_back({f.str("Type"), f.str("Name"), f.str("Old"), f.str("New"), f.strings("Annotations")});
+    auto f = json::rootObject((*arr)[i], parent.path(key) + "[" + std::to_string(i) + "]",
+                              parent.state());
+    out.push_back(
+        {f.str("Type"), f.str("Name"), f.str("Old"), f.str("New"), f.strings("Annotations")});
   }
   return out;
 }
@@ -78,12 +81,14 @@ std::vector<ObjectDiff> decodeObjects(json::Fields& parent, const char* key, int
   const auto* arr = parent.value(key);
   if (!arr || arr->IsNull()) return out;
   if (!arr->IsArray() || depth > 32) {
-    parent.state().fail(parent.path(key), depth > 32 ? "nests too deeply"
-                                                     : std::string("expected array, got ") + json::typeName(*arr));
+    parent.state().fail(parent.path(key),
+                        depth > 32 ? "nests too deeply"
+                                   : std::string("expected array, got ") + json::typeName(*arr));
     return out;
   }
   for (rapidjson::SizeType i = 0; i < arr->Size(); ++i) {
-    auto f = json::rootObject((*arr)[i], parent.path(key) + "[" + std::to_string(i) + "]", parent.state());
+    auto f = json::rootObject((*arr)[i], parent.path(key) + "[" + std::to_string(i) + "]",
+                              parent.state());
     ObjectDiff o;
     o.type = f.str("Type");
     o.name = f.str("Name");
@@ -104,7 +109,8 @@ JobDiff decodeJobDiff(json::Fields& f) {
   const auto* groups = f.value("TaskGroups");
   if (groups && groups->IsArray()) {
     for (rapidjson::SizeType i = 0; i < groups->Size(); ++i) {
-      auto g = json::rootObject((*groups)[i], f.path("TaskGroups") + "[" + std::to_string(i) + "]", f.state());
+      auto g = json::rootObject((*groups)[i], f.path("TaskGroups") + "[" + std::to_string(i) + "]",
+                                f.state());
       TaskGroupDiff tg;
       tg.type = g.str("Type");
       tg.name = g.str("Name");
@@ -112,11 +118,13 @@ JobDiff decodeJobDiff(json::Fields& f) {
       tg.objects = decodeObjects(g, "Objects", 0);
       tg.tasks = decodeObjects(g, "Tasks", 0);
       if (auto u = g.object("Updates"); u.valid())
-        for (const auto& m : g.value("Updates")->GetObject()) tg.updates[m.name.GetString()] = u.u64(m.name.GetString());
+        for (const auto& m : g.value("Updates")->GetObject())
+          tg.updates[m.name.GetString()] = u.u64(m.name.GetString());
       d.taskGroups.push_back(std::move(tg));
     }
   } else if (groups && !groups->IsNull()) {
-    f.state().fail(f.path("TaskGroups"), std::string("expected array, got ") + json::typeName(*groups));
+    f.state().fail(f.path("TaskGroups"),
+                   std::string("expected array, got ") + json::typeName(*groups));
   }
   return d;
 }
@@ -213,7 +221,8 @@ Result<PlanResult> decodePlan(std::string_view body) {
         auto g = u.object(tg.name.GetString(), Need::required);
         if (!g.valid()) continue;
         for (const auto& kind : tg.value.GetObject())
-          p.desiredUpdates[tg.name.GetString()][kind.name.GetString()] = g.u64(kind.name.GetString());
+          p.desiredUpdates[tg.name.GetString()][kind.name.GetString()] =
+              g.u64(kind.name.GetString());
       }
     }
   }

@@ -56,7 +56,9 @@ Result<ExecFrame> decodeExecFrame(std::string_view text) {
     std::string data = s.str("data");
     if (st.error) return *st.error;
     auto bytes = base64Decode(data);
-    if (!bytes) return Error(errc::protocol_error, std::string("exec frame ") + key + ".data: " + bytes.error().message);
+    if (!bytes)
+      return Error(errc::protocol_error,
+                   std::string("exec frame ") + key + ".data: " + bytes.error().message);
     frame.data = std::move(*bytes);
     return frame;
   }

@@ -12,7 +12,7 @@ namespace nc::nomad {
 struct ExecFrame {
   enum class Kind { heartbeat, stdoutData, stderrData, exited, unknown };
   Kind kind = Kind::unknown;
-  std::string data;  ///< decoded bytes of stdout/stderr frames
+  std::string data;    ///< decoded bytes of stdout/stderr frames
   bool close = false;  ///< the stream was closed by the task
   int exitCode = 0;    ///< exited frames; a missing exit_code means 0
   std::string signal;

@@ -24,7 +24,8 @@ struct TokenFile {
     auto sz = ec ? 0 : std::filesystem::file_size(path, ec);
     if (ec) {
       if (loaded) return token;  // briefly absent during an atomic replace
-      return Error(errc::io_error, "cannot read nomad token file " + path.string() + ": " + ec.message());
+      return Error(errc::io_error,
+                   "cannot read nomad token file " + path.string() + ": " + ec.message());
     }
     if (loaded && m == mtime && sz == size) return token;
     std::ifstream in(path, std::ios::binary);
@@ -32,7 +33,8 @@ struct TokenFile {
     ss << in.rdbuf();
     std::string t = ss.str();
     while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
-    if (!in && !loaded) return Error(errc::io_error, "cannot read nomad token file " + path.string());
+    if (!in && !loaded)
+      return Error(errc::io_error, "cannot read nomad token file " + path.string());
     token = std::move(t);
     mtime = m;
     size = sz;
@@ -48,20 +50,22 @@ Result<NomadSetup> nomadSetupFromConfig(const config::NomadConfig& c) {
   s.options.address = c.address;
   s.options.nomadNamespace = c.nomadNamespace;
   s.options.region = c.region;
-  s.options.tls = TlsFiles{c.tls.caCert, c.tls.caPath, c.tls.clientCert, c.tls.clientKey,
-                           c.tls.serverName, c.tls.insecureSkipVerify};
+  s.options.tls = TlsFiles{c.tls.caCert,    c.tls.caPath,     c.tls.clientCert,
+                           c.tls.clientKey, c.tls.serverName, c.tls.insecureSkipVerify};
   s.options.requestTimeout = c.requestTimeout;
   s.transport.baseUrl = c.address;
   s.transport.name = "nomad";
-  s.transport.tls = http::ClientTlsOptions{c.tls.caCert, c.tls.caPath, c.tls.clientCert,
-                                           c.tls.clientKey, c.tls.serverName, c.tls.insecureSkipVerify};
+  s.transport.tls =
+      http::ClientTlsOptions{c.tls.caCert,    c.tls.caPath,     c.tls.clientCert,
+                             c.tls.clientKey, c.tls.serverName, c.tls.insecureSkipVerify};
   s.transport.requestTimeout = c.requestTimeout;
   std::string file = c.token.file;
   if (file.empty() && !c.token.credential.empty()) {
     const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
     if (!dir)
-      return Error(errc::invalid_argument, "nomad token credential \"" + c.token.credential +
-                                               "\" configured but $CREDENTIALS_DIRECTORY is not set");
+      return Error(errc::invalid_argument,
+                   "nomad token credential \"" + c.token.credential +
+                       "\" configured but $CREDENTIALS_DIRECTORY is not set");
     file = std::string(dir) + "/" + c.token.credential;
   }
   if (!file.empty()) {

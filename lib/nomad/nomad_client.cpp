@@ -8,7 +8,9 @@
 namespace nc::nomad {
 namespace {
 
-std::string enc(std::string_view s) { return http::percentEncode(s); }
+std::string enc(std::string_view s) {
+  return http::percentEncode(s);
+}
 
 template <class T>
 Result<T> withContext(Result<T> r, std::string_view what) {
@@ -103,7 +105,8 @@ Task<RegisterResult> NomadClient::registerJob(std::string jobJson, RegisterOptio
   auto ident = codec::jobIdentity(jobJson);
   if (!ident) co_return withContext(Result<RegisterResult>(ident.error()), "register");
   // The job's own namespace wins: ?namespace= would otherwise override it.
-  auto req = makeRequest("PUT", "jobs", "", codec::encodeRegister(jobJson, options), ident->nomadNamespace);
+  auto req = makeRequest("PUT", "jobs", "", codec::encodeRegister(jobJson, options),
+                         ident->nomadNamespace);
   if (!req) co_return req.error();
   req->idempotent = false;  // a blind retry would create a second evaluation
   auto r = co_await checked(std::move(*req));
@@ -114,8 +117,8 @@ Task<RegisterResult> NomadClient::registerJob(std::string jobJson, RegisterOptio
 Task<PlanResult> NomadClient::planJob(std::string jobJson, bool diff) {
   auto ident = codec::jobIdentity(jobJson);
   if (!ident) co_return withContext(Result<PlanResult>(ident.error()), "plan");
-  auto req = makeRequest("PUT", "job/" + enc(ident->id) + "/plan", "", codec::encodePlan(jobJson, diff),
-                         ident->nomadNamespace);
+  auto req = makeRequest("PUT", "job/" + enc(ident->id) + "/plan", "",
+                         codec::encodePlan(jobJson, diff), ident->nomadNamespace);
   if (!req) co_return req.error();
   req->idempotent = true;  // a dry run
   auto r = co_await checked(std::move(*req));
@@ -135,8 +138,9 @@ Task<std::string> NomadClient::parseJob(std::string hcl, bool canonicalize, std:
   auto doc = json::parse(r->body, "nomad jobs/parse");
   if (!doc) co_return doc.error();
   if (!doc->IsObject())
-    co_return Error(errc::protocol_error,
-                    std::string("nomad jobs/parse: expected a job object, got ") + json::typeName(*doc));
+    co_return Error(
+        errc::protocol_error,
+        std::string("nomad jobs/parse: expected a job object, got ") + json::typeName(*doc));
   co_return std::move(r->body);
 }
 
@@ -214,7 +218,8 @@ Task<void> NomadClient::deleteVariable(std::string path, std::optional<std::uint
   auto r = co_await transport_->send(std::move(*req));
   if (!r) co_return Error(r.error().code, "nomad: " + what + ": " + r.error().message);
   if (r->status == 409) co_return variableConflict(what, r->body);
-  if (r->status != 200 && r->status != 204) co_return codec::responseError(what, r->status, r->body);
+  if (r->status != 200 && r->status != 204)
+    co_return codec::responseError(what, r->status, r->body);
   co_return Result<void>();
 }
 
@@ -240,7 +245,11 @@ Task<Variable> NomadClient::lockOp(std::string path, std::string op, std::string
 Task<Variable> NomadClient::acquireLock(std::string path, Duration ttl, Duration lockDelay) {
   json::ObjectWriter w;
   if (!options_.nomadNamespace.empty()) w.str("Namespace", options_.nomadNamespace);
-  w.str("Path", path).begin("Lock").str("TTL", ttl.toString()).str("LockDelay", lockDelay.toString()).end();
+  w.str("Path", path)
+      .begin("Lock")
+      .str("TTL", ttl.toString())
+      .str("LockDelay", lockDelay.toString())
+      .end();
   co_return co_await lockOp(path, "lock-acquire", w.finish());
 }
 

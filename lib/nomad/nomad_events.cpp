@@ -2,11 +2,11 @@
 // timeout, reconnect with backoff and resume from the last seen index + 1.
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include "nomad/codec.hpp"
 #include "nomad/nomad_client.hpp"
@@ -26,7 +26,8 @@ Result<std::optional<EventBatch>> decodeEventLine(std::string_view line) {
   b.index = f.u64("Index", json::Need::required);
   const auto* events = f.value("Events");
   if (!events || !events->IsArray()) {
-    st.fail("Events", events ? std::string("expected array, got ") + json::typeName(*events) : "is missing");
+    st.fail("Events",
+            events ? std::string("expected array, got ") + json::typeName(*events) : "is missing");
     return *st.error;
   }
   for (rapidjson::SizeType i = 0; i < events->Size(); ++i) {
@@ -47,7 +48,8 @@ Result<std::optional<EventBatch>> decodeEventLine(std::string_view line) {
 
 std::string eventStreamQuery(const std::vector<std::string>& topics, std::uint64_t index) {
   std::string q;
-  for (const auto& t : topics) q += (q.empty() ? "" : "&") + std::string("topic=") + http::percentEncode(t);
+  for (const auto& t : topics)
+    q += (q.empty() ? "" : "&") + std::string("topic=") + http::percentEncode(t);
   if (index > 0) q += (q.empty() ? "" : "&") + std::string("index=") + std::to_string(index);
   return q;
 }
@@ -79,8 +81,9 @@ class EventStreamImpl final : public EventStream {
       if (!*line) {
         // Closed by the server. Before the first `{}` that means the subscription was
         // refused (ACL, bad region: Nomad ≥ 1.11.2 cannot send a status any more).
-        lastError_ = Error(errc::connection_failed, "nomad event stream: closed by the server" +
-                                                        std::string(sawLine_ ? "" : " before the first heartbeat"));
+        lastError_ = Error(errc::connection_failed,
+                           "nomad event stream: closed by the server" +
+                               std::string(sawLine_ ? "" : " before the first heartbeat"));
         drop(!sawLine_);
         continue;
       }
@@ -126,15 +129,15 @@ class EventStreamImpl final : public EventStream {
       auto [ec] = co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
       if (ec) co_return Error(errc::cancelled, "nomad event stream: cancelled");
       if (failures_ > 0 && options_.maxConsecutiveFailures > 0 &&
-          failures_ % options_.maxConsecutiveFailures == 0 &&
-          failures_ != reportedAt_) {
+          failures_ % options_.maxConsecutiveFailures == 0 && failures_ != reportedAt_) {
         reportedAt_ = failures_;
         co_return lastError_;
       }
     }
     std::uint64_t from = lastIndex_ > 0 ? lastIndex_ + 1 : options_.index;
-    auto req = client_.makeRequest("GET", "event/stream", codec::eventStreamQuery(options_.topics, from), "",
-                                   options_.nomadNamespace.value_or(""));
+    auto req =
+        client_.makeRequest("GET", "event/stream", codec::eventStreamQuery(options_.topics, from),
+                            "", options_.nomadNamespace.value_or(""));
     if (!req) co_return req.error();
     auto s = co_await client_.transport()->openLineStream(std::move(*req));
     if (!s) {

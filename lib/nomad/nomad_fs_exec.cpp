@@ -8,7 +8,9 @@
 namespace nc::nomad {
 namespace {
 
-std::string pathParam(std::string_view path) { return "path=" + http::percentEncode(path); }
+std::string pathParam(std::string_view path) {
+  return "path=" + http::percentEncode(path);
+}
 
 template <class T>
 Result<T> withContext(Result<T> r, std::string_view what) {
@@ -19,7 +21,8 @@ Result<T> withContext(Result<T> r, std::string_view what) {
 }  // namespace
 
 Task<FileInfo> NomadClient::statFile(std::string allocId, std::string path) {
-  auto req = makeRequest("GET", "client/fs/stat/" + http::percentEncode(allocId), pathParam(path), "");
+  auto req =
+      makeRequest("GET", "client/fs/stat/" + http::percentEncode(allocId), pathParam(path), "");
   if (!req) co_return req.error();
   auto r = co_await checked(std::move(*req));
   if (!r) co_return r.error();
@@ -27,7 +30,8 @@ Task<FileInfo> NomadClient::statFile(std::string allocId, std::string path) {
 }
 
 Task<std::vector<FileInfo>> NomadClient::listFiles(std::string allocId, std::string path) {
-  auto req = makeRequest("GET", "client/fs/ls/" + http::percentEncode(allocId), pathParam(path), "");
+  auto req =
+      makeRequest("GET", "client/fs/ls/" + http::percentEncode(allocId), pathParam(path), "");
   if (!req) co_return req.error();
   auto r = co_await checked(std::move(*req));
   if (!r) co_return r.error();
@@ -35,7 +39,8 @@ Task<std::vector<FileInfo>> NomadClient::listFiles(std::string allocId, std::str
 }
 
 Task<std::string> NomadClient::catFile(std::string allocId, std::string path) {
-  auto req = makeRequest("GET", "client/fs/cat/" + http::percentEncode(allocId), pathParam(path), "");
+  auto req =
+      makeRequest("GET", "client/fs/cat/" + http::percentEncode(allocId), pathParam(path), "");
   if (!req) co_return req.error();
   auto r = co_await checked(std::move(*req));
   if (!r) co_return r.error();
@@ -43,9 +48,10 @@ Task<std::string> NomadClient::catFile(std::string allocId, std::string path) {
   co_return std::move(r->body);
 }
 
-Task<std::string> NomadClient::readFileAt(std::string allocId, std::string path, std::int64_t offset,
-                                          std::int64_t limit) {
-  std::string q = pathParam(path) + "&offset=" + std::to_string(offset) + "&limit=" + std::to_string(limit);
+Task<std::string> NomadClient::readFileAt(std::string allocId, std::string path,
+                                          std::int64_t offset, std::int64_t limit) {
+  std::string q =
+      pathParam(path) + "&offset=" + std::to_string(offset) + "&limit=" + std::to_string(limit);
   auto req = makeRequest("GET", "client/fs/readat/" + http::percentEncode(allocId), q, "");
   if (!req) co_return req.error();
   auto r = co_await checked(std::move(*req));
@@ -56,13 +62,15 @@ Task<std::string> NomadClient::readFileAt(std::string allocId, std::string path,
 
 Task<std::string> NomadClient::readFile(std::string allocId, std::string path) {
   if (codec::isRestrictedFsPath(path))
-    co_return Error(errc::permission_denied,
-                    "nomad: fs read of " + path + ": Nomad refuses to read secrets/ and private/ "
-                    "through the fs API; use exec");
+    co_return Error(errc::permission_denied, "nomad: fs read of " + path +
+                                                 ": Nomad refuses to read secrets/ and private/ "
+                                                 "through the fs API; use exec");
   auto info = co_await statFile(allocId, path);  // a real JSON endpoint with real status codes
   if (!info) co_return info.error();
-  if (info->isDir) co_return Error(errc::invalid_argument, "nomad: fs read of " + path + ": is a directory");
-  auto req = makeRequest("GET", "client/fs/cat/" + http::percentEncode(allocId), pathParam(path), "");
+  if (info->isDir)
+    co_return Error(errc::invalid_argument, "nomad: fs read of " + path + ": is a directory");
+  auto req =
+      makeRequest("GET", "client/fs/cat/" + http::percentEncode(allocId), pathParam(path), "");
   if (!req) co_return req.error();
   auto r = co_await checked(std::move(*req));
   if (!r) co_return r.error();
@@ -80,7 +88,8 @@ Task<ExecResult> NomadClient::exec(std::string allocId, std::string task,
   std::string what = "exec in " + allocId + "/" + task;
   std::string q = "task=" + http::percentEncode(task) +
                   "&command=" + http::percentEncode(encodeCommand(command)) + "&tty=false";
-  auto req = makeRequest("GET", "client/allocation/" + http::percentEncode(allocId) + "/exec", q, "");
+  auto req =
+      makeRequest("GET", "client/allocation/" + http::percentEncode(allocId) + "/exec", q, "");
   if (!req) co_return req.error();
   req->timeout = options.timeout;
   const auto deadline = std::chrono::steady_clock::now() + options.timeout.nanos();
@@ -99,12 +108,15 @@ Task<ExecResult> NomadClient::exec(std::string allocId, std::string task,
     auto left = deadline - std::chrono::steady_clock::now();
     if (left <= decltype(left)::zero()) {
       co_await sock.close();
-      co_return Error(errc::timeout, "nomad: " + what + ": timed out after " + options.timeout.toString());
+      co_return Error(errc::timeout,
+                      "nomad: " + what + ": timed out after " + options.timeout.toString());
     }
-    auto msg = co_await sock.receive(Duration(std::chrono::duration_cast<std::chrono::nanoseconds>(left)));
+    auto msg =
+        co_await sock.receive(Duration(std::chrono::duration_cast<std::chrono::nanoseconds>(left)));
     if (!msg) {
       if (msg.error().is(errc::timeout))
-        co_return Error(errc::timeout, "nomad: " + what + ": timed out after " + options.timeout.toString());
+        co_return Error(errc::timeout,
+                        "nomad: " + what + ": timed out after " + options.timeout.toString());
       co_return withContext(Result<ExecResult>(msg.error()), what);
     }
     if (!*msg) {
@@ -114,8 +126,10 @@ Task<ExecResult> NomadClient::exec(std::string allocId, std::string task,
       int code = sock.closeCode();
       const std::string& reason = sock.closeReason();
       co_return Error(code == 1008 ? errc::invalid_argument : errc::server_error,
-                      "nomad: " + what + ": connection closed by the server before the command "
-                      "exited (websocket code " + std::to_string(code) +
+                      "nomad: " + what +
+                          ": connection closed by the server before the command "
+                          "exited (websocket code " +
+                          std::to_string(code) +
                           (reason.empty() ? std::string(", no reason given)") : "): " + reason));
     }
     auto frame = decodeExecFrame(**msg);
@@ -123,7 +137,8 @@ Task<ExecResult> NomadClient::exec(std::string allocId, std::string task,
     switch (frame->kind) {
       case ExecFrame::Kind::stdoutData:
       case ExecFrame::Kind::stderrData: {
-        auto& out = frame->kind == ExecFrame::Kind::stdoutData ? result.stdoutData : result.stderrData;
+        auto& out =
+            frame->kind == ExecFrame::Kind::stdoutData ? result.stdoutData : result.stderrData;
         if (out.size() + frame->data.size() > options.maxOutputBytes) {
           co_await sock.close();
           co_return Error(errc::too_large, "nomad: " + what + ": output exceeds " +

@@ -40,7 +40,7 @@ struct JobStub {
   std::int64_t priority = 0;
   bool periodic = false, parameterized = false, stop = false;
   std::uint64_t createIndex = 0, modifyIndex = 0, jobModifyIndex = 0;
-  std::int64_t submitTime = 0;  ///< unix ns
+  std::int64_t submitTime = 0;              ///< unix ns
   std::map<std::string, std::string> meta;  ///< only with meta=true
 };
 
@@ -139,8 +139,8 @@ struct ExecResult {
 };
 
 struct ExecOptions {
-  Duration timeout = Duration::seconds(30);  ///< whole command
-  std::string stdinData;                     ///< sent, then stdin is closed
+  Duration timeout = Duration::seconds(30);      ///< whole command
+  std::string stdinData;                         ///< sent, then stdin is closed
   std::size_t maxOutputBytes = 4 * 1024 * 1024;  ///< per stream; more is too_large
 };
 

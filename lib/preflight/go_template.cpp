@@ -61,8 +61,10 @@ std::string printfConst(const std::string& fmt, const std::vector<std::string>& 
   for (std::size_t i = 0; i < fmt.size(); ++i) {
     if (fmt[i] == '%' && i + 1 < fmt.size()) {
       char v = fmt[++i];
-      if (v == '%') out += '%';
-      else if (k < args.size()) out += args[k++];
+      if (v == '%')
+        out += '%';
+      else if (k < args.size())
+        out += args[k++];
       continue;
     }
     out += fmt[i];
@@ -164,8 +166,9 @@ TemplateScan scanTemplate(std::string_view text, const TemplateEnv& env, std::st
     scan.hasActions = true;
     int line = lineAt(text, pos);
     if (end == std::string_view::npos) {
-      scan.issues.push_back({"template-unbalanced", "action opened with " + std::string(left) +
-                                                        " is never closed with " + std::string(right),
+      scan.issues.push_back({"template-unbalanced",
+                             "action opened with " + std::string(left) + " is never closed with " +
+                                 std::string(right),
                              line});
       return false;
     }
@@ -189,7 +192,8 @@ TemplateScan scanTemplate(std::string_view text, const TemplateEnv& env, std::st
         open.emplace_back(first, line);
       else if (first == "end") {
         if (open.empty())
-          scan.issues.push_back({"template-unbalanced", "{{ end }} without an opening action", line});
+          scan.issues.push_back(
+              {"template-unbalanced", "{{ end }} without an opening action", line});
         else
           open.pop_back();
       }
@@ -211,7 +215,8 @@ TemplateScan scanTemplate(std::string_view text, const TemplateEnv& env, std::st
       call.path = *path;
       call.line = line;
       std::size_t argsFrom = ev.i;
-      while (ev.i < toks.size() && toks[ev.i].kind != Token::close && toks[ev.i].kind != Token::pipe)
+      while (ev.i < toks.size() && toks[ev.i].kind != Token::close &&
+             toks[ev.i].kind != Token::pipe)
         call.args.push_back(ev.operand());
       for (std::size_t j = argsFrom; j < ev.i; ++j) call.argsText += toks[j].text + " ";
       scan.secrets.push_back(std::move(call));
@@ -219,8 +224,8 @@ TemplateScan scanTemplate(std::string_view text, const TemplateEnv& env, std::st
     return true;
   });
   for (const auto& [what, line] : open)
-    scan.issues.push_back({"template-unbalanced", "{{ " + what + " }} is never closed by {{ end }}",
-                           line});
+    scan.issues.push_back(
+        {"template-unbalanced", "{{ " + what + " }} is never closed by {{ end }}", line});
   return scan;
 }
 

@@ -87,10 +87,17 @@ class Reader {
       if (c == '\\') {
         char e = eof() ? '\\' : next();
         switch (e) {
-          case 'n': out += '\n'; break;
-          case 't': out += '\t'; break;
-          case 'r': out += '\r'; break;
-          default: out += e;
+          case 'n':
+            out += '\n';
+            break;
+          case 't':
+            out += '\t';
+            break;
+          case 'r':
+            out += '\r';
+            break;
+          default:
+            out += e;
         }
         continue;
       }
@@ -195,7 +202,10 @@ class Reader {
       while (true) {
         skip(true);
         if (eof()) return fail("unterminated list");
-        if (peek() == ']') { next(); break; }
+        if (peek() == ']') {
+          next();
+          break;
+        }
         if (peek() == '"') {
           auto q = quoted();
           if (!q) return q.error();
@@ -237,8 +247,9 @@ class Reader {
     while (true) {
       skip(true);
       if (eof()) {
-        if (nested) return fail("block " + into.type + " (line " + std::to_string(into.line) +
-                                ") is not closed");
+        if (nested)
+          return fail("block " + into.type + " (line " + std::to_string(into.line) +
+                      ") is not closed");
         return {};
       }
       if (peek() == '}') {

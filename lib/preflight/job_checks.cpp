@@ -48,7 +48,8 @@ bool inAllocDir(const std::string& dest) {
 bool looksLikeAgentConfig(const std::string& data) {
   return data.find("auto_auth") != std::string::npos ||
          data.find("template_config") != std::string::npos ||
-         (data.find("template {") != std::string::npos && data.find("contents") != std::string::npos);
+         (data.find("template {") != std::string::npos &&
+          data.find("contents") != std::string::npos);
 }
 
 const HclBlock* vaultBlock(const HclBlock& job, const HclBlock& group, const HclBlock& task) {
@@ -68,7 +69,8 @@ void checkSecret(JobCtx& c, const SecretCall& call, int line, const std::string&
   if (it == c.facts.pkiRoles.end()) {
     c.add("role-unknown", c.facts.complete ? Severity::error : Severity::warning, line,
           "secret \"" + call.path + "\": PKI role " + mount + "/roles/" + roleName +
-              (c.facts.complete ? " does not exist in Vault" : " is not declared in the desired state"),
+              (c.facts.complete ? " does not exist in Vault"
+                                : " is not declared in the desired state"),
           "declare it under vault.pki_roles or fix the mount/role in the template path");
   }
   std::optional<std::string> cn;
@@ -76,13 +78,19 @@ void checkSecret(JobCtx& c, const SecretCall& call, int line, const std::string&
   std::optional<std::string> ttl;
   bool ipSans = false, unknownArg = false;
   for (const auto& a : call.args) {
-    if (!a) { unknownArg = true; continue; }
+    if (!a) {
+      unknownArg = true;
+      continue;
+    }
     auto eq = a->find('=');
     if (eq == std::string::npos) continue;
     std::string k = a->substr(0, eq), v = a->substr(eq + 1);
-    if (k == "common_name") cn = v, names.push_back(v);
-    else if (k == "ttl") ttl = v;
-    else if (k == "ip_sans" && !v.empty()) ipSans = true;
+    if (k == "common_name")
+      cn = v, names.push_back(v);
+    else if (k == "ttl")
+      ttl = v;
+    else if (k == "ip_sans" && !v.empty())
+      ipSans = true;
     else if (k == "alt_names") {
       std::size_t s = 0;
       while (s <= v.size()) {
@@ -99,11 +107,13 @@ void checkSecret(JobCtx& c, const SecretCall& call, int line, const std::string&
     if (!cn && !unknownArg && r.requireCn)
       c.add("cn-missing", Severity::error, line,
             "secret \"" + call.path + "\" requests no common_name and the role requires one",
-            "pass \"common_name=<name>\" (e.g. printf \"common_name=%s.service.consul\" (env \"NOMAD_JOB_NAME\"))");
+            "pass \"common_name=<name>\" (e.g. printf \"common_name=%s.service.consul\" (env "
+            "\"NOMAD_JOB_NAME\"))");
     for (const auto& n : names)
       if (auto why = nameRefusal(r, n))
         c.add("name-not-allowed", Severity::error, line, "secret \"" + call.path + "\": " + *why,
-              "request a name under the role's allowed_domains, or change the role's allowed_domains/allow_* flags");
+              "request a name under the role's allowed_domains, or change the role's "
+              "allowed_domains/allow_* flags");
     if (ipSans && !r.allowIpSans)
       c.add("ip-sans-refused", Severity::error, line,
             "secret \"" + call.path + "\" requests ip_sans but the role sets allow_ip_sans=false",
@@ -112,12 +122,16 @@ void checkSecret(JobCtx& c, const SecretCall& call, int line, const std::string&
     if (ttl && max > 0) {
       auto d = Duration::parse(*ttl);
       if (!d)
-        c.add("ttl-invalid", Severity::error, line, "secret \"" + call.path + "\": ttl \"" + *ttl + "\" is not a duration", "write e.g. \"ttl=24h\"");
+        c.add("ttl-invalid", Severity::error, line,
+              "secret \"" + call.path + "\": ttl \"" + *ttl + "\" is not a duration",
+              "write e.g. \"ttl=24h\"");
       else if (d->wholeSeconds() > max)
         c.add("ttl-clamped", Severity::warning, line,
               "secret \"" + call.path + "\" asks for ttl " + *ttl + " but the role's max_ttl is " +
-                  Duration::seconds(max).toString() + ": Vault silently issues the shorter certificate",
-              "request at most " + Duration::seconds(max).toString() + " or raise the role's max_ttl");
+                  Duration::seconds(max).toString() +
+                  ": Vault silently issues the shorter certificate",
+              "request at most " + Duration::seconds(max).toString() +
+                  " or raise the role's max_ttl");
     }
   }
   if (role.empty()) return;
@@ -132,7 +146,8 @@ void checkSecret(JobCtx& c, const SecretCall& call, int line, const std::string&
   std::vector<std::vector<PolicyRule>> pols;
   for (const auto& p : jr->second) {
     auto pit = c.facts.policies.find(p);
-    if (pit != c.facts.policies.end()) pols.push_back(pit->second);
+    if (pit != c.facts.policies.end())
+      pols.push_back(pit->second);
     else if (p != "default")
       c.add("policy-unknown", Severity::warning, line,
             "JWT role \"" + role + "\" names policy \"" + p + "\", which is not declared",
@@ -142,7 +157,8 @@ void checkSecret(JobCtx& c, const SecretCall& call, int line, const std::string&
   if (!grants(capabilitiesOn(pols, issuePath), "update"))
     c.add("policy-denies", Severity::error, line,
           "the token policies of JWT role \"" + role + "\" do not grant update on " + issuePath,
-          "add path \"" + issuePath + "\" { capabilities = [\"update\"] } to one of its token_policies");
+          "add path \"" + issuePath +
+              "\" { capabilities = [\"update\"] } to one of its token_policies");
 }
 
 std::vector<Use> collectUses(JobCtx& c, const HclBlock& task, const TemplateEnv& env) {
@@ -151,20 +167,28 @@ std::vector<Use> collectUses(JobCtx& c, const HclBlock& task, const TemplateEnv&
     const auto* data = t->attr("data");
     if (!data) continue;
     std::string l = attrText(*t, "left_delimiter", "{{"), r = attrText(*t, "right_delimiter", "}}");
-    Use u{attrText(*t, "destination"), attrText(*t, "perms", "0644"),
-          attrText(*t, "change_mode", "restart"), false, data->valueLine,
+    Use u{attrText(*t, "destination"),
+          attrText(*t, "perms", "0644"),
+          attrText(*t, "change_mode", "restart"),
+          false,
+          data->valueLine,
           scanTemplate(data->text, env, l, r)};
     for (const auto& i : u.scan.issues)
       c.add(i.id, Severity::error, data->valueLine + i.line - 1, i.message,
             i.id == "template-list-printed" ? "use {{ range .Data.ca_chain }}{{ . }}\n{{ end }}"
-            : i.id == "template-nested-action" ? "build the argument with printf, e.g. (printf \"common_name=%s.service.consul\" (env \"NOMAD_JOB_NAME\"))"
-                                                : "balance {{ }} and every if/with/range with {{ end }}");
+            : i.id == "template-nested-action"
+                ? "build the argument with printf, e.g. (printf \"common_name=%s.service.consul\" "
+                  "(env \"NOMAD_JOB_NAME\"))"
+                : "balance {{ }} and every if/with/range with {{ end }}");
     const bool agentCfg = looksLikeAgentConfig(data->text);
     const bool agentFile = u.dest.ends_with(".ctmpl") || u.dest.ends_with(".tpl");
     if ((agentCfg || agentFile) && l == "{{" && !u.scan.secrets.empty()) {
       c.add("agent-template-unescaped", Severity::error, t->line,
-            "template " + u.dest + " embeds Vault Agent templates with Nomad's own delimiters: Nomad renders the secret itself and the agent gets a copy it never renews",
-            "set left_delimiter = \"[[\" and right_delimiter = \"]]\" on this template (or escape the agent's actions as {{ \"{{\" }})");
+            "template " + u.dest +
+                " embeds Vault Agent templates with Nomad's own delimiters: Nomad renders the "
+                "secret itself and the agent gets a copy it never renews",
+            "set left_delimiter = \"[[\" and right_delimiter = \"]]\" on this template (or escape "
+            "the agent's actions as {{ \"{{\" }})");
     } else if (agentCfg) {
       std::string rendered = renderConstant(data->text, env, l, r, "UNKNOWN");
       auto doc = readHcl(rendered, data->valueLine);
@@ -172,10 +196,11 @@ std::vector<Use> collectUses(JobCtx& c, const HclBlock& task, const TemplateEnv&
         for (const auto* at : doc->children("template")) {
           const auto* contents = at->attr("contents");
           if (!contents) continue;
-          Use a{attrText(*at, "destination"), attrText(*at, "perms", "0644"), "", true,
-                contents->valueLine, scanTemplate(contents->text, env)};
+          Use a{attrText(*at, "destination"), attrText(*at, "perms", "0644"),   "", true,
+                contents->valueLine,          scanTemplate(contents->text, env)};
           for (const auto& i : a.scan.issues)
-            c.add(i.id, Severity::error, contents->valueLine + i.line - 1, i.message, "fix the Vault Agent template");
+            c.add(i.id, Severity::error, contents->valueLine + i.line - 1, i.message,
+                  "fix the Vault Agent template");
           uses.push_back(std::move(a));
         }
     }
@@ -195,8 +220,10 @@ void checkTask(JobCtx& c, const HclBlock& job, const HclBlock& group, const HclB
   const HclBlock* vault = vaultBlock(job, group, task);
   if (vault && vault->attr("policies"))
     c.add("vault-policies-ignored", Severity::warning, vault->attr("policies")->line,
-          "vault { policies = ... } is ignored with workload identity (Nomad >= 1.10): the token gets the JWT role's token_policies",
-          "remove policies and set vault { role = \"<jwt role>\" } whose token_policies grant the issue path");
+          "vault { policies = ... } is ignored with workload identity (Nomad >= 1.10): the token "
+          "gets the JWT role's token_policies",
+          "remove policies and set vault { role = \"<jwt role>\" } whose token_policies grant the "
+          "issue path");
   std::string role;
   if (vault) {
     role = attrText(*vault, "role");
@@ -212,37 +239,49 @@ void checkTask(JobCtx& c, const HclBlock& job, const HclBlock& group, const HclB
     if (u.scan.secrets.empty()) continue;
     if (!vault)
       c.add("vault-missing", Severity::error, u.line,
-            "task \"" + taskName + "\" renders secret(s) but has no vault block: it gets no Vault token",
+            "task \"" + taskName +
+                "\" renders secret(s) but has no vault block: it gets no Vault token",
             "add vault { role = \"<jwt role>\" } to the task");
     for (const auto& s : u.scan.secrets) checkSecret(c, s, u.line + s.line - 1, vault ? role : "");
     const auto& f = u.scan.printedFields;
     bool key = std::any_of(f.begin(), f.end(), [](auto& x) { return x.ends_with(".private_key"); });
-    bool cert = std::any_of(f.begin(), f.end(), [](auto& x) { return x.ends_with(".certificate"); });
+    bool cert =
+        std::any_of(f.begin(), f.end(), [](auto& x) { return x.ends_with(".certificate"); });
     const auto& s = u.scan.secrets.front();
     if (key) {
       keyArgs.emplace(s.path, std::pair(s.argsText, u.line));
       unsigned perms = 0644;
-      try { perms = static_cast<unsigned>(std::stoul(u.perms, nullptr, 8)); } catch (...) {}
+      try {
+        perms = static_cast<unsigned>(std::stoul(u.perms, nullptr, 8));
+      } catch (...) {
+      }
       if (perms & 077)
         c.add("key-perms", Severity::error, u.line,
-              "private key " + u.dest + " is rendered with perms " + u.perms + " (readable by others)",
+              "private key " + u.dest + " is rendered with perms " + u.perms +
+                  " (readable by others)",
               "set perms = \"0600\" (or \"0400\") on this template");
       if (inAllocDir(u.dest) && tasksInGroup <= 1)
         c.add("key-in-alloc", Severity::warning, u.line,
-              "private key " + u.dest + " is written to the shared alloc/ dir, readable through Nomad's fs API, and no other task needs it",
+              "private key " + u.dest +
+                  " is written to the shared alloc/ dir, readable through Nomad's fs API, and no "
+                  "other task needs it",
               "write it under secrets/ instead");
     }
     if (cert) certArgs.emplace(s.path, std::pair(s.argsText, u.line));
     if (!u.agent && jobType == "service" && u.changeMode == "restart")
       c.add("restart-on-renewal", Severity::warning, u.line,
-            "template " + u.dest + " uses change_mode \"restart\" (the default): every renewal restarts the task",
-            "use change_mode = \"signal\" with change_signal = \"SIGHUP\" (or the signal the workload reloads on)");
+            "template " + u.dest +
+                " uses change_mode \"restart\" (the default): every renewal restarts the task",
+            "use change_mode = \"signal\" with change_signal = \"SIGHUP\" (or the signal the "
+            "workload reloads on)");
   }
   for (const auto& [path, k] : keyArgs) {
     auto ct = certArgs.find(path);
     if (ct != certArgs.end() && ct->second.first != k.first)
       c.add("cert-key-mismatch", Severity::error, k.second,
-            "certificate and private key come from secret \"" + path + "\" calls with different arguments: two issuances, the key will not match the certificate",
+            "certificate and private key come from secret \"" + path +
+                "\" calls with different arguments: two issuances, the key will not match the "
+                "certificate",
             "write the secret call identically in every template of the certificate");
   }
 }
@@ -254,7 +293,9 @@ std::vector<Finding> checkJobText(const std::string& text, const std::string& fi
   std::vector<Finding> out;
   auto doc = readHcl(text);
   if (!doc) {
-    out.push_back({"job-unreadable", Severity::warning, {file, 0, 0},
+    out.push_back({"job-unreadable",
+                   Severity::warning,
+                   {file, 0, 0},
                    "preflight could not read the job: " + doc.error().message,
                    "check the HCL syntax (nomad job validate)"});
     return out;

@@ -44,8 +44,10 @@ boost::asio::awaitable<Result<Facts>> readLiveFacts(vault::VaultApi& vault,
     }
     for (const auto& n : *names) {
       auto role = co_await vault.readPkiRole(m.path, n);
-      if (role) f.pkiRoles[{m.path, n}] = fromLive(*role);
-      else if (!role.error().is(errc::not_found)) co_return context(role.error(), m.path + "/roles/" + n);
+      if (role)
+        f.pkiRoles[{m.path, n}] = fromLive(*role);
+      else if (!role.error().is(errc::not_found))
+        co_return context(role.error(), m.path + "/roles/" + n);
     }
     auto tune = co_await vault.readMountTune(m.path);
     if (tune) f.mountMaxTtl = std::max(f.mountMaxTtl, tune->maxLeaseTtl);
@@ -72,8 +74,10 @@ boost::asio::awaitable<Result<Facts>> readLiveFacts(vault::VaultApi& vault,
     }
     for (const auto& n : *names) {
       auto role = co_await vault.readJwtRole(a.path, n);
-      if (role) f.jwtRoles[{a.path, n}] = role->tokenPolicies;
-      else if (!role.error().is(errc::not_found)) co_return context(role.error(), "auth/" + a.path + "/role/" + n);
+      if (role)
+        f.jwtRoles[{a.path, n}] = role->tokenPolicies;
+      else if (!role.error().is(errc::not_found))
+        co_return context(role.error(), "auth/" + a.path + "/role/" + n);
     }
   }
   co_return f;

@@ -26,8 +26,8 @@ struct Finding {
 /// What the checks know about Vault: from the desired state, optionally completed from a live
 /// Vault. `complete` means a missing object is known to be missing (else only undeclared).
 struct Facts {
-  std::map<std::pair<std::string, std::string>, RoleRules> pkiRoles;       ///< (mount, name)
-  std::map<std::string, std::vector<PolicyRule>> policies;                  ///< by name
+  std::map<std::pair<std::string, std::string>, RoleRules> pkiRoles;  ///< (mount, name)
+  std::map<std::string, std::vector<PolicyRule>> policies;            ///< by name
   std::map<std::pair<std::string, std::string>, std::vector<std::string>> jwtRoles;  ///< policies
   std::map<std::string, std::string> jwtDefaultRole;  ///< auth path -> default_role
   std::int64_t mountMaxTtl = 0;                       ///< fallback max (0 = unknown)

@@ -18,14 +18,19 @@ std::vector<ValidationRow> checkIssuedCertificate(std::string_view pem,
     return rows;
   }
   const auto& leaf = parsed->front();
-  rows.push_back({"certificate readable", true, std::to_string(parsed->size()) + " certificate(s) in the file"});
-  rows.push_back({"common name", leaf.commonName == expect.commonName,
-                  "CN " + leaf.commonName + (leaf.commonName == expect.commonName ? "" : ", expected " + expect.commonName)});
+  rows.push_back({"certificate readable", true,
+                  std::to_string(parsed->size()) + " certificate(s) in the file"});
+  rows.push_back(
+      {"common name", leaf.commonName == expect.commonName,
+       "CN " + leaf.commonName +
+           (leaf.commonName == expect.commonName ? "" : ", expected " + expect.commonName)});
   if (expect.ttlSeconds > 0) {
     std::int64_t want = expect.ttlSeconds;
     if (expect.maxTtlSeconds > 0) want = std::min(want, expect.maxTtlSeconds);
-    const auto lifetime = std::chrono::duration_cast<std::chrono::seconds>(leaf.notAfter - leaf.notBefore).count();
-    const auto fromNow = std::chrono::duration_cast<std::chrono::seconds>(leaf.notAfter - now).count();
+    const auto lifetime =
+        std::chrono::duration_cast<std::chrono::seconds>(leaf.notAfter - leaf.notBefore).count();
+    const auto fromNow =
+        std::chrono::duration_cast<std::chrono::seconds>(leaf.notAfter - now).count();
     // NotBefore is backdated (30 s by default); NotAfter = issue time + ttl.
     const bool ok = std::llabs(lifetime - want) <= 120 && fromNow <= want + 120 && fromNow > 0;
     rows.push_back({"validity matches ttl", ok,
@@ -48,7 +53,8 @@ std::string formatTable(const std::vector<ValidationRow>& rows) {
   for (const auto& r : rows) w = std::max(w, r.check.size());
   std::string out = "CHECK" + std::string(w - 5 + 2, ' ') + "RESULT  DETAIL\n";
   for (const auto& r : rows)
-    out += r.check + std::string(w - r.check.size() + 2, ' ') + (r.ok ? "pass    " : "FAIL    ") + r.detail + "\n";
+    out += r.check + std::string(w - r.check.size() + 2, ' ') + (r.ok ? "pass    " : "FAIL    ") +
+           r.detail + "\n";
   return out;
 }
 

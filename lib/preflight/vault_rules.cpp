@@ -95,13 +95,16 @@ std::optional<std::string> nameRefusal(const RoleRules& role, std::string_view n
     if (role.allowSubdomains && host.size() > d.size() + 1 && host.ends_with(d) &&
         host[host.size() - d.size() - 1] == '.')
       return std::nullopt;
-    if (role.allowGlobDomains && d.find('*') != std::string::npos && globMatch(lower(host), lower(d)))
+    if (role.allowGlobDomains && d.find('*') != std::string::npos &&
+        globMatch(lower(host), lower(d)))
       return std::nullopt;
   }
   std::string hint;
   for (const auto& d : role.allowedDomains) {
-    if (lower(host) == lower(d) && !role.allowBareDomains) hint = " (it is a bare allowed domain: allow_bare_domains is false)";
-    else if (host.ends_with("." + d) && !role.allowSubdomains) hint = " (a subdomain of " + d + ": allow_subdomains is false)";
+    if (lower(host) == lower(d) && !role.allowBareDomains)
+      hint = " (it is a bare allowed domain: allow_bare_domains is false)";
+    else if (host.ends_with("." + d) && !role.allowSubdomains)
+      hint = " (a subdomain of " + d + ": allow_subdomains is false)";
   }
   return "common name " + shown + " not allowed by this role" + hint;
 }
@@ -118,10 +121,14 @@ std::optional<std::vector<PolicyRule>> parsePolicy(std::string_view text, std::s
     PolicyRule r{p->labels[0], {}};
     if (const auto* caps = p->attr("capabilities")) r.capabilities = caps->list;
     if (const auto* pol = p->attr("policy")) {  // legacy shorthand
-      if (pol->text == "deny") r.capabilities = {"deny"};
-      else if (pol->text == "read") r.capabilities = {"read", "list"};
-      else if (pol->text == "write") r.capabilities = {"create", "read", "update", "delete", "list"};
-      else if (pol->text == "sudo") r.capabilities = {"create", "read", "update", "delete", "list", "sudo"};
+      if (pol->text == "deny")
+        r.capabilities = {"deny"};
+      else if (pol->text == "read")
+        r.capabilities = {"read", "list"};
+      else if (pol->text == "write")
+        r.capabilities = {"create", "read", "update", "delete", "list"};
+      else if (pol->text == "sudo")
+        r.capabilities = {"create", "read", "update", "delete", "list", "sudo"};
     }
     rules.push_back(std::move(r));
   }
@@ -171,7 +178,8 @@ std::vector<std::string> capabilitiesOn(const std::vector<std::vector<PolicyRule
   std::vector<std::string> caps;
   for (const auto& pol : policies)
     for (const auto& r : pol)
-      if (pathMatches(r.path, path) && (!found || lowerPriority(best, r.path))) best = r.path, found = true;
+      if (pathMatches(r.path, path) && (!found || lowerPriority(best, r.path)))
+        best = r.path, found = true;
   if (!found) return {};
   for (const auto& pol : policies)
     for (const auto& r : pol)

@@ -1,6 +1,7 @@
 // Controller: scheduling of reconcile work, job watch, leader election and metrics for `run`.
 #include "reconcile/controller.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -9,7 +10,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include "health/metrics.hpp"
 #include "reconcile/plan.hpp"
@@ -28,7 +28,7 @@ boost::asio::awaitable<void> sleepFor(boost::asio::steady_timer& t, std::chrono:
 /// The timers run()'s loops sleep on, and the signals that cancel the in-flight blocking
 /// queries (job list, lock variable) on stop().
 struct Controller::Waker {
-  std::unique_ptr<boost::asio::steady_timer> timer;      ///< run()'s loop
+  std::unique_ptr<boost::asio::steady_timer> timer;     ///< run()'s loop
   std::unique_ptr<boost::asio::steady_timer> lockIdle;  ///< the lock watch while leader
   boost::asio::cancellation_signal jobWatchStop, lockWatchStop;
 };
@@ -72,9 +72,13 @@ Controller::Controller(vault::VaultApiPtr vault, nomad::NomadApiPtr nomad,
 
 Controller::~Controller() = default;
 
-bool Controller::isLeader() const { return elector_ && elector_->isLeader(); }
+bool Controller::isLeader() const {
+  return elector_ && elector_->isLeader();
+}
 
-bool Controller::canWrite() const { return !options_.leaderElection || isLeader(); }
+bool Controller::canWrite() const {
+  return !options_.leaderElection || isLeader();
+}
 
 void Controller::wake() {
   if (waker_->timer) waker_->timer->cancel();
@@ -131,7 +135,9 @@ std::vector<ResourceStatus> Controller::status() const {
 
 std::optional<MonoTime> Controller::nextWake() const {
   auto next = queue_.nextReady();
-  auto earlier = [&](MonoTime t) { if (!next || t < *next) next = t; };
+  auto earlier = [&](MonoTime t) {
+    if (!next || t < *next) next = t;
+  };
   if (pruneAt_) earlier(*pruneAt_);
   if (pending_) earlier(clock_->monotonic());
   if (elector_) earlier(elector_->nextAt());
@@ -143,8 +149,10 @@ void Controller::updateMetrics() {
   PlanReport r;
   r.resources = status();
   std::map<std::pair<std::string, std::string>, double> counts;
-  for (Kind k : {Kind::mount, Kind::pkiRole, Kind::policy, Kind::authMethod, Kind::authRole, Kind::job})
-    for (State st : {State::inSync, State::drifted, State::error}) counts[{toString(k), toString(st)}] = 0;
+  for (Kind k :
+       {Kind::mount, Kind::pkiRole, Kind::policy, Kind::authMethod, Kind::authRole, Kind::job})
+    for (State st : {State::inSync, State::drifted, State::error})
+      counts[{toString(k), toString(st)}] = 0;
   for (const auto& s : r.resources) counts[{toString(s.key.kind), toString(s.state)}] += 1;
   for (const auto& [k, n] : counts) metrics_->setResources(k.first, k.second, n);
   metrics_->setLeader(canWrite());
@@ -175,8 +183,9 @@ boost::asio::awaitable<std::size_t> Controller::processReady() {
     }
     if (metrics_) {
       const double secs = std::chrono::duration<double>(now - t0).count();
-      metrics_->reconcileRun(s.state == State::error ? "error"
-                             : (s.state == State::drifted || s.changed) ? "drift" : "ok",
+      metrics_->reconcileRun(s.state == State::error                    ? "error"
+                             : (s.state == State::drifted || s.changed) ? "drift"
+                                                                        : "ok",
                              secs);
       if (!s.deltas.empty() || s.missing) metrics_->driftDetected(toString(key->kind));
       if (s.changed && s.state == State::inSync) metrics_->driftFixed(toString(key->kind));
@@ -187,9 +196,11 @@ boost::asio::awaitable<std::size_t> Controller::processReady() {
       queue_.forget(*key);
       if (key->kind != Kind::job) {
         const auto jitterNs = options_.resyncJitter.nanos().count();
-        const auto jitter = jitterNs > 0 ? std::uniform_int_distribution<std::int64_t>(0, jitterNs)(rng_) : 0;
+        const auto jitter =
+            jitterNs > 0 ? std::uniform_int_distribution<std::int64_t>(0, jitterNs)(rng_) : 0;
         queue_.add(*key, now + options_.resyncInterval.as<MonoTime::duration>() +
-                             std::chrono::duration_cast<MonoTime::duration>(std::chrono::nanoseconds(jitter)));
+                             std::chrono::duration_cast<MonoTime::duration>(
+                                 std::chrono::nanoseconds(jitter)));
       }
     }
     status_[*key] = std::move(s);
@@ -267,7 +278,8 @@ boost::asio::awaitable<void> Controller::watchLoop() {
     if (stopped_ || r.error().is(errc::cancelled)) break;
     ++failures;
     spdlog::warn("event=job_watch_error failures={} message=\"{}\"", failures, r.error().message);
-    const auto d = WorkQueue(Duration::milliseconds(250), Duration::seconds(30)).backoffFor(failures);
+    const auto d =
+        WorkQueue(Duration::milliseconds(250), Duration::seconds(30)).backoffFor(failures);
     co_await sleepFor(pause, d.nanos());
   }
   watching_ = false;
@@ -282,7 +294,8 @@ boost::asio::awaitable<void> Controller::lockWatchLoop() {
     if (elector_->holdsLock()) {  // until the next renew, electionStep() sees it end, or stop()
       const auto until = std::max(elector_->nextAt() - clock_->monotonic(),
                                   MonoTime::duration(std::chrono::milliseconds(100)));
-      co_await sleepFor(*waker_->lockIdle, std::chrono::duration_cast<std::chrono::nanoseconds>(until));
+      co_await sleepFor(*waker_->lockIdle,
+                        std::chrono::duration_cast<std::chrono::nanoseconds>(until));
       continue;
     }
     auto r = co_await elector_->watch(options_.jobWatchWait);
@@ -298,7 +311,8 @@ boost::asio::awaitable<void> Controller::lockWatchLoop() {
     if (failures == 1 || failures % 10 == 0)
       spdlog::warn("event=leadership_watch_error lock={} failures={} message=\"{}\"",
                    options_.lockPath, failures, r.error().message);
-    const auto d = WorkQueue(Duration::milliseconds(250), Duration::seconds(30)).backoffFor(failures);
+    const auto d =
+        WorkQueue(Duration::milliseconds(250), Duration::seconds(30)).backoffFor(failures);
     co_await sleepFor(pause, d.nanos());
   }
   watchingLock_ = false;
@@ -308,24 +322,26 @@ boost::asio::awaitable<void> Controller::run() {
   auto ex = co_await boost::asio::this_coro::executor;
   waker_->timer = std::make_unique<boost::asio::steady_timer>(ex);
   watching_ = true;  // set before spawning: the loops may start only after stop()
-  boost::asio::co_spawn(ex, watchLoop(),
-                        boost::asio::bind_cancellation_slot(waker_->jobWatchStop.slot(),
-                                                            boost::asio::detached));
+  boost::asio::co_spawn(
+      ex, watchLoop(),
+      boost::asio::bind_cancellation_slot(waker_->jobWatchStop.slot(), boost::asio::detached));
   if (elector_) {
     waker_->lockIdle = std::make_unique<boost::asio::steady_timer>(ex);
     watchingLock_ = true;
-    boost::asio::co_spawn(ex, lockWatchLoop(),
-                          boost::asio::bind_cancellation_slot(waker_->lockWatchStop.slot(),
-                                                              boost::asio::detached));
+    boost::asio::co_spawn(
+        ex, lockWatchLoop(),
+        boost::asio::bind_cancellation_slot(waker_->lockWatchStop.slot(), boost::asio::detached));
   }
   while (!stopped_) {
     co_await electionStep();
     co_await processReady();
     if (stopped_) break;
     auto next = nextWake();
-    auto delay = next ? *next - clock_->monotonic() : std::chrono::nanoseconds(std::chrono::hours(1));
+    auto delay =
+        next ? *next - clock_->monotonic() : std::chrono::nanoseconds(std::chrono::hours(1));
     if (delay > std::chrono::nanoseconds(0))
-      co_await sleepFor(*waker_->timer, std::chrono::duration_cast<std::chrono::nanoseconds>(delay));
+      co_await sleepFor(*waker_->timer,
+                        std::chrono::duration_cast<std::chrono::nanoseconds>(delay));
   }
   if (elector_) co_await elector_->release();
   if (metrics_) metrics_->setLeader(false);

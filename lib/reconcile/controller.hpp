@@ -42,8 +42,8 @@ struct ControllerOptions {
 
 /// Usage (one io_context thread): construct, co_spawn run(); stop() ends it: the in-flight
 /// blocking queries (job list, lock variable) are cancelled, run() releases the lock and
-/// returns. The Controller must outlive run(). Only the leader (or every instance when leader election is off)
-/// writes; followers observe, report drift and keep status/metrics current.
+/// returns. The Controller must outlive run(). Only the leader (or every instance when leader
+/// election is off) writes; followers observe, report drift and keep status/metrics current.
 ///
 /// Scheduling: every key starts queued. A processed key is re-queued: after an error with
 /// exponential backoff (5 ms doubling, capped); Vault keys after resyncInterval + jitter;

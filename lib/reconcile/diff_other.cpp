@@ -78,8 +78,10 @@ std::string canonicalPolicy(std::string_view text) {
     const char c = text[i];
     if (inString) {
       out += c;
-      if (c == '\\' && i + 1 < text.size()) out += text[++i];
-      else if (c == '"') inString = false;
+      if (c == '\\' && i + 1 < text.size())
+        out += text[++i];
+      else if (c == '"')
+        inString = false;
       continue;
     }
     if (c == '#' || (c == '/' && i + 1 < text.size() && text[i + 1] == '/')) {
@@ -147,7 +149,8 @@ std::vector<FieldDelta> diffMount(const config::VaultMountSpec& spec, const vaul
   return out;
 }
 
-std::vector<FieldDelta> diffAuthMount(const config::AuthMethodSpec& spec, const vault::Mount& live) {
+std::vector<FieldDelta> diffAuthMount(const config::AuthMethodSpec& spec,
+                                      const vault::Mount& live) {
   std::vector<FieldDelta> out;
   if (spec.type != live.type && !isIgnored("type", spec.ignoreDifferences))
     out.push_back({"type", spec.type, live.type});
@@ -157,7 +160,8 @@ std::vector<FieldDelta> diffAuthMount(const config::AuthMethodSpec& spec, const 
   return out;
 }
 
-std::vector<FieldDelta> diffJob(const nomad::JobDiff& diff, const std::vector<std::string>& ignore) {
+std::vector<FieldDelta> diffJob(const nomad::JobDiff& diff,
+                                const std::vector<std::string>& ignore) {
   std::vector<FieldDelta> out;
   if (diff.type == "None") return out;
   walkFields(diff.fields, "", ignore, out);

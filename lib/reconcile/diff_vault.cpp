@@ -64,8 +64,7 @@ std::vector<std::string> liveList(const rapidjson::Value* v) {
     return out;
   }
   if (v->IsArray())
-    for (const auto& i : v->GetArray())
-      out.push_back(i.IsString() ? i.GetString() : "?");
+    for (const auto& i : v->GetArray()) out.push_back(i.IsString() ? i.GetString() : "?");
   return out;
 }
 
@@ -107,9 +106,9 @@ std::string liveText(FieldType type, const rapidjson::Value* v, bool ci) {
       std::map<std::string, std::vector<std::string>> m;
       if (v && v->IsObject())
         for (const auto& member : v->GetObject())
-          m[member.name.GetString()] =
-              member.value.IsArray() ? liveList(&member.value)
-                                     : std::vector<std::string>{scalarText(member.value)};
+          m[member.name.GetString()] = member.value.IsArray()
+                                           ? liveList(&member.value)
+                                           : std::vector<std::string>{scalarText(member.value)};
       return mapText(m, type == FieldType::claimMap);
     }
   }
@@ -163,7 +162,9 @@ std::int64_t keyDefault(std::string_view field, const std::string& keyType) {
 
 }  // namespace
 
-std::string displayValue(const FieldValue& v) { return desiredText(v, false); }
+std::string displayValue(const FieldValue& v) {
+  return desiredText(v, false);
+}
 
 Result<std::vector<FieldDelta>> diffVaultFields(FieldSchema schema, const config::FieldMap& desired,
                                                 std::string_view liveDataJson,
@@ -185,8 +186,10 @@ Result<std::vector<FieldDelta>> diffVaultFields(FieldSchema schema, const config
     if (spec && spec->readOnly) continue;
     const bool ci = spec && spec->caseInsensitive;
     const rapidjson::Value* lv = nullptr;
-    if (auto it = live.FindMember(name.c_str()); it != live.MemberEnd()) lv = &it->value;
-    else if (auto d = defaults.FindMember(name.c_str()); d != defaults.MemberEnd()) lv = &d->value;
+    if (auto it = live.FindMember(name.c_str()); it != live.MemberEnd())
+      lv = &it->value;
+    else if (auto d = defaults.FindMember(name.c_str()); d != defaults.MemberEnd())
+      lv = &d->value;
     std::string want = desiredText(value, ci);
     const std::string have = liveText(value.type, lv, ci);
     if (schema == FieldSchema::pkiRole && (name == "key_bits" || name == "signature_bits") &&
@@ -194,13 +197,14 @@ Result<std::vector<FieldDelta>> diffVaultFields(FieldSchema schema, const config
       want = std::to_string(keyDefault(name, keyType));
     if (want == have) continue;
     const bool secret = name.find("secret") != std::string::npos;
-    out.push_back({name, secret ? "(redacted)" : want,
-                   secret ? "(redacted)" : (lv ? have : "<absent>")});
+    out.push_back(
+        {name, secret ? "(redacted)" : want, secret ? "(redacted)" : (lv ? have : "<absent>")});
   }
   return out;
 }
 
-Result<std::string> mergeVaultFields(std::string_view liveDataJson, const config::FieldMap& desired) {
+Result<std::string> mergeVaultFields(std::string_view liveDataJson,
+                                     const config::FieldMap& desired) {
   rapidjson::Document live, decl;
   live.Parse(liveDataJson.empty() ? "{}" : std::string(liveDataJson).c_str());
   if (live.HasParseError() || !live.IsObject())

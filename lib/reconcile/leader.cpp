@@ -18,7 +18,9 @@ LeaderElector::LeaderElector(nomad::NomadApiPtr nomad, std::string path, Duratio
   next_ = clock_->monotonic() + std::chrono::milliseconds(rng() % 100);
 }
 
-bool LeaderElector::isLeader() const { return leader_ && clock_->monotonic() < validUntil_; }
+bool LeaderElector::isLeader() const {
+  return leader_ && clock_->monotonic() < validUntil_;
+}
 
 boost::asio::awaitable<bool> LeaderElector::tick() {
   const auto now = clock_->monotonic();
@@ -35,7 +37,8 @@ boost::asio::awaitable<bool> LeaderElector::tick() {
       spdlog::info("event=leadership_acquired lock={}", path_);
       co_return true;
     }
-    if (r) spdlog::warn("event=leadership_error lock={} message=\"acquire returned no lock\"", path_);
+    if (r)
+      spdlog::warn("event=leadership_error lock={} message=\"acquire returned no lock\"", path_);
     else if (!r.error().is(errc::conflict))
       spdlog::warn("event=leadership_error lock={} message=\"{}\"", path_, r.error().message);
     next_ = after + scaled(ttl_, 1.1);
@@ -78,8 +81,11 @@ boost::asio::awaitable<void> LeaderElector::release() {
   leader_ = false;
   const std::string id = std::exchange(lockId_, std::string());
   auto r = co_await nomad_->releaseLock(path_, id);
-  if (!r) spdlog::warn("event=leadership_release_failed lock={} message=\"{}\"", path_, r.error().message);
-  else spdlog::info("event=leadership_released lock={}", path_);
+  if (!r)
+    spdlog::warn("event=leadership_release_failed lock={} message=\"{}\"", path_,
+                 r.error().message);
+  else
+    spdlog::info("event=leadership_released lock={}", path_);
 }
 
 }  // namespace nc::reconcile

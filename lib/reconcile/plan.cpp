@@ -15,7 +15,8 @@ namespace {
 boost::asio::awaitable<Result<PlanReport>> pass(vault::VaultApiPtr vault, nomad::NomadApiPtr nomad,
                                                 config::DesiredState desired,
                                                 ReconcilerOptions options, bool write) {
-  if (!vault || !nomad) co_return makeError(errc::invalid_argument, "Vault and Nomad clients are required");
+  if (!vault || !nomad)
+    co_return makeError(errc::invalid_argument, "Vault and Nomad clients are required");
   Reconciler r(std::move(vault), std::move(nomad), std::move(options));
   r.setDesired(std::move(desired));
   PlanReport report;
@@ -136,7 +137,8 @@ void writeJson(const PlanReport& report, std::ostream& out) {
 
 void recordMetrics(const PlanReport& report, health::Metrics& metrics) {
   std::map<std::pair<std::string, std::string>, double> counts;
-  for (Kind k : {Kind::mount, Kind::pkiRole, Kind::policy, Kind::authMethod, Kind::authRole, Kind::job})
+  for (Kind k :
+       {Kind::mount, Kind::pkiRole, Kind::policy, Kind::authMethod, Kind::authRole, Kind::job})
     for (State st : {State::inSync, State::drifted, State::error})
       counts[{toString(k), toString(st)}] = 0;
   for (const auto& s : report.resources) {

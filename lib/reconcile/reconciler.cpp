@@ -30,8 +30,8 @@ void logStatus(const ResourceStatus& s) {
     spdlog::error("event=reconcile_failure resource={} mode={} message=\"{}\"", res,
                   config::toString(s.mode), s.message);
   else if (s.changed)
-    spdlog::info("event=drift_fixed resource={} action={} confirmed={} fields=[{}]", res,
-                 s.message, s.confirmed, fields);
+    spdlog::info("event=drift_fixed resource={} action={} confirmed={} fields=[{}]", res, s.message,
+                 s.confirmed, fields);
   else if (s.state == State::drifted)
     spdlog::warn("event=drift_detected resource={} mode={} missing={} prune={} fields=[{}]", res,
                  config::toString(s.mode), s.missing, s.prune, fields);
@@ -42,7 +42,9 @@ Reconciler::Reconciler(vault::VaultApiPtr vault, nomad::NomadApiPtr nomad,
                        ReconcilerOptions options)
     : vault_(std::move(vault)), nomad_(std::move(nomad)), options_(std::move(options)) {}
 
-void Reconciler::setDesired(config::DesiredState desired) { desired_ = std::move(desired); }
+void Reconciler::setDesired(config::DesiredState desired) {
+  desired_ = std::move(desired);
+}
 
 std::string Reconciler::jobKeyName(const config::JobSpec& j) const {
   return (j.jobNamespace.empty() ? options_.nomadNamespace : j.jobNamespace) + "/" + j.id;
@@ -162,17 +164,20 @@ std::map<std::string, std::string> fingerprints(const config::DesiredState& d,
     return std::string(config::toString(d.modeOf(m)));
   };
   for (const auto& m : d.vault.mounts)
-    out[ResourceKey{Kind::mount, m.path}.toString()] = m.type + "|" + m.description + "|" +
-        config::toJson(m.config) + "|" + mode(m.mode) + "|" + ignoreText(m.ignoreDifferences);
+    out[ResourceKey{Kind::mount, m.path}.toString()] =
+        m.type + "|" + m.description + "|" + config::toJson(m.config) + "|" + mode(m.mode) + "|" +
+        ignoreText(m.ignoreDifferences);
   for (const auto& r : d.vault.pkiRoles)
     out[ResourceKey{Kind::pkiRole, r.mount + "/" + r.name}.toString()] =
         config::toJson(r.config) + "|" + mode(r.mode) + "|" + ignoreText(r.ignoreDifferences);
   for (const auto& p : d.vault.policies)
     out[ResourceKey{Kind::policy, p.name}.toString()] = p.text + "|" + mode(p.mode) + "|" +
-        (p.exactText ? "exact" : "") + ignoreText(p.ignoreDifferences);
+                                                        (p.exactText ? "exact" : "") +
+                                                        ignoreText(p.ignoreDifferences);
   for (const auto& a : d.vault.auth) {
-    out[ResourceKey{Kind::authMethod, a.path}.toString()] = a.type + "|" + a.description + "|" +
-        config::toJson(a.config) + "|" + mode(a.mode) + "|" + ignoreText(a.ignoreDifferences);
+    out[ResourceKey{Kind::authMethod, a.path}.toString()] =
+        a.type + "|" + a.description + "|" + config::toJson(a.config) + "|" + mode(a.mode) + "|" +
+        ignoreText(a.ignoreDifferences);
     for (const auto& r : a.roles)
       out[ResourceKey{Kind::authRole, a.path + "/" + r.name}.toString()] =
           config::toJson(r.config) + "|" + mode(a.mode) + "|" + ignoreText(r.ignoreDifferences);

@@ -8,11 +8,11 @@
 namespace nc::reconcile {
 
 struct Reconciler::Observed {
-  ResourceStatus status;      ///< state/missing/deltas/message filled in by observe()
-  std::string liveJson;       ///< Vault `data` of the live object ("" when missing)
+  ResourceStatus status;  ///< state/missing/deltas/message filled in by observe()
+  std::string liveJson;   ///< Vault `data` of the live object ("" when missing)
   bool authConfigMissing = false;
-  bool fixable = true;        ///< false when apply cannot repair it (e.g. mount type)
-  std::string jobJson;        ///< the desired job as submitted to plan/register
+  bool fixable = true;  ///< false when apply cannot repair it (e.g. mount type)
+  std::string jobJson;  ///< the desired job as submitted to plan/register
   std::uint64_t jobModifyIndex = 0;
 };
 

@@ -83,11 +83,21 @@ boost::asio::awaitable<Observed> Reconciler::observe(const ResourceKey& key) {
       const auto* spec = findMount(key.name);
       o.status.where = spec->where.toString();
       auto mounts = co_await vault_->listMounts();
-      if (!mounts) { fail(o, mounts.error()); break; }
+      if (!mounts) {
+        fail(o, mounts.error());
+        break;
+      }
       auto live = findLive(*mounts, key.name);
-      if (!live) { o.status.missing = true; setDeltas(o, {}); break; }
+      if (!live) {
+        o.status.missing = true;
+        setDeltas(o, {});
+        break;
+      }
       auto tune = co_await vault_->readMountTune(key.name);
-      if (!tune) { fail(o, tune.error()); break; }
+      if (!tune) {
+        fail(o, tune.error());
+        break;
+      }
       setDeltas(o, diffMount(*spec, *live, *tune));
       o.fixable = live->type == spec->type;
       if (!o.fixable) o.status.message = "mount type is " + live->type;
@@ -97,9 +107,17 @@ boost::asio::awaitable<Observed> Reconciler::observe(const ResourceKey& key) {
       const auto* spec = findAuth(key.name);
       o.status.where = spec->where.toString();
       auto mounts = co_await vault_->listAuthMounts();
-      if (!mounts) { fail(o, mounts.error()); break; }
+      if (!mounts) {
+        fail(o, mounts.error());
+        break;
+      }
       auto live = findLive(*mounts, key.name);
-      if (!live) { o.status.missing = true; o.authConfigMissing = true; setDeltas(o, {}); break; }
+      if (!live) {
+        o.status.missing = true;
+        o.authConfigMissing = true;
+        setDeltas(o, {});
+        break;
+      }
       auto deltas = diffAuthMount(*spec, *live);
       o.fixable = live->type == spec->type;
       if (!o.fixable) o.status.message = "auth method type is " + live->type;
@@ -115,7 +133,10 @@ boost::asio::awaitable<Observed> Reconciler::observe(const ResourceKey& key) {
           o.liveJson = cfg->rawJson;
           auto d = diffVaultFields(config::FieldSchema::jwtAuthConfig, spec->config, cfg->rawJson,
                                    spec->ignoreDifferences);
-          if (!d) { fail(o, d.error()); break; }
+          if (!d) {
+            fail(o, d.error());
+            break;
+          }
           for (auto& x : *d) deltas.push_back({"config." + x.path, x.desired, x.live});
         }
       }
@@ -126,8 +147,15 @@ boost::asio::awaitable<Observed> Reconciler::observe(const ResourceKey& key) {
       const auto* spec = findPolicy(key.name);
       o.status.where = spec->where.toString();
       auto live = co_await vault_->readPolicy(key.name);
-      if (!live && live.error().is(errc::not_found)) { o.status.missing = true; setDeltas(o, {}); break; }
-      if (!live) { fail(o, live.error()); break; }
+      if (!live && live.error().is(errc::not_found)) {
+        o.status.missing = true;
+        setDeltas(o, {});
+        break;
+      }
+      if (!live) {
+        fail(o, live.error());
+        break;
+      }
       setDeltas(o, diffPolicy(spec->text, live->policy, spec->exactText, spec->ignoreDifferences));
       break;
     }
@@ -135,12 +163,22 @@ boost::asio::awaitable<Observed> Reconciler::observe(const ResourceKey& key) {
       const auto* spec = findPkiRole(key.name);
       o.status.where = spec->where.toString();
       auto live = co_await vault_->readPkiRole(spec->mount, spec->name);
-      if (!live && live.error().is(errc::not_found)) { o.status.missing = true; setDeltas(o, {}); break; }
-      if (!live) { fail(o, live.error()); break; }
+      if (!live && live.error().is(errc::not_found)) {
+        o.status.missing = true;
+        setDeltas(o, {});
+        break;
+      }
+      if (!live) {
+        fail(o, live.error());
+        break;
+      }
       o.liveJson = live->rawJson;
       auto d = diffVaultFields(config::FieldSchema::pkiRole, spec->config, live->rawJson,
                                spec->ignoreDifferences);
-      if (!d) { fail(o, d.error()); break; }
+      if (!d) {
+        fail(o, d.error());
+        break;
+      }
       setDeltas(o, std::move(*d));
       break;
     }
@@ -149,12 +187,22 @@ boost::asio::awaitable<Observed> Reconciler::observe(const ResourceKey& key) {
       const auto* spec = findAuthRole(key.name, &method);
       o.status.where = spec->where.toString();
       auto live = co_await vault_->readJwtRole(method->path, spec->name);
-      if (!live && live.error().is(errc::not_found)) { o.status.missing = true; setDeltas(o, {}); break; }
-      if (!live) { fail(o, live.error()); break; }
+      if (!live && live.error().is(errc::not_found)) {
+        o.status.missing = true;
+        setDeltas(o, {});
+        break;
+      }
+      if (!live) {
+        fail(o, live.error());
+        break;
+      }
       o.liveJson = live->rawJson;
       auto d = diffVaultFields(config::FieldSchema::jwtRole, spec->config, live->rawJson,
                                spec->ignoreDifferences);
-      if (!d) { fail(o, d.error()); break; }
+      if (!d) {
+        fail(o, d.error());
+        break;
+      }
       setDeltas(o, std::move(*d));
       break;
     }
@@ -162,16 +210,24 @@ boost::asio::awaitable<Observed> Reconciler::observe(const ResourceKey& key) {
       const auto* spec = findJob(key.name);
       o.status.where = spec->where.toString();
       auto json = co_await jobJson(*spec);
-      if (!json) { fail(o, json.error()); break; }
+      if (!json) {
+        fail(o, json.error());
+        break;
+      }
       o.jobJson = std::move(*json);
       auto plan = co_await nomad_->planJob(o.jobJson, true);
-      if (!plan) { fail(o, plan.error()); break; }
-      if (!plan->diff) { fail(o, Error(errc::protocol_error, "plan returned no Diff")); break; }
+      if (!plan) {
+        fail(o, plan.error());
+        break;
+      }
+      if (!plan->diff) {
+        fail(o, Error(errc::protocol_error, "plan returned no Diff"));
+        break;
+      }
       o.jobModifyIndex = plan->jobModifyIndex;
       o.status.missing = plan->diff->type == "Added";
-      auto deltas = o.status.missing
-                        ? std::vector<FieldDelta>{{"Job", "(new job)", "<absent>"}}
-                        : diffJob(*plan->diff, spec->ignoreDifferences);
+      auto deltas = o.status.missing ? std::vector<FieldDelta>{{"Job", "(new job)", "<absent>"}}
+                                     : diffJob(*plan->diff, spec->ignoreDifferences);
       if (deltas.empty() && plan->diff->type != "None" && spec->ignoreDifferences.empty())
         deltas.push_back({"Job", "(changed)", "(" + plan->diff->type + ")"});
       setDeltas(o, std::move(deltas));
@@ -181,7 +237,8 @@ boost::asio::awaitable<Observed> Reconciler::observe(const ResourceKey& key) {
   co_return o;
 }
 
-boost::asio::awaitable<Result<void>> Reconciler::apply(const ResourceKey& key, const Observed& seen) {
+boost::asio::awaitable<Result<void>> Reconciler::apply(const ResourceKey& key,
+                                                       const Observed& seen) {
   switch (key.kind) {
     case Kind::mount: {
       const auto* spec = findMount(key.name);

@@ -52,7 +52,7 @@ boost::asio::awaitable<Result<std::vector<std::string>>> Reconciler::ownedKeys()
 boost::asio::awaitable<Result<void>> Reconciler::recordOwnership(ResourceKey key, bool owned) {
   for (int attempt = 0; attempt < 3; ++attempt) {  // CAS races with another writer are rare
     nomad::QueryOptions q;  // a named argument: g++ 12 mis-destroys temporaries in co_await calls
-  auto v = co_await nomad_->readVariable(options_.ownershipPath, q);
+    auto v = co_await nomad_->readVariable(options_.ownershipPath, q);
     std::uint64_t cas = 0;
     std::map<std::string, std::string> items;
     if (v) {
@@ -64,8 +64,10 @@ boost::asio::awaitable<Result<void>> Reconciler::recordOwnership(ResourceKey key
     auto set = splitLines(items[kItem]);
     const bool had = set.count(key.toString()) > 0;
     if (had == owned) co_return Result<void>();
-    if (owned) set.insert(key.toString());
-    else set.erase(key.toString());
+    if (owned)
+      set.insert(key.toString());
+    else
+      set.erase(key.toString());
     items[kItem] = joinLines(set);
     auto put = co_await nomad_->putVariable(options_.ownershipPath, items, cas);
     if (put) co_return Result<void>();

@@ -29,7 +29,9 @@ std::optional<Kind> kindFromString(std::string_view s) {
   return std::nullopt;
 }
 
-std::string ResourceKey::toString() const { return std::string(reconcile::toString(kind)) + ":" + name; }
+std::string ResourceKey::toString() const {
+  return std::string(reconcile::toString(kind)) + ":" + name;
+}
 
 std::optional<ResourceKey> ResourceKey::parse(std::string_view text) {
   const auto colon = text.find(':');

@@ -10,7 +10,8 @@
 namespace nc::reconcile {
 
 enum class Kind { mount, pkiRole, policy, authMethod, authRole, job };
-/// Metric/JSON label: vault_mount, vault_pki_role, vault_policy, vault_auth, vault_auth_role, nomad_job.
+/// Metric/JSON label: vault_mount, vault_pki_role, vault_policy, vault_auth, vault_auth_role,
+/// nomad_job.
 const char* toString(Kind k);
 std::optional<Kind> kindFromString(std::string_view s);
 
@@ -43,14 +44,14 @@ const char* toString(State s);  ///< in_sync | drifted | error
 struct ResourceStatus {
   ResourceKey key;
   State state = State::inSync;
-  bool missing = false;      ///< the live object does not exist (drift: create)
-  bool prune = false;        ///< live, owned and no longer declared (drift: delete)
+  bool missing = false;  ///< the live object does not exist (drift: create)
+  bool prune = false;    ///< live, owned and no longer declared (drift: delete)
   config::Mode mode = config::Mode::report;
   std::vector<FieldDelta> deltas;
-  std::string message;       ///< error text, or a note ("created", "updated", "deleted")
-  bool changed = false;      ///< this pass wrote to the backend
-  bool confirmed = false;    ///< after a write, the read-back was in sync
-  std::string where;         ///< file:line:col of the declaration ("" for prune)
+  std::string message;     ///< error text, or a note ("created", "updated", "deleted")
+  bool changed = false;    ///< this pass wrote to the backend
+  bool confirmed = false;  ///< after a write, the read-back was in sync
+  std::string where;       ///< file:line:col of the declaration ("" for prune)
 };
 
 /// The result of one observe+diff (plan) or one reconcile pass (apply).

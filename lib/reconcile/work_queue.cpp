@@ -14,7 +14,9 @@ void WorkQueue::add(const ResourceKey& key, MonoTime readyAt) {
   if (!fresh) it->second = std::min(it->second, readyAt);
 }
 
-void WorkQueue::remove(const ResourceKey& key) { items_.erase(key); }
+void WorkQueue::remove(const ResourceKey& key) {
+  items_.erase(key);
+}
 
 std::optional<ResourceKey> WorkQueue::pop(MonoTime now) {
   auto best = items_.end();
@@ -61,7 +63,9 @@ void TokenBucket::refill(MonoTime now) {
   last_ = now;
 }
 
-bool TokenBucket::ready(MonoTime now) { return tokens(now) >= 1.0 - 1e-9; }
+bool TokenBucket::ready(MonoTime now) {
+  return tokens(now) >= 1.0 - 1e-9;
+}
 
 MonoTime TokenBucket::readyAt(MonoTime now) {
   const double missing = 1.0 - tokens(now);

@@ -1,4 +1,5 @@
-// Level-based work queue of resource keys (de-duplicated, per-key backoff) and a write token bucket.
+// Level-based work queue of resource keys (de-duplicated, per-key backoff) and a write token
+// bucket.
 #pragma once
 
 #include <map>

@@ -23,8 +23,8 @@ Result<Envelope> envelope(std::string_view body, std::string_view what, bool top
   } else if (topLevelFallback) {
     env.dataAtRoot = true;
   } else {
-    return Error(errc::protocol_error,
-                 std::string(what) + ": field 'data' is " + (root.value("data") ? "null" : "missing"));
+    return Error(errc::protocol_error, std::string(what) + ": field 'data' is " +
+                                           (root.value("data") ? "null" : "missing"));
   }
   if (st.error) return *st.error;
   return env;
@@ -34,16 +34,23 @@ Result<Envelope> envelope(std::string_view body, std::string_view what, bool top
 
 errc errcForStatus(int status) {
   switch (status) {
-    case 400: return errc::invalid_argument;
+    case 400:
+      return errc::invalid_argument;
     case 401:
-    case 403: return errc::permission_denied;
-    case 404: return errc::not_found;
+    case 403:
+      return errc::permission_denied;
+    case 404:
+      return errc::not_found;
     case 409:
-    case 412: return errc::conflict;
-    case 413: return errc::too_large;
+    case 412:
+      return errc::conflict;
+    case 413:
+      return errc::too_large;
     case 429:
-    case 503: return errc::unavailable;
-    default: break;
+    case 503:
+      return errc::unavailable;
+    default:
+      break;
   }
   if (status >= 500) return errc::server_error;
   return errc::protocol_error;
@@ -58,7 +65,8 @@ std::optional<std::vector<std::string>> errorTexts(std::string_view body) {
   if (it == doc.MemberEnd() || !it->value.IsArray()) return std::nullopt;
   std::vector<std::string> out;
   for (const auto& e : it->value.GetArray())
-    out.push_back(e.IsString() ? std::string(e.GetString(), e.GetStringLength()) : json::toString(e));
+    out.push_back(e.IsString() ? std::string(e.GetString(), e.GetStringLength())
+                               : json::toString(e));
   return out;
 }
 
@@ -84,15 +92,24 @@ Error responseError(std::string_view what, int status, std::string_view body) {
 
 const char* toString(HealthState s) {
   switch (s) {
-    case HealthState::active: return "active";
-    case HealthState::standby: return "standby";
-    case HealthState::drSecondary: return "dr-secondary";
-    case HealthState::performanceStandby: return "performance-standby";
-    case HealthState::sealed: return "sealed";
-    case HealthState::uninitialized: return "uninitialized";
-    case HealthState::haUnhealthy: return "ha-unhealthy";
-    case HealthState::removed: return "removed";
-    case HealthState::unknown: break;
+    case HealthState::active:
+      return "active";
+    case HealthState::standby:
+      return "standby";
+    case HealthState::drSecondary:
+      return "dr-secondary";
+    case HealthState::performanceStandby:
+      return "performance-standby";
+    case HealthState::sealed:
+      return "sealed";
+    case HealthState::uninitialized:
+      return "uninitialized";
+    case HealthState::haUnhealthy:
+      return "ha-unhealthy";
+    case HealthState::removed:
+      return "removed";
+    case HealthState::unknown:
+      break;
   }
   return "unknown";
 }
@@ -154,10 +171,14 @@ Result<HealthStatus> decodeHealth(int status, std::string_view body, const Healt
   h.enterprise = f.boolean("enterprise");
   if (st.error) return *st.error;
   // The body is the truth (several states may share one configured code, e.g. standbyok).
-  if (!h.initialized) h.state = HealthState::uninitialized;
-  else if (h.sealed) h.state = HealthState::sealed;
-  else if (h.performanceStandby) h.state = HealthState::performanceStandby;
-  else if (h.standby) h.state = HealthState::standby;
+  if (!h.initialized)
+    h.state = HealthState::uninitialized;
+  else if (h.sealed)
+    h.state = HealthState::sealed;
+  else if (h.performanceStandby)
+    h.state = HealthState::performanceStandby;
+  else if (h.standby)
+    h.state = HealthState::standby;
   else {
     h.state = HealthState::active;
     for (const auto& c : codes)
@@ -247,7 +268,9 @@ std::string encodeMountSpec(const MountSpec& spec) {
   if (spec.defaultLeaseTtl) w.str("default_lease_ttl", std::to_string(*spec.defaultLeaseTtl) + "s");
   if (spec.maxLeaseTtl) w.str("max_lease_ttl", std::to_string(*spec.maxLeaseTtl) + "s");
   w.end();
-  w.stringMap("options", spec.options).boolean("local", spec.local).boolean("seal_wrap", spec.sealWrap);
+  w.stringMap("options", spec.options)
+      .boolean("local", spec.local)
+      .boolean("seal_wrap", spec.sealWrap);
   return w.finish();
 }
 
@@ -280,7 +303,9 @@ Result<AclPolicy> decodePolicy(std::string_view body) {
   return json::finish(st, std::move(p));
 }
 
-std::string encodePolicy(std::string_view text) { return json::ObjectWriter().str("policy", text).finish(); }
+std::string encodePolicy(std::string_view text) {
+  return json::ObjectWriter().str("policy", text).finish();
+}
 
 Result<TokenInfo> decodeTokenInfo(std::string_view body) {
   auto env = detail::envelope(body, "vault token lookup");

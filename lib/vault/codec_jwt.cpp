@@ -91,8 +91,10 @@ std::string encodeJwtRole(const JwtRole& r) {
   w.stringMap("claim_mappings", r.claimMappings);
   w.begin("bound_claims");
   for (const auto& [key, values] : r.boundClaims) {
-    if (values.size() == 1) w.str(key, values.front());
-    else w.strings(key, values);
+    if (values.size() == 1)
+      w.str(key, values.front());
+    else
+      w.strings(key, values);
   }
   w.end();
   w.strings("token_policies", r.tokenPolicies).strings("token_bound_cidrs", r.tokenBoundCidrs);

@@ -87,11 +87,13 @@ Result<PkiRole> decodePkiRole(std::string_view body) {
   json::DecodeState st;
   json::Fields f(env->data(), "data", st);
   PkiRole role;  // absent fields keep Vault's write defaults (older servers omit some)
-  for (const auto& b : kBools) role.*b.member = f.boolean(b.name, json::Need::optional, role.*b.member);
+  for (const auto& b : kBools)
+    role.*b.member = f.boolean(b.name, json::Need::optional, role.*b.member);
   for (const auto& i : kInts) role.*i.member = f.i64(i.name, json::Need::optional, role.*i.member);
   for (const auto& l : kLists)
     if (f.value(l.name)) role.*l.member = f.strings(l.name);
-  for (const auto& s : kStrings) role.*s.member = f.str(s.name, json::Need::optional, role.*s.member);
+  for (const auto& s : kStrings)
+    role.*s.member = f.str(s.name, json::Need::optional, role.*s.member);
   role.rawJson = json::toString(*env->data());
   return json::finish(st, std::move(role));
 }

@@ -3,11 +3,11 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 namespace nc::vault {
 namespace {
@@ -19,9 +19,12 @@ constexpr std::int64_t kMinUsefulTtl = 10;  // seconds; below this a renewal buy
 
 const char* toString(TokenAction a) {
   switch (a) {
-    case TokenAction::none: return "none";
-    case TokenAction::renew: return "renew";
-    case TokenAction::login: return "login";
+    case TokenAction::none:
+      return "none";
+    case TokenAction::renew:
+      return "renew";
+    case TokenAction::login:
+      return "login";
   }
   return "none";
 }
@@ -30,27 +33,32 @@ TokenPlan planTokenRefresh(const TokenLease& lease, bool canLogin, Clock::MonoTi
   if (lease.ttlSeconds <= 0) {
     // Unknown or non-expiring token: only a failed login/lookup needs another attempt.
     if (lease.consecutiveFailures > 0 && canLogin) {
-      auto backoff = seconds(std::min<std::int64_t>(60, 1LL << std::min(lease.consecutiveFailures - 1, 6)));
+      auto backoff =
+          seconds(std::min<std::int64_t>(60, 1LL << std::min(lease.consecutiveFailures - 1, 6)));
       return {TokenAction::login, lease.lastFailureAt + backoff};
     }
     return {};
   }
   const auto expiry = lease.obtainedAt + seconds(lease.ttlSeconds);
   const bool renewUseful = lease.renewable && lease.ttlSeconds >= kMinUsefulTtl;
-  TokenAction action = renewUseful ? TokenAction::renew
-                       : canLogin  ? TokenAction::login
+  TokenAction action = renewUseful       ? TokenAction::renew
+                       : canLogin        ? TokenAction::login
                        : lease.renewable ? TokenAction::renew
                                          : TokenAction::none;
   if (action == TokenAction::none) return {};
   if (now >= expiry) {
     // Renewing an expired token fails for sure; a login is the only way back.
-    if (canLogin) action = TokenAction::login;
-    else if (lease.consecutiveFailures > 0) return {};
+    if (canLogin)
+      action = TokenAction::login;
+    else if (lease.consecutiveFailures > 0)
+      return {};
   }
   if (lease.consecutiveFailures > 0) {
-    auto backoff = seconds(std::min<std::int64_t>(60, 1LL << std::min(lease.consecutiveFailures - 1, 6)));
+    auto backoff =
+        seconds(std::min<std::int64_t>(60, 1LL << std::min(lease.consecutiveFailures - 1, 6)));
     auto at = lease.lastFailureAt + backoff;
-    if (action == TokenAction::renew) at = std::min(at, std::max(expiry - seconds(1), lease.lastFailureAt));
+    if (action == TokenAction::renew)
+      at = std::min(at, std::max(expiry - seconds(1), lease.lastFailureAt));
     return {action, at};
   }
   return {action, lease.obtainedAt + seconds(lease.ttlSeconds * 2 / 3)};
@@ -78,12 +86,14 @@ boost::asio::awaitable<Result<void>> TokenManager::login() {
   auto roleId = readSecretFile(options_.roleIdFile);
   if (!roleId) co_return Error(roleId.error().code, "approle role-id: " + roleId.error().message);
   auto secretId = readSecretFile(options_.secretIdFile);
-  if (!secretId) co_return Error(secretId.error().code, "approle secret-id: " + secretId.error().message);
+  if (!secretId)
+    co_return Error(secretId.error().code, "approle secret-id: " + secretId.error().message);
   auto auth = co_await client_->loginAppRole(options_.appRoleMount, *roleId, *secretId);
   if (!auth) co_return auth.error();
   slot_->set(auth->clientToken);
   lease_ = TokenLease{clock_->monotonic(), auth->leaseDuration, auth->renewable, 0, {}};
-  spdlog::info("vault: approle login ok (ttl {}s, renewable {})", auth->leaseDuration, auth->renewable);
+  spdlog::info("vault: approle login ok (ttl {}s, renewable {})", auth->leaseDuration,
+               auth->renewable);
   co_return Result<void>();
 }
 
@@ -99,8 +109,10 @@ boost::asio::awaitable<Result<void>> TokenManager::lookup() {
 
 boost::asio::awaitable<Result<void>> TokenManager::start() {
   Result<void> r;
-  if (canLogin()) r = co_await login();
-  else r = co_await lookup();
+  if (canLogin())
+    r = co_await login();
+  else
+    r = co_await lookup();
   if (!r) recordFailure();
   co_return r;
 }
@@ -116,7 +128,8 @@ boost::asio::awaitable<Result<TokenAction>> TokenManager::refreshIfDue() {
     }
   }
   auto plan = planTokenRefresh(lease_, canLogin(), clock_->monotonic());
-  if (plan.action == TokenAction::none || clock_->monotonic() < plan.at) co_return TokenAction::none;
+  if (plan.action == TokenAction::none || clock_->monotonic() < plan.at)
+    co_return TokenAction::none;
   if (plan.action == TokenAction::login) {
     auto r = co_await login();
     if (!r) {
@@ -142,8 +155,8 @@ boost::asio::awaitable<void> TokenManager::run() {
     // Wake at least every 30 s so a rewritten token file is noticed.
     auto wait = std::chrono::duration_cast<std::chrono::steady_clock::duration>(seconds(30));
     if (plan.action != TokenAction::none)
-      wait = std::clamp<std::chrono::steady_clock::duration>(plan.at - clock_->monotonic(),
-                                                             std::chrono::steady_clock::duration::zero(), wait);
+      wait = std::clamp<std::chrono::steady_clock::duration>(
+          plan.at - clock_->monotonic(), std::chrono::steady_clock::duration::zero(), wait);
     timer.expires_after(wait);
     auto [ec] = co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
     if (ec) co_return;  // cancelled: shutting down

@@ -41,7 +41,7 @@ TokenPlan planTokenRefresh(const TokenLease& lease, bool canLogin, Clock::MonoTi
 
 struct TokenManagerOptions {
   std::string appRoleMount = "approle";
-  std::string roleIdFile, secretIdFile;  ///< both set = AppRole login available
+  std::string roleIdFile, secretIdFile;    ///< both set = AppRole login available
   std::int64_t renewIncrementSeconds = 0;  ///< 0 = let Vault choose
 };
 

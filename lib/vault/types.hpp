@@ -13,14 +13,21 @@ namespace nc::vault {
 struct HealthQuery {
   bool standbyOk = true;  ///< always sent explicitly (a bare `standbyok` means false)
   bool perfStandbyOk = false;
-  std::optional<int> activeCode, standbyCode, drSecondaryCode, performanceStandbyCode,
-      sealedCode, uninitCode, haUnhealthyCode, removedCode;
+  std::optional<int> activeCode, standbyCode, drSecondaryCode, performanceStandbyCode, sealedCode,
+      uninitCode, haUnhealthyCode, removedCode;
 };
 
 /// What the status code of sys/health meant (interpreted with the codes that were requested).
 enum class HealthState {
-  active, standby, drSecondary, performanceStandby, sealed, uninitialized, haUnhealthy,
-  removed, unknown
+  active,
+  standby,
+  drSecondary,
+  performanceStandby,
+  sealed,
+  uninitialized,
+  haUnhealthy,
+  removed,
+  unknown
 };
 const char* toString(HealthState s);
 
@@ -87,9 +94,9 @@ struct PkiRole {
        codeSigningFlag = false, emailProtectionFlag = false, usePss = false,
        useCsrCommonName = true, useCsrSans = true, noStore = false, generateLease = false,
        requireCn = true, basicConstraintsValidForNonCa = false;
-  std::vector<std::string> allowedDomains, allowedUriSans, allowedOtherSans,
-      allowedSerialNumbers, allowedUserIds, extKeyUsage, extKeyUsageOids, ou, organization,
-      country, locality, province, streetAddress, postalCode, policyIdentifiers;
+  std::vector<std::string> allowedDomains, allowedUriSans, allowedOtherSans, allowedSerialNumbers,
+      allowedUserIds, extKeyUsage, extKeyUsageOids, ou, organization, country, locality, province,
+      streetAddress, postalCode, policyIdentifiers;
   std::vector<std::string> keyUsage{"DigitalSignature", "KeyAgreement", "KeyEncipherment"};
   std::vector<std::string> cnValidations{"email", "hostname"};
   std::string keyType = "rsa", notAfter, issuerRef = "default", serialNumberSource;
@@ -132,16 +139,15 @@ struct JwtConfig {
 
 /// JWT auth role (auth/<path>/role/:name); null lists/maps read as empty.
 struct JwtRole {
-  std::string roleType = "jwt", userClaim, boundSubject, boundClaimsType = "string",
-              groupsClaim, tokenType;
+  std::string roleType = "jwt", userClaim, boundSubject, boundClaimsType = "string", groupsClaim,
+              tokenType;
   bool userClaimJsonPointer = false, tokenNoDefaultPolicy = false;
   std::vector<std::string> boundAudiences, tokenPolicies, tokenBoundCidrs;
   /// bound_claims values are strings or lists in Vault; a string reads as a one-item list.
   std::map<std::string, std::vector<std::string>> boundClaims;
   std::map<std::string, std::string> claimMappings;
   std::int64_t tokenTtl = 0, tokenMaxTtl = 0, tokenExplicitMaxTtl = 0, tokenPeriod = 0,
-               tokenNumUses = 0, expirationLeeway = 0, notBeforeLeeway = 0,
-               clockSkewLeeway = 0;
+               tokenNumUses = 0, expirationLeeway = 0, notBeforeLeeway = 0, clockSkewLeeway = 0;
   std::string rawJson;
 };
 

@@ -14,8 +14,12 @@ std::string trimSlashes(std::string_view s) {
 }
 
 /// A mount path may contain '/', which stays a separator; a name is one path segment.
-std::string mountPath(std::string_view mount) { return http::percentEncode(trimSlashes(mount), true); }
-std::string segment(std::string_view name) { return http::percentEncode(name); }
+std::string mountPath(std::string_view mount) {
+  return http::percentEncode(trimSlashes(mount), true);
+}
+std::string segment(std::string_view name) {
+  return http::percentEncode(name);
+}
 
 template <class T>
 Result<T> withContext(Result<T> r, std::string_view what) {
@@ -50,8 +54,7 @@ Task<http::Response> VaultClient::call(std::string method, std::string path, std
   if (method == "GET" || method == "HEAD" || method == "DELETE") req.idempotent = true;
   auto r = co_await transport_->send(std::move(req));
   if (!r) {
-    co_return Error(r.error().code,
-                    "vault: " + method + " " + path + ": " + r.error().message);
+    co_return Error(r.error().code, "vault: " + method + " " + path + ": " + r.error().message);
   }
   co_return std::move(*r);
 }
@@ -186,7 +189,8 @@ Task<AclPolicy> VaultClient::readPolicy(std::string name) {
 }
 
 Task<void> VaultClient::putPolicy(std::string name, std::string policyText) {
-  auto r = co_await checked("PUT", "sys/policies/acl/" + segment(name), codec::encodePolicy(policyText));
+  auto r =
+      co_await checked("PUT", "sys/policies/acl/" + segment(name), codec::encodePolicy(policyText));
   if (!r) co_return r.error();
   co_return Result<void>();
 }

@@ -45,8 +45,7 @@ class VaultClient final : public VaultApi {
   Task<PkiRole> patchPkiRole(std::string mount, std::string name, std::string patchJson) override;
   Task<std::vector<std::string>> listPkiRoles(std::string mount) override;
   Task<void> deletePkiRole(std::string mount, std::string name) override;
-  Task<IssuedCertificate> issue(std::string mount, std::string role,
-                                IssueRequest request) override;
+  Task<IssuedCertificate> issue(std::string mount, std::string role, IssueRequest request) override;
   Task<std::string> caChain(std::string mount) override;
   Task<std::vector<std::string>> listCertificates(std::string mount) override;
   Task<CertificateRecord> readCertificate(std::string mount, std::string serial) override;

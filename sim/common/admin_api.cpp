@@ -32,14 +32,17 @@ std::optional<http::ServerResponse> handleCommonAdmin(const http::ServerRequest&
       return jsonResponse(200, faults.toJson());
     }
     if (req.method == "DELETE") {
-      if (auto p = queryValue(req, "prefix")) faults.remove(*p);
-      else faults.clear();
+      if (auto p = queryValue(req, "prefix"))
+        faults.remove(*p);
+      else
+        faults.clear();
       return jsonResponse(200, faults.toJson());
     }
     return errorsResponse(405, {"unsupported operation"});
   }
   if (req.path == "/_sim/counters") {
-    if (req.method == "GET") return jsonResponse(200, counters.toJson(queryValue(req, "prefix").value_or("")));
+    if (req.method == "GET")
+      return jsonResponse(200, counters.toJson(queryValue(req, "prefix").value_or("")));
     if (req.method == "DELETE" || req.method == "POST") {
       counters.reset();
       return emptyResponse(204);

@@ -9,9 +9,9 @@
 namespace nc::sim {
 
 /// Handles
-///   GET /_sim/faults                list rules;  POST /_sim/faults  add a rule (JSON, see FaultRule)
-///   DELETE /_sim/faults[?prefix=P]  remove all rules, or those of one prefix
-///   GET /_sim/counters[?prefix=P]   per-path/method counts;  DELETE /_sim/counters  reset
+///   GET /_sim/faults                list rules;  POST /_sim/faults  add a rule (JSON, see
+///   FaultRule) DELETE /_sim/faults[?prefix=P]  remove all rules, or those of one prefix GET
+///   /_sim/counters[?prefix=P]   per-path/method counts;  DELETE /_sim/counters  reset
 /// Returns std::nullopt for any other path so the simulator can handle its own /_sim/ routes.
 std::optional<http::ServerResponse> handleCommonAdmin(const http::ServerRequest& req,
                                                       FaultTable& faults,

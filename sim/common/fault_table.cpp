@@ -31,8 +31,8 @@ FaultDecision FaultTable::decide(std::string_view method, std::string_view path)
   FaultDecision d;
   if (!best) return d;
   d.latency = best->latency;
-  bool hit = best->rate >= 1.0 ||
-             (best->rate > 0.0 && std::uniform_real_distribution<double>(0.0, 1.0)(rng_) < best->rate);
+  bool hit = best->rate >= 1.0 || (best->rate > 0.0 && std::uniform_real_distribution<double>(
+                                                           0.0, 1.0)(rng_) < best->rate);
   if (hit) {
     d.status = best->status;
     d.body = best->body;
@@ -43,7 +43,8 @@ FaultDecision FaultTable::decide(std::string_view method, std::string_view path)
 
 Result<FaultRule> FaultTable::ruleFromJson(std::string_view json) {
   rapidjson::Document d;
-  if (!parseJson(json, d) || !d.IsObject()) return makeError(errc::parse_error, "fault rule must be a JSON object");
+  if (!parseJson(json, d) || !d.IsObject())
+    return makeError(errc::parse_error, "fault rule must be a JSON object");
   FaultRule r;
   auto str = [&](const char* k) -> std::string {
     auto it = d.FindMember(k);
@@ -60,10 +61,14 @@ Result<FaultRule> FaultTable::ruleFromJson(std::string_view json) {
     if (!p) return p.error();
     r.latency = *p;
   }
-  if (auto it = d.FindMember("status"); it != d.MemberEnd() && it->value.IsInt()) r.status = it->value.GetInt();
-  if (auto it = d.FindMember("rate"); it != d.MemberEnd() && it->value.IsNumber()) r.rate = it->value.GetDouble();
-  if (auto it = d.FindMember("reset"); it != d.MemberEnd() && it->value.IsBool()) r.reset = it->value.GetBool();
-  if (r.rate < 0.0 || r.rate > 1.0) return makeError(errc::invalid_argument, "\"rate\" must be within [0,1]");
+  if (auto it = d.FindMember("status"); it != d.MemberEnd() && it->value.IsInt())
+    r.status = it->value.GetInt();
+  if (auto it = d.FindMember("rate"); it != d.MemberEnd() && it->value.IsNumber())
+    r.rate = it->value.GetDouble();
+  if (auto it = d.FindMember("reset"); it != d.MemberEnd() && it->value.IsBool())
+    r.reset = it->value.GetBool();
+  if (r.rate < 0.0 || r.rate > 1.0)
+    return makeError(errc::invalid_argument, "\"rate\" must be within [0,1]");
   return r;
 }
 
@@ -75,7 +80,8 @@ std::string FaultTable::toJson() const {
     rapidjson::Value o(rapidjson::kObjectType);
     addString(o, "prefix", r.prefix, a);
     addString(o, "method", r.method, a);
-    o.AddMember("latency_ms", static_cast<std::int64_t>(r.latency.as<std::chrono::milliseconds>().count()), a);
+    o.AddMember("latency_ms",
+                static_cast<std::int64_t>(r.latency.as<std::chrono::milliseconds>().count()), a);
     o.AddMember("status", r.status, a);
     addString(o, "body", r.body, a);
     o.AddMember("rate", r.rate, a);
@@ -88,7 +94,8 @@ std::string FaultTable::toJson() const {
 
 void RequestCounters::count(std::string_view method, std::string_view path) {
   auto it = counts_.find(path);
-  if (it == counts_.end()) it = counts_.emplace(std::string(path), std::map<std::string, std::uint64_t>{}).first;
+  if (it == counts_.end())
+    it = counts_.emplace(std::string(path), std::map<std::string, std::uint64_t>{}).first;
   ++it->second[std::string(method)];
 }
 
@@ -114,7 +121,10 @@ std::string RequestCounters::toJson(std::string_view prefix) const {
   for (const auto& [path, byMethod] : counts_) {
     if (!path.starts_with(prefix)) continue;
     rapidjson::Value o(rapidjson::kObjectType);
-    for (const auto& [m, c] : byMethod) { rapidjson::Value n(static_cast<std::uint64_t>(c)); o.AddMember(stringValue(m, a), n, a); }
+    for (const auto& [m, c] : byMethod) {
+      rapidjson::Value n(static_cast<std::uint64_t>(c));
+      o.AddMember(stringValue(m, a), n, a);
+    }
     paths.AddMember(stringValue(path, a), o, a);
   }
   d.AddMember("total", static_cast<std::uint64_t>(total(prefix)), a);

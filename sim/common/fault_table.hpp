@@ -21,9 +21,9 @@ struct FaultRule {
   std::string prefix;
   std::string method;  ///< empty = any method
   Duration latency;
-  int status = 0;  ///< 0 = no status override
-  std::string body;  ///< body sent with `status`; empty = simulator's default error body
-  double rate = 1.0;  ///< probability in [0,1] that status/reset applies
+  int status = 0;      ///< 0 = no status override
+  std::string body;    ///< body sent with `status`; empty = simulator's default error body
+  double rate = 1.0;   ///< probability in [0,1] that status/reset applies
   bool reset = false;  ///< drop the connection instead of answering
 };
 
@@ -48,7 +48,8 @@ class FaultTable {
   /// The longest matching prefix rule decides; latency always applies, status/reset by rate.
   FaultDecision decide(std::string_view method, std::string_view path);
 
-  /// Parses a rule from JSON: {"prefix","method","latency_ms"|"latency","status","body","rate","reset"}.
+  /// Parses a rule from JSON:
+  /// {"prefix","method","latency_ms"|"latency","status","body","rate","reset"}.
   static Result<FaultRule> ruleFromJson(std::string_view json);
   /// `{"faults":[...]}` listing.
   std::string toJson() const;

@@ -8,7 +8,9 @@
 namespace nc::nomadsim {
 
 namespace {
-std::string q(const std::string& s) { return toJson(Val(rapidjson::StringRef(s.c_str(), s.size()))); }
+std::string q(const std::string& s) {
+  return toJson(Val(rapidjson::StringRef(s.c_str(), s.size())));
+}
 }  // namespace
 
 std::string rfc3339(std::int64_t ns) {
@@ -30,11 +32,15 @@ std::string taskEvent(const std::string& type, std::int64_t timeNs, const std::s
   for (const auto& [k, v] : details) d += (d.size() > 1 ? "," : "") + q(k) + ":" + q(v);
   d += "}";
   return fmt::format(
-      "{{\"Type\":{},\"Time\":{},\"Message\":{},\"DisplayMessage\":{},\"Details\":{},\"FailsTask\":{},"
-      "\"RestartReason\":\"\",\"SetupError\":\"\",\"DriverError\":\"\",\"ExitCode\":{},\"Signal\":0,"
-      "\"KillTimeout\":{},\"KillError\":\"\",\"KillReason\":\"\",\"StartDelay\":0,\"DownloadError\":\"\","
+      "{{\"Type\":{},\"Time\":{},\"Message\":{},\"DisplayMessage\":{},\"Details\":{},\"FailsTask\":"
+      "{},"
+      "\"RestartReason\":\"\",\"SetupError\":\"\",\"DriverError\":\"\",\"ExitCode\":{},\"Signal\":"
+      "0,"
+      "\"KillTimeout\":{},\"KillError\":\"\",\"KillReason\":\"\",\"StartDelay\":0,"
+      "\"DownloadError\":\"\","
       "\"ValidationError\":\"\",\"DiskLimit\":0,\"FailedSibling\":\"\",\"VaultError\":\"\","
-      "\"TaskSignalReason\":\"\",\"TaskSignal\":\"\",\"DriverMessage\":\"\",\"GenericSource\":\"\"}}",
+      "\"TaskSignalReason\":\"\",\"TaskSignal\":\"\",\"DriverMessage\":\"\",\"GenericSource\":\"\"}"
+      "}",
       q(type), timeNs, q(message), q(display), d, failsTask, exitCode, killTimeout);
 }
 
@@ -51,10 +57,12 @@ std::string taskStatesJson(const Allocation& a) {
     for (std::size_t i = 0; i < ts.events.size(); ++i) events += (i ? "," : "") + ts.events[i];
     events += "]";
     out += (out.size() > 1 ? "," : "") +
-           fmt::format("{}:{{\"State\":{},\"Failed\":{},\"Restarts\":{},\"LastRestart\":{},"
-                       "\"StartedAt\":{},\"FinishedAt\":{},\"Events\":{},\"TaskHandle\":null,\"Paused\":\"\"}}",
-                       q(name), q(ts.state), ts.failed, ts.restarts, q(rfc3339(ts.lastRestart)),
-                       q(rfc3339(ts.startedAt)), q(rfc3339(ts.finishedAt)), events);
+           fmt::format(
+               "{}:{{\"State\":{},\"Failed\":{},\"Restarts\":{},\"LastRestart\":{},"
+               "\"StartedAt\":{},\"FinishedAt\":{},\"Events\":{},\"TaskHandle\":null,\"Paused\":"
+               "\"\"}}",
+               q(name), q(ts.state), ts.failed, ts.restarts, q(rfc3339(ts.lastRestart)),
+               q(rfc3339(ts.startedAt)), q(rfc3339(ts.finishedAt)), events);
   }
   return out + "}";
 }
@@ -78,26 +86,30 @@ std::string allocJson(const Allocation& a, const std::string& nodeId, const std:
   if (!a.tasks.empty()) out += ",\"TaskStates\":" + taskStatesJson(a);
   add("PreviousAllocation", a.previousAllocation);
   add("NextAllocation", a.nextAllocation);
-  out += fmt::format(",\"CreateIndex\":{},\"ModifyIndex\":{},\"AllocModifyIndex\":{},\"CreateTime\":{},"
-                     "\"ModifyTime\":{}}}",
-                     a.createIndex, a.modifyIndex, a.allocModifyIndex, a.createTime, a.modifyTime);
+  out += fmt::format(
+      ",\"CreateIndex\":{},\"ModifyIndex\":{},\"AllocModifyIndex\":{},\"CreateTime\":{},"
+      "\"ModifyTime\":{}}}",
+      a.createIndex, a.modifyIndex, a.allocModifyIndex, a.createTime, a.modifyTime);
   return out;
 }
 
-std::string allocStubJson(const Allocation& a, const std::string& nodeId, const std::string& nodeName,
-                          bool taskStates) {
+std::string allocStubJson(const Allocation& a, const std::string& nodeId,
+                          const std::string& nodeName, bool taskStates) {
   return fmt::format(
-      "{{\"ID\":{},\"EvalID\":{},\"Name\":{},\"Namespace\":{},\"NodeID\":{},\"NodeName\":{},\"JobID\":{},"
-      "\"JobType\":{},\"JobVersion\":{},\"TaskGroup\":{},\"AllocatedResources\":null,\"DesiredStatus\":{},"
-      "\"DesiredDescription\":{},\"ClientStatus\":{},\"ClientDescription\":{},\"DesiredTransition\":"
+      "{{\"ID\":{},\"EvalID\":{},\"Name\":{},\"Namespace\":{},\"NodeID\":{},\"NodeName\":{},"
+      "\"JobID\":{},"
+      "\"JobType\":{},\"JobVersion\":{},\"TaskGroup\":{},\"AllocatedResources\":null,"
+      "\"DesiredStatus\":{},"
+      "\"DesiredDescription\":{},\"ClientStatus\":{},\"ClientDescription\":{},"
+      "\"DesiredTransition\":"
       "{{\"Migrate\":null,\"Reschedule\":null,\"ForceReschedule\":null,\"NoShutdownDelay\":null}},"
       "\"TaskStates\":{},\"DeploymentStatus\":null,\"FollowupEvalID\":\"\",\"NextAllocation\":{},"
       "\"RescheduleTracker\":null,\"PreemptedAllocations\":null,\"PreemptedByAllocation\":\"\","
       "\"CreateIndex\":{},\"ModifyIndex\":{},\"CreateTime\":{},\"ModifyTime\":{}}}",
-      q(a.id), q(a.evalId), q(a.name), q(a.nameSpace), q(nodeId), q(nodeName), q(a.jobId), q(a.jobType),
-      a.jobVersion, q(a.group), q(a.desiredStatus), q(a.desiredDescription), q(a.clientStatus),
-      q(a.clientDescription), taskStates ? taskStatesJson(a) : "null", q(a.nextAllocation), a.createIndex,
-      a.modifyIndex, a.createTime, a.modifyTime);
+      q(a.id), q(a.evalId), q(a.name), q(a.nameSpace), q(nodeId), q(nodeName), q(a.jobId),
+      q(a.jobType), a.jobVersion, q(a.group), q(a.desiredStatus), q(a.desiredDescription),
+      q(a.clientStatus), q(a.clientDescription), taskStates ? taskStatesJson(a) : "null",
+      q(a.nextAllocation), a.createIndex, a.modifyIndex, a.createTime, a.modifyTime);
 }
 
 }  // namespace nc::nomadsim

@@ -37,8 +37,9 @@ struct Allocation {
 /// A TaskEvent JSON object (all deprecated mirror fields present, as Nomad sends them).
 std::string taskEvent(const std::string& type, std::int64_t timeNs, const std::string& message,
                       const std::string& display,
-                      const std::map<std::string, std::string>& details = {}, bool failsTask = false,
-                      std::int64_t exitCode = 0, std::int64_t killTimeout = 0);
+                      const std::map<std::string, std::string>& details = {},
+                      bool failsTask = false, std::int64_t exitCode = 0,
+                      std::int64_t killTimeout = 0);
 void appendEvent(TaskState& ts, std::string eventJson);
 
 /// RFC3339Nano UTC time, "0001-01-01T00:00:00Z" for 0.
@@ -48,7 +49,7 @@ std::string taskStatesJson(const Allocation& a);
 /// GET /v1/allocation/:id: top-level omit-empty.
 std::string allocJson(const Allocation& a, const std::string& nodeId, const std::string& nodeName);
 /// AllocListStub (every field present).
-std::string allocStubJson(const Allocation& a, const std::string& nodeId, const std::string& nodeName,
-                          bool taskStates);
+std::string allocStubJson(const Allocation& a, const std::string& nodeId,
+                          const std::string& nodeName, bool taskStates);
 
 }  // namespace nc::nomadsim

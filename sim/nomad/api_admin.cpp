@@ -47,7 +47,8 @@ ServerResponse ApiImpl::adminRoute(const ServerRequest& req) {
   if (path == "/_sim/templates/fail" || path == "/_sim/templates/renewals") {
     if (req.method != "POST") return text(405, "method not allowed");
     auto body = parseJson(req.body.empty() ? "{}" : req.body);
-    if (!body.has_value() || !body.value().IsObject()) return text(400, "body must be a JSON object");
+    if (!body.has_value() || !body.value().IsObject())
+      return text(400, "body must be a JSON object");
     std::string job = getString(body.value(), "job");
     std::string ns = getString(body.value(), "namespace", "default");
     if (job.empty()) return text(400, "missing job");
@@ -61,8 +62,9 @@ ServerResponse ApiImpl::adminRoute(const ServerRequest& req) {
   }
   if (path == "/_sim/templates" && req.method == "GET") {
     std::string ns = param(req, "namespace").value_or("default");
-    return json(200, clients_->templateStatus(ns.empty() ? "default" : ns, param(req, "job").value_or("")),
-                std::nullopt);
+    return json(
+        200, clients_->templateStatus(ns.empty() ? "default" : ns, param(req, "job").value_or("")),
+        std::nullopt);
   }
   if (path == "/_sim/client/restart" && req.method == "POST") {
     clients_->restartClient();
@@ -71,16 +73,18 @@ ServerResponse ApiImpl::adminRoute(const ServerRequest& req) {
   const std::string prefix = "/_sim/job/";
   const std::string suffix = "/edit";
   if (path.rfind(prefix, 0) == 0 && path.size() > prefix.size() + suffix.size() &&
-      path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0 && req.method == "POST") {
+      path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+      req.method == "POST") {
     std::string id = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
     std::string ns = param(req, "namespace").value_or("default");
     auto patch = parseJson(req.body);
-    if (!patch.has_value() || !patch.value().IsObject()) return text(400, "body must be a JSON merge patch object");
+    if (!patch.has_value() || !patch.value().IsObject())
+      return text(400, "body must be a JSON merge patch object");
     auto r = state_.editJob(ns.empty() ? "default" : ns, id, patch.value());
     if (!r.has_value()) return text(r.error().is(errc::not_found) ? 404 : 500, r.error().message);
     return json(200,
-                fmt::format("{{\"JobModifyIndex\":{},\"EvalID\":\"{}\",\"Index\":{}}}", r->jobModifyIndex,
-                            r->evalId, r->index),
+                fmt::format("{{\"JobModifyIndex\":{},\"EvalID\":\"{}\",\"Index\":{}}}",
+                            r->jobModifyIndex, r->evalId, r->index),
                 r->index);
   }
   return text(404, "unknown admin endpoint");

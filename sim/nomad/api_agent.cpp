@@ -15,7 +15,8 @@ ServerResponse ApiImpl::agentRoute(const ServerRequest& req) {
   }
   if (path == "/v1/agent/health") {
     auto type = param(req, "type").value_or("");
-    std::string server = leader_ ? R"({"ok":true,"message":"ok"})" : R"({"ok":false,"message":"no leader"})";
+    std::string server =
+        leader_ ? R"({"ok":true,"message":"ok"})" : R"({"ok":false,"message":"no leader"})";
     std::string body;
     if (type == "client") {
       body = R"({"client":{"ok":false,"message":"client not enabled"}})";
@@ -29,10 +30,12 @@ ServerResponse ApiImpl::agentRoute(const ServerRequest& req) {
     r.body = body;
     return r;
   }
-  if (path == "/v1/status/leader") return json(200, leader_ ? "\"127.0.0.1:4647\"" : "\"\"", std::nullopt);
+  if (path == "/v1/status/leader")
+    return json(200, leader_ ? "\"127.0.0.1:4647\"" : "\"\"", std::nullopt);
   if (path == "/v1/status/peers") return json(200, "[\"127.0.0.1:4647\"]", std::nullopt);
   if (path == "/v1/agent/self") {
-    std::string version = R"({"Version":"2.0.6","VersionPrerelease":"","VersionMetadata":"","Revision":"nomad-sim"})";
+    std::string version =
+        R"({"Version":"2.0.6","VersionPrerelease":"","VersionMetadata":"","Revision":"nomad-sim"})";
     std::string body = fmt::format(
         R"({{"config":{{"Region":"{0}","Datacenter":"{1}","NodeName":"nomad-sim","Version":{2},)"
         R"("ACL":{{"Enabled":{3},"TokenTTL":0,"PolicyTTL":0,"RoleTTL":0}},)"

@@ -35,13 +35,16 @@ std::string fileInfo(const fs::path& p, bool withType) {
   bool dir = fs::is_directory(p, ec);
   auto size = dir ? 0 : static_cast<std::int64_t>(fs::file_size(p, ec));
   std::string name = p.filename().string();
-  std::string out = fmt::format("{{\"Name\":{},\"IsDir\":{},\"Size\":{},\"FileMode\":\"{}\",\"ModTime\":\"{}\"",
-                                toJson(Val(rapidjson::StringRef(name.c_str()))), dir, size, fileMode(p),
-                                rfc3339(modTimeNs(p)));
+  std::string out =
+      fmt::format("{{\"Name\":{},\"IsDir\":{},\"Size\":{},\"FileMode\":\"{}\",\"ModTime\":\"{}\"",
+                  toJson(Val(rapidjson::StringRef(name.c_str()))), dir, size, fileMode(p),
+                  rfc3339(modTimeNs(p)));
   if (withType) {
     std::string type = "application/octet-stream";
-    if (dir) type = "";
-    else if (p.extension() == ".json") type = "application/json";
+    if (dir)
+      type = "";
+    else if (p.extension() == ".json")
+      type = "application/json";
     else {
       std::ifstream in(p, std::ios::binary);
       char buf[512];
@@ -68,7 +71,8 @@ Awaitable<ServerResponse> ApiImpl::allocsRoute(ServerRequest req) {
     std::optional<Filter> filter;
     if (!q.filter.empty()) {
       auto f = Filter::parse(q.filter);
-      if (!f.has_value()) co_return text(400, "failed to create result paginator: " + f.error().message);
+      if (!f.has_value())
+        co_return text(400, "failed to create result paginator: " + f.error().message);
       filter = f.value();
     }
     std::function<std::uint64_t()> current = [this] { return state_.tableIndex("allocs"); };
@@ -92,7 +96,8 @@ Awaitable<ServerResponse> ApiImpl::allocsRoute(ServerRequest req) {
   };
   co_await blockUntil(q.index, q.wait, &current);
   const Allocation* a = clients_->alloc(id);
-  if (a == nullptr || (a->nameSpace != q.nameSpace && q.nameSpace != "*")) co_return text(404, "alloc not found");
+  if (a == nullptr || (a->nameSpace != q.nameSpace && q.nameSpace != "*"))
+    co_return text(404, "alloc not found");
   co_return json(200, allocJson(*a, node, nodeName), a->modifyIndex, &q);
 }
 
@@ -137,14 +142,18 @@ ServerResponse ApiImpl::fsRoute(const ServerRequest& req) {
     std::string t = task;
     for (auto& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (!content) break;
-    if (lower.rfind(t + "/secrets", 0) == 0) return fail(500, "Reading secret file prohibited: " + path);
-    if (lower.rfind(t + "/private", 0) == 0) return fail(500, "Reading private file prohibited: " + path);
+    if (lower.rfind(t + "/secrets", 0) == 0)
+      return fail(500, "Reading secret file prohibited: " + path);
+    if (lower.rfind(t + "/private", 0) == 0)
+      return fail(500, "Reading private file prohibited: " + path);
   }
   std::error_code ec;
-  if (!fs::exists(full, ec)) return fail(404, fmt::format("stat {}: no such file or directory", full.string()));
+  if (!fs::exists(full, ec))
+    return fail(404, fmt::format("stat {}: no such file or directory", full.string()));
   if (op == "ls") {
     std::vector<std::string> entries;
-    for (const auto& e : fs::directory_iterator(full, ec)) entries.push_back(fileInfo(e.path(), false));
+    for (const auto& e : fs::directory_iterator(full, ec))
+      entries.push_back(fileInfo(e.path(), false));
     std::sort(entries.begin(), entries.end());
     std::string out = "[";
     for (std::size_t i = 0; i < entries.size(); ++i) out += (i ? "," : "") + entries[i];
@@ -166,15 +175,19 @@ ServerResponse ApiImpl::fsRoute(const ServerRequest& req) {
     } catch (...) {
       return fail(400, "must provide a valid offset");
     }
-    data = offset >= static_cast<std::int64_t>(data.size()) ? "" : data.substr(static_cast<std::size_t>(offset));
-    if (limit > 0 && static_cast<std::size_t>(limit) < data.size()) data.resize(static_cast<std::size_t>(limit));
+    data = offset >= static_cast<std::int64_t>(data.size())
+               ? ""
+               : data.substr(static_cast<std::size_t>(offset));
+    if (limit > 0 && static_cast<std::size_t>(limit) < data.size())
+      data.resize(static_cast<std::size_t>(limit));
   }
   ServerResponse r;
-  r.headers = {{"Content-Type", data.find('\0') == std::string::npos ? "text/plain; charset=utf-8"
-                                                                      : "application/octet-stream"},
-               {"X-Content-Type-Options", "nosniff"},
-               {"X-XSS-Protection", "1; mode=block"},
-               {"Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox"}};
+  r.headers = {
+      {"Content-Type", data.find('\0') == std::string::npos ? "text/plain; charset=utf-8"
+                                                            : "application/octet-stream"},
+      {"X-Content-Type-Options", "nosniff"},
+      {"X-XSS-Protection", "1; mode=block"},
+      {"Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox"}};
   r.body = std::move(data);
   return r;
 }

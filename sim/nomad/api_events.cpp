@@ -29,11 +29,14 @@ ServerResponse ApiImpl::eventStream(const ServerRequest& req) {
   }
   ServerResponse r;
   r.headers = {{"Content-Type", "application/json"}, {"Cache-Control", "no-cache"}};
-  r.stream = [this, filter, from](http::StreamWriter& out) { return streamEvents(filter, from, out); };
+  r.stream = [this, filter, from](http::StreamWriter& out) {
+    return streamEvents(filter, from, out);
+  };
   return r;
 }
 
-Awaitable<void> ApiImpl::streamEvents(EventFilter filter, std::uint64_t from, http::StreamWriter& out) {
+Awaitable<void> ApiImpl::streamEvents(EventFilter filter, std::uint64_t from,
+                                      http::StreamWriter& out) {
   if (!co_await out.write("{}\n")) co_return;
   auto lastWrite = std::chrono::steady_clock::now();
   while (!stopping_) {

@@ -19,7 +19,8 @@ namespace {
 std::string base64(const std::string& in) {
   std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
   int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+                          reinterpret_cast<const unsigned char*>(in.data()),
+                          static_cast<int>(in.size()));
   out.resize(static_cast<std::size_t>(n));
   return out;
 }
@@ -94,7 +95,7 @@ Awaitable<void> ApiImpl::execSession(ExecRequest er, http::ServerWebSocket& ws) 
   if (a->clientStatus != "running") {
     {
       std::string reason = fmt::format("exec not possible, client status of allocation {} is {}",
-                                        a->id, a->clientStatus);
+                                       a->id, a->clientStatus);
       co_await ws.close(1008, std::move(reason));
     }
     co_return;
@@ -107,7 +108,8 @@ Awaitable<void> ApiImpl::execSession(ExecRequest er, http::ServerWebSocket& ws) 
     co_return;
   }
   std::vector<std::string> argv;
-  for (const auto& s : cmd.value().GetArray()) argv.push_back(s.IsString() ? s.GetString() : toJson(s));
+  for (const auto& s : cmd.value().GetArray())
+    argv.push_back(s.IsString() ? s.GetString() : toJson(s));
   ExecResult res = runCommand(argv, clients_->allocDir(a->id), er.task);
   std::vector<std::string> frames;
   if (!res.out.empty()) frames.push_back("{\"stdout\":{\"data\":\"" + base64(res.out) + "\"}}");
@@ -125,8 +127,10 @@ Awaitable<void> ApiImpl::execSession(ExecRequest er, http::ServerWebSocket& ws) 
     co_await ws.send(std::move(frame));
   }
   {
-    std::string frame = res.code == 0 ? std::string("{\"exited\":true,\"result\":{}}")
-                                 : fmt::format("{{\"exited\":true,\"result\":{{\"exit_code\":{}}}}}", res.code);
+    std::string frame =
+        res.code == 0
+            ? std::string("{\"exited\":true,\"result\":{}}")
+            : fmt::format("{{\"exited\":true,\"result\":{{\"exit_code\":{}}}}}", res.code);
     co_await ws.send(std::move(frame));
   }
 }

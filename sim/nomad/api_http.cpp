@@ -1,9 +1,9 @@
 // nomad-sim HTTP conventions and routing: faults, counters, ACL tokens, leader loss, query
 // parameters, blocking queries and Nomad's plain-text errors.
+#include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
 
 #include <random>
 
@@ -24,8 +24,13 @@ Result<std::unique_ptr<NomadApi>> NomadApi::create(asio::io_context& io, ApiOpti
 
 ApiImpl::ApiImpl(asio::io_context& io, ApiOptions options, ClockPtr clock,
                  std::unique_ptr<KeyRing> keys)
-    : io_(io), opt_(std::move(options)), clock_(clock), state_(clock), vars_(state_),
-      keys_(std::move(keys)), tick_(io) {
+    : io_(io),
+      opt_(std::move(options)),
+      clock_(clock),
+      state_(clock),
+      vars_(state_),
+      keys_(std::move(keys)),
+      tick_(io) {
   state_.setOnChange([this] { notifyWaiters(); });
   ClientOptions co;
   co.dataDir = opt_.dataDir;
@@ -76,7 +81,8 @@ void ApiImpl::notifyWaiters() {
 ServerResponse ApiImpl::text(int status, std::string body) {
   ServerResponse r;
   r.status = status;
-  if (!body.empty() || status >= 400) r.headers.push_back({"Content-Type", "text/plain; charset=utf-8"});
+  if (!body.empty() || status >= 400)
+    r.headers.push_back({"Content-Type", "text/plain; charset=utf-8"});
   r.body = std::move(body);
   return r;
 }
@@ -132,8 +138,10 @@ std::variant<QueryOptions, ServerResponse> ApiImpl::parseQuery(const ServerReque
     if (q.wait > opt_.maxWait) q.wait = opt_.maxWait;
   }
   if (auto s = param(req, "stale")) {
-    if (s->empty() || *s == "true") q.stale = true;
-    else if (*s != "false") return text(400, "Expect `true` or `false` for `stale` query string parameter");
+    if (s->empty() || *s == "true")
+      q.stale = true;
+    else if (*s != "false")
+      return text(400, "Expect `true` or `false` for `stale` query string parameter");
   }
   q.prefix = param(req, "prefix").value_or("");
   q.filter = param(req, "filter").value_or("");
@@ -146,8 +154,10 @@ Awaitable<void> ApiImpl::blockUntil(std::uint64_t minIndex, Duration wait,
   if (minIndex == 0) co_return;
   static std::mt19937_64 rng{std::random_device{}()};
   auto jitterMax = wait.nanos().count() / 16;
-  auto jitter = jitterMax > 0 ? static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(jitterMax)) : 0;
-  auto deadline = std::chrono::steady_clock::now() + wait.nanos() + std::chrono::nanoseconds(jitter);
+  auto jitter =
+      jitterMax > 0 ? static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(jitterMax)) : 0;
+  auto deadline =
+      std::chrono::steady_clock::now() + wait.nanos() + std::chrono::nanoseconds(jitter);
   while (!stopping_ && (*current)() <= minIndex && std::chrono::steady_clock::now() < deadline) {
     asio::steady_timer timer(io_);
     timer.expires_at(deadline);
@@ -167,7 +177,8 @@ bool ApiImpl::authorized(const ServerRequest& req) const {
   std::string token;
   if (const auto* h = req.header("X-Nomad-Token"); h != nullptr && !trim(*h).empty()) {
     token = trim(*h);
-  } else if (const auto* a = req.header("Authorization"); a != nullptr && a->rfind("Bearer ", 0) == 0) {
+  } else if (const auto* a = req.header("Authorization");
+             a != nullptr && a->rfind("Bearer ", 0) == 0) {
     token = trim(a->substr(7));
   }
   return token == opt_.aclToken;
@@ -189,11 +200,12 @@ Awaitable<ServerResponse> ApiImpl::handle(ServerRequest req) {
       r.resetConnection = true;
       co_return r;
     }
-    if (fault.status != 0) co_return text(fault.status, fault.body.empty() ? "injected fault" : fault.body);
+    if (fault.status != 0)
+      co_return text(fault.status, fault.body.empty() ? "injected fault" : fault.body);
   }
   if (admin) co_return adminRoute(req);
-  if (path == "/.well-known/jwks.json" || path == "/v1/agent/health" || path == "/v1/status/leader" ||
-      path == "/v1/status/peers") {
+  if (path == "/.well-known/jwks.json" || path == "/v1/agent/health" ||
+      path == "/v1/status/leader" || path == "/v1/status/peers") {
     co_return agentRoute(req);
   }
   if (path.rfind("/v1/", 0) != 0) co_return text(404, "");
@@ -226,9 +238,11 @@ Awaitable<ServerResponse> ApiImpl::handle(ServerRequest req) {
     co_return jobsParse(req);
   }
   if (path.rfind("/v1/job/", 0) == 0) co_return co_await jobRoute(std::move(req));
-  if (path == "/v1/vars" || path.rfind("/v1/var/", 0) == 0) co_return co_await varsRoute(std::move(req));
+  if (path == "/v1/vars" || path.rfind("/v1/var/", 0) == 0)
+    co_return co_await varsRoute(std::move(req));
   if (isStream) co_return eventStream(req);
-  if (path.rfind("/v1/agent/", 0) == 0 || path.rfind("/v1/evaluation/", 0) == 0) co_return agentRoute(req);
+  if (path.rfind("/v1/agent/", 0) == 0 || path.rfind("/v1/evaluation/", 0) == 0)
+    co_return agentRoute(req);
   if (path == "/v1/allocations" || path.rfind("/v1/allocation/", 0) == 0) {
     co_return co_await allocsRoute(std::move(req));
   }

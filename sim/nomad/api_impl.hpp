@@ -67,22 +67,22 @@ class ApiImpl final : public NomadApi {
   static std::optional<std::string> param(const ServerRequest& req, std::string_view name);
 
   // ---- endpoints ----
-  Awaitable<ServerResponse> jobsList(ServerRequest req);                     // api_jobs.cpp
+  Awaitable<ServerResponse> jobsList(ServerRequest req);  // api_jobs.cpp
   ServerResponse jobRegister(const ServerRequest& req, const std::string& pathId);
   ServerResponse jobsParse(const ServerRequest& req);
   Awaitable<ServerResponse> jobRoute(ServerRequest req);
-  ServerResponse jobPlan(const ServerRequest& req, const std::string& id);   // api_plan.cpp
+  ServerResponse jobPlan(const ServerRequest& req, const std::string& id);  // api_plan.cpp
   ServerResponse jobDelete(const ServerRequest& req, const std::string& id);
   Awaitable<ServerResponse> jobVersions(ServerRequest req);
-  Awaitable<ServerResponse> varsRoute(ServerRequest req);                    // api_vars.cpp
-  ServerResponse eventStream(const ServerRequest& req);                     // api_events.cpp
+  Awaitable<ServerResponse> varsRoute(ServerRequest req);  // api_vars.cpp
+  ServerResponse eventStream(const ServerRequest& req);    // api_events.cpp
   Awaitable<void> streamEvents(EventFilter filter, std::uint64_t from, http::StreamWriter& out);
-  ServerResponse agentRoute(const ServerRequest& req);                      // api_agent.cpp
-  ServerResponse adminRoute(const ServerRequest& req);                      // api_admin.cpp
-  Awaitable<ServerResponse> allocsRoute(ServerRequest req);                  // api_allocs.cpp
+  ServerResponse agentRoute(const ServerRequest& req);       // api_agent.cpp
+  ServerResponse adminRoute(const ServerRequest& req);       // api_admin.cpp
+  Awaitable<ServerResponse> allocsRoute(ServerRequest req);  // api_allocs.cpp
   std::string jobAllocsJson(const std::string& ns, const std::string& jobId) const;
   ServerResponse fsRoute(const ServerRequest& req);
-  ServerResponse execRoute(const ServerRequest& req);                       // api_exec.cpp
+  ServerResponse execRoute(const ServerRequest& req);  // api_exec.cpp
   Awaitable<void> execSession(ExecRequest er, http::ServerWebSocket& ws);
 
   boost::asio::io_context& io_;

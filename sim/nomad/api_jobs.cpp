@@ -1,4 +1,5 @@
-// Job endpoints: list, register, parse, read, versions, allocations, deregister (plan: api_plan.cpp).
+// Job endpoints: list, register, parse, read, versions, allocations, deregister (plan:
+// api_plan.cpp).
 #include <fmt/format.h>
 
 #include "api_impl.hpp"
@@ -16,7 +17,8 @@ Awaitable<ServerResponse> ApiImpl::jobsList(ServerRequest req) {
   std::optional<Filter> filter;
   if (!q.filter.empty()) {
     auto f = Filter::parse(q.filter);
-    if (!f.has_value()) co_return text(400, "failed to create result paginator: " + f.error().message);
+    if (!f.has_value())
+      co_return text(400, "failed to create result paginator: " + f.error().message);
     filter = f.value();
   }
   std::size_t perPage = 0;
@@ -64,10 +66,11 @@ Awaitable<ServerResponse> ApiImpl::jobsList(ServerRequest req) {
 namespace {
 std::string registerReplyJson(const RegisterReply& r) {
   return fmt::format(
-      "{{\"EvalID\":\"{}\",\"EvalCreateIndex\":{},\"JobModifyIndex\":{},\"Warnings\":{},\"Index\":{},"
+      "{{\"EvalID\":\"{}\",\"EvalCreateIndex\":{},\"JobModifyIndex\":{},\"Warnings\":{},\"Index\":{"
+      "},"
       "\"LastContact\":0,\"KnownLeader\":false,\"NextToken\":\"\"}}",
-      r.evalId, r.evalCreateIndex, r.jobModifyIndex, toJson(Val(rapidjson::StringRef(r.warnings.c_str()))),
-      r.index);
+      r.evalId, r.evalCreateIndex, r.jobModifyIndex,
+      toJson(Val(rapidjson::StringRef(r.warnings.c_str()))), r.index);
 }
 }  // namespace
 
@@ -78,7 +81,8 @@ ServerResponse ApiImpl::jobRegister(const ServerRequest& req, const std::string&
   const Val* job = member(body.value(), "Job");
   if (job == nullptr || !job->IsObject()) return text(400, "Job must be specified");
   if (getString(*job, "ID").empty()) return text(400, "Job ID hasn't been provided");
-  if (!pathId.empty() && getString(*job, "ID") != pathId) return text(400, "Job ID does not match name");
+  if (!pathId.empty() && getString(*job, "ID") != pathId)
+    return text(400, "Job ID does not match name");
   std::int64_t evalPriority = getInt(body.value(), "EvalPriority");
   if (evalPriority < 0 || evalPriority > 100) {
     return text(400, "Eval priority must be between 1 and 100 inclusively");
@@ -118,11 +122,13 @@ ServerResponse ApiImpl::jobDelete(const ServerRequest& req, const std::string& i
     if (!v || v->empty()) return std::nullopt;
     static const std::set<std::string> yes = {"1", "t", "T", "TRUE", "true", "True"};
     static const std::set<std::string> no = {"0", "f", "F", "FALSE", "false", "False"};
-    if (yes.count(*v)) out = true;
+    if (yes.count(*v))
+      out = true;
     else if (!no.count(*v)) {
-      return text(500, fmt::format("Failed to parse value of \"{}\" ({}) as a bool: strconv.ParseBool: "
-                                   "parsing \"{}\": invalid syntax",
-                                   name, *v, *v));
+      return text(500,
+                  fmt::format("Failed to parse value of \"{}\" ({}) as a bool: strconv.ParseBool: "
+                              "parsing \"{}\": invalid syntax",
+                              name, *v, *v));
     }
     return std::nullopt;
   };
@@ -132,12 +138,13 @@ ServerResponse ApiImpl::jobDelete(const ServerRequest& req, const std::string& i
   std::string ns = param(req, "namespace").value_or("default");
   if (ns.empty()) ns = "default";
   auto r = state_.deregisterJob(ns, id, purge);
-  return json(200,
-              fmt::format("{{\"EvalID\":\"{}\",\"EvalCreateIndex\":{},\"JobModifyIndex\":{},"
-                          "\"VolumeEvalID\":\"\",\"VolumeEvalIndex\":0,\"Index\":{},\"LastContact\":0,"
-                          "\"KnownLeader\":false,\"NextToken\":\"\"}}",
-                          r.evalId, r.evalCreateIndex, r.jobModifyIndex, r.index),
-              r.index);
+  return json(
+      200,
+      fmt::format("{{\"EvalID\":\"{}\",\"EvalCreateIndex\":{},\"JobModifyIndex\":{},"
+                  "\"VolumeEvalID\":\"\",\"VolumeEvalIndex\":0,\"Index\":{},\"LastContact\":0,"
+                  "\"KnownLeader\":false,\"NextToken\":\"\"}}",
+                  r.evalId, r.evalCreateIndex, r.jobModifyIndex, r.index),
+      r.index);
 }
 
 Awaitable<ServerResponse> ApiImpl::jobVersions(ServerRequest req) {
@@ -177,7 +184,8 @@ Awaitable<ServerResponse> ApiImpl::jobVersions(ServerRequest req) {
 Awaitable<ServerResponse> ApiImpl::jobRoute(ServerRequest req) {
   std::string rest = req.path.substr(std::string("/v1/job/").size());
   std::string id = rest, suffix;
-  for (const char* s : {"/allocations", "/plan", "/versions", "/evaluations", "/summary", "/deployments"}) {
+  for (const char* s :
+       {"/allocations", "/plan", "/versions", "/evaluations", "/summary", "/deployments"}) {
     std::string sfx = s;
     if (rest.size() > sfx.size() && rest.compare(rest.size() - sfx.size(), sfx.size(), sfx) == 0) {
       id = rest.substr(0, rest.size() - sfx.size());

@@ -10,8 +10,10 @@ ServerResponse fromVarReply(const VarReply& r) {
   if (r.status == 204) return out;
   // 409 bodies are JSON, but Nomad sets the header after WriteHeader: sniffed as text/plain.
   bool jsonType = r.json && r.status != 409;
-  out.headers.push_back({"Content-Type", jsonType ? "application/json" : "text/plain; charset=utf-8"});
-  if (r.index != 0 && r.status == 200) out.headers.push_back({"X-Nomad-Index", std::to_string(r.index)});
+  out.headers.push_back(
+      {"Content-Type", jsonType ? "application/json" : "text/plain; charset=utf-8"});
+  if (r.index != 0 && r.status == 200)
+    out.headers.push_back({"X-Nomad-Index", std::to_string(r.index)});
   out.body = r.body;
   return out;
 }

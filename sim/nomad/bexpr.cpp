@@ -10,7 +10,21 @@
 namespace nc::nomadsim {
 
 struct Filter::Node {
-  enum class Kind { And, Or, Not, Eq, Ne, Contains, NotContains, In, NotIn, Empty, NotEmpty, Matches, NotMatches };
+  enum class Kind {
+    And,
+    Or,
+    Not,
+    Eq,
+    Ne,
+    Contains,
+    NotContains,
+    In,
+    NotIn,
+    Empty,
+    NotEmpty,
+    Matches,
+    NotMatches
+  };
   Kind kind;
   std::shared_ptr<const Node> left, right;
   std::vector<std::string> path;
@@ -51,7 +65,8 @@ class Parser {
     skip();
     if (s_.substr(i_, kw.size()) != kw) return false;
     std::size_t e = i_ + kw.size();
-    if (e < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[e])) || s_[e] == '_')) return false;
+    if (e < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[e])) || s_[e] == '_'))
+      return false;
     i_ = e;
     return true;
   }
@@ -154,7 +169,8 @@ class Parser {
     auto n = std::make_shared<Node>();
     skip();
     // "value" in Selector / "value" not in Selector
-    if (i_ < s_.size() && (s_[i_] == '"' || s_[i_] == '`' || std::isdigit(static_cast<unsigned char>(s_[i_])))) {
+    if (i_ < s_.size() &&
+        (s_[i_] == '"' || s_[i_] == '`' || std::isdigit(static_cast<unsigned char>(s_[i_])))) {
       n->value = parseValue();
       if (keyword("not")) {
         if (!keyword("in")) fail("no match found, expected: \"in\"");
@@ -168,21 +184,30 @@ class Parser {
       return n;
     }
     n->path = parseSelector();
-    if (symbol("==")) n->kind = Node::Kind::Eq;
-    else if (symbol("!=")) n->kind = Node::Kind::Ne;
-    else if (keyword("contains")) n->kind = Node::Kind::Contains;
-    else if (keyword("matches")) n->kind = Node::Kind::Matches;
+    if (symbol("=="))
+      n->kind = Node::Kind::Eq;
+    else if (symbol("!="))
+      n->kind = Node::Kind::Ne;
+    else if (keyword("contains"))
+      n->kind = Node::Kind::Contains;
+    else if (keyword("matches"))
+      n->kind = Node::Kind::Matches;
     else if (keyword("is")) {
       bool neg = keyword("not");
       if (!keyword("empty")) fail("no match found, expected: \"empty\"");
       n->kind = neg ? Node::Kind::NotEmpty : Node::Kind::Empty;
       return n;
     } else if (keyword("not")) {
-      if (keyword("contains")) n->kind = Node::Kind::NotContains;
-      else if (keyword("matches")) n->kind = Node::Kind::NotMatches;
-      else fail("no match found, expected: \"contains\", \"matches\"");
+      if (keyword("contains"))
+        n->kind = Node::Kind::NotContains;
+      else if (keyword("matches"))
+        n->kind = Node::Kind::NotMatches;
+      else
+        fail("no match found, expected: \"contains\", \"matches\"");
     } else {
-      fail("no match found, expected: \"!=\", \".\", \"==\", \"[\", \"contains\", \"is\", \"matches\", \"not\"");
+      fail(
+          "no match found, expected: \"!=\", \".\", \"==\", \"[\", \"contains\", \"is\", "
+          "\"matches\", \"not\"");
     }
     n->value = parseValue();
     return n;
@@ -238,21 +263,31 @@ bool empty(const Val* v) {
 bool eval(const Node& n, const Val& obj) {
   using K = Node::Kind;
   switch (n.kind) {
-    case K::And: return eval(*n.left, obj) && eval(*n.right, obj);
-    case K::Or: return eval(*n.left, obj) || eval(*n.right, obj);
-    case K::Not: return !eval(*n.left, obj);
-    default: break;
+    case K::And:
+      return eval(*n.left, obj) && eval(*n.right, obj);
+    case K::Or:
+      return eval(*n.left, obj) || eval(*n.right, obj);
+    case K::Not:
+      return !eval(*n.left, obj);
+    default:
+      break;
   }
   const Val* v = resolve(obj, n.path);
   switch (n.kind) {
-    case K::Eq: return v != nullptr && text(*v) == n.value;
-    case K::Ne: return v == nullptr || text(*v) != n.value;
+    case K::Eq:
+      return v != nullptr && text(*v) == n.value;
+    case K::Ne:
+      return v == nullptr || text(*v) != n.value;
     case K::Contains:
-    case K::In: return contains(v, n.value);
+    case K::In:
+      return contains(v, n.value);
     case K::NotContains:
-    case K::NotIn: return !contains(v, n.value);
-    case K::Empty: return empty(v);
-    case K::NotEmpty: return !empty(v);
+    case K::NotIn:
+      return !contains(v, n.value);
+    case K::Empty:
+      return empty(v);
+    case K::NotEmpty:
+      return !empty(v);
     case K::Matches:
     case K::NotMatches: {
       bool m = false;
@@ -262,7 +297,8 @@ bool eval(const Node& n, const Val& obj) {
       }
       return n.kind == K::Matches ? m : !m;
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -277,6 +313,8 @@ Result<Filter> Filter::parse(std::string_view expr) {
   }
 }
 
-bool Filter::matches(const Val& object) const { return root_ == nullptr || eval(*root_, object); }
+bool Filter::matches(const Val& object) const {
+  return root_ == nullptr || eval(*root_, object);
+}
 
 }  // namespace nc::nomadsim

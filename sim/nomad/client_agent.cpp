@@ -16,7 +16,9 @@ namespace {
 
 Result<std::string> readFile(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
-  if (!in) return Error(errc::not_found, fmt::format("open {}: no such file or directory", p.filename().string()));
+  if (!in)
+    return Error(errc::not_found,
+                 fmt::format("open {}: no such file or directory", p.filename().string()));
   std::stringstream ss;
   ss << in.rdbuf();
   std::string s = ss.str();
@@ -40,7 +42,10 @@ void ClientSim::Impl::startAgent(const std::string& allocId, const std::string& 
   fs::path root = fs::path(opt.dataDir) / "alloc" / a.id;
   std::string cfgPath = vaultAgentConfigPath(*spec);
   auto text = readFile(taskPath(root.string(), task, cfgPath));
-  if (!text) return agentExited(allocId, task, fmt::format("error loading configuration from {}: {}", cfgPath, text.error().message));
+  if (!text)
+    return agentExited(
+        allocId, task,
+        fmt::format("error loading configuration from {}: {}", cfgPath, text.error().message));
   auto cfg = parseAgentConfig(text.value());
   if (!cfg) return agentExited(allocId, task, cfg.error().message);
 
@@ -58,7 +63,8 @@ void ClientSim::Impl::startAgent(const std::string& allocId, const std::string& 
   if (cfg->authType == "token_file") {
     auto token = readFile(taskPath(root.string(), task, conf("token_file_path")));
     if (!token || token.value().empty()) {
-      return agentExited(allocId, task, "auto_auth token_file: no token in " + conf("token_file_path"));
+      return agentExited(allocId, task,
+                         "auto_auth token_file: no token in " + conf("token_file_path"));
     }
     tt.token = token.value();
   } else if (cfg->authType == "jwt") {
@@ -70,7 +76,8 @@ void ClientSim::Impl::startAgent(const std::string& allocId, const std::string& 
     tt.jwtMount = mount.rfind("auth/", 0) == 0 ? mount.substr(5) : mount;
     tt.deriveToken = true;
   } else {
-    return agentExited(allocId, task, fmt::format("unsupported auto_auth method type \"{}\"", cfg->authType));
+    return agentExited(allocId, task,
+                       fmt::format("unsupported auto_auth method type \"{}\"", cfg->authType));
   }
   for (const auto& at : cfg->templates) {
     TemplateSpec s;
@@ -95,19 +102,23 @@ void ClientSim::Impl::startAgent(const std::string& allocId, const std::string& 
   if (!started) agentExited(allocId, task, started.error().message);
 }
 
-void ClientSim::Impl::agentExited(const std::string& allocId, const std::string& task, const std::string& error) {
+void ClientSim::Impl::agentExited(const std::string& allocId, const std::string& task,
+                                  const std::string& error) {
   auto it = allocs.find(allocId);
   if (it == allocs.end()) return;
   Allocation& a = it->second;
-  if (a.clientStatus != "running" || !a.tasks.count(task) || a.tasks[task].state != "running") return;
+  if (a.clientStatus != "running" || !a.tasks.count(task) || a.tasks[task].state != "running")
+    return;
   if (!opt.dataDir.empty()) {  // the agent's last words go to the task's stderr log
-    std::ofstream(fs::path(opt.dataDir) / "alloc" / allocId / "alloc/logs" / (task + ".stderr.0"), std::ios::app)
+    std::ofstream(fs::path(opt.dataDir) / "alloc" / allocId / "alloc/logs" / (task + ".stderr.0"),
+                  std::ios::app)
         << "[ERROR] agent: " << error << "\n";
   }
   templates->stop(allocId);
   std::int64_t t = now();
-  appendEvent(a.tasks[task], taskEvent("Terminated", t, "", "Exit Code: 1",
-                                       {{"exit_code", "1"}, {"signal", "0"}, {"oom_killed", "false"}}, false, 1));
+  appendEvent(a.tasks[task],
+              taskEvent("Terminated", t, "", "Exit Code: 1",
+                        {{"exit_code", "1"}, {"signal", "0"}, {"oom_killed", "false"}}, false, 1));
   failAlloc(a, task, t);
 }
 

@@ -19,7 +19,8 @@ void ClientSim::Impl::after(int ms, std::function<void()> f) {
   });
 }
 
-void ClientSim::Impl::publish(const std::string& type, const std::vector<std::string>& ids, std::uint64_t index) {
+void ClientSim::Impl::publish(const std::string& type, const std::vector<std::string>& ids,
+                              std::uint64_t index) {
   std::vector<Event> events;
   for (const auto& id : ids) {
     Allocation& a = allocs.at(id);
@@ -27,7 +28,12 @@ void ClientSim::Impl::publish(const std::string& type, const std::vector<std::st
     a.modifyTime = now();
     Allocation noJob = a;
     noJob.job.reset();
-    events.push_back({"Allocation", type, a.id, a.nameSpace, {a.jobId, ""}, index,
+    events.push_back({"Allocation",
+                      type,
+                      a.id,
+                      a.nameSpace,
+                      {a.jobId, ""},
+                      index,
                       "{\"Allocation\":" + allocJson(noJob, opt.nodeId, opt.nodeName) + "}"});
   }
   state.publish(index, std::move(events));
@@ -42,7 +48,8 @@ std::vector<Allocation*> ClientSim::Impl::jobAllocs(const std::string& ns, const
   return out;
 }
 
-void ClientSim::Impl::updateJob(const std::string& ns, const std::string& jobId, std::uint64_t index) {
+void ClientSim::Impl::updateJob(const std::string& ns, const std::string& jobId,
+                                std::uint64_t index) {
   const JobRecord* rec = state.job(ns, jobId);
   if (rec == nullptr) return;
   std::map<std::string, GroupSummary> summary;
@@ -51,11 +58,16 @@ void ClientSim::Impl::updateJob(const std::string& ns, const std::string& jobId,
   for (Allocation* a : jobAllocs(ns, jobId)) {
     GroupSummary& s = summary[a->group];
     any = true;
-    if (a->clientStatus == "pending") s.starting++, live = true;
-    else if (a->clientStatus == "running") s.running++, live = true;
-    else if (a->clientStatus == "complete") s.complete++;
-    else if (a->clientStatus == "failed") s.failed++;
-    else if (a->clientStatus == "lost") s.lost++;
+    if (a->clientStatus == "pending")
+      s.starting++, live = true;
+    else if (a->clientStatus == "running")
+      s.running++, live = true;
+    else if (a->clientStatus == "complete")
+      s.complete++;
+    else if (a->clientStatus == "failed")
+      s.failed++;
+    else if (a->clientStatus == "lost")
+      s.lost++;
   }
   state.setSummary(ns, jobId, std::move(summary), index);
   std::string status = live ? "running" : (rec->stop || any) ? "dead" : "pending";
@@ -216,16 +228,19 @@ void ClientSim::Impl::runTasks(const std::vector<std::string>& ids) {
     std::int64_t t = now();
     for (const auto& task : taskList(job, a.group)) {
       TaskState& ts = a.tasks[getString(*task, "Name")];
-      appendEvent(ts, taskEvent("Task Setup", t, "Building Task Directory", "Building Task Directory"));
+      appendEvent(ts,
+                  taskEvent("Task Setup", t, "Building Task Directory", "Building Task Directory"));
       appendEvent(ts, taskEvent("Started", t, "", "Task started by client"));
       ts.state = "running";
       ts.startedAt = t;
       const Val* lc = member(*task, "Lifecycle");
-      bool ephemeralPrestart = lc && lc->IsObject() && getString(*lc, "Hook") == "prestart" && !getBool(*lc, "Sidecar");
+      bool ephemeralPrestart =
+          lc && lc->IsObject() && getString(*lc, "Hook") == "prestart" && !getBool(*lc, "Sidecar");
       if (ephemeralPrestart) {  // its templates stop with it: nothing renews them
         terminate(ts, t);
         templates->stop(a.id, getString(*task, "Name"));
-      } else if (!opt.vaultAddr.empty() && !vaultAgentConfigPath(*task).empty()) {  // the agent's own auth and templates
+      } else if (!opt.vaultAddr.empty() &&
+                 !vaultAgentConfigPath(*task).empty()) {  // the agent's own auth and templates
         after(0, [this, id = a.id, name = getString(*task, "Name")] { startAgent(id, name); });
       }
     }
@@ -283,8 +298,9 @@ void ClientSim::Impl::kill(const std::vector<std::string>& ids) {
     std::int64_t t = now();
     for (auto& [name, ts] : a.tasks) {
       if (ts.state == "running") {
-        appendEvent(ts, taskEvent("Killing", t, "", "Sent interrupt. Waiting 5s before force killing",
-                                  {{"kill_timeout", "5s"}}, false, 0, 5000000000LL));
+        appendEvent(ts,
+                    taskEvent("Killing", t, "", "Sent interrupt. Waiting 5s before force killing",
+                              {{"kill_timeout", "5s"}}, false, 0, 5000000000LL));
         appendEvent(ts, taskEvent("Terminated", t, "", "Exit Code: 0",
                                   {{"exit_code", "0"}, {"signal", "0"}, {"oom_killed", "false"}}));
         appendEvent(ts, taskEvent("Killed", t, "", "Task successfully killed"));
@@ -314,7 +330,8 @@ std::vector<const Val*> ClientSim::Impl::taskList(const Val& job, const std::str
   return out;
 }
 
-ClientSim::ClientSim(asio::io_context& io, SimState& state, const KeyRing& keys, ClientOptions options)
+ClientSim::ClientSim(asio::io_context& io, SimState& state, const KeyRing& keys,
+                     ClientOptions options)
     : opt_(std::move(options)) {
   impl_ = std::make_unique<Impl>(Impl{io, state, keys, opt_, {}, {}, {}, {}, {}, {}, false});
   TemplateEngineOptions to;
@@ -325,8 +342,11 @@ ClientSim::ClientSim(asio::io_context& io, SimState& state, const KeyRing& keys,
   to.eventRateMs = opt_.templateEventRateMs;
   Impl* impl = impl_.get();
   TemplateHooks hooks;
-  hooks.rendered = [impl](const std::string& a, const std::string& t) { impl->templatesRendered(a, t); };
-  hooks.rerendered = [impl](const std::string& a, const std::string& t, std::vector<TemplateChange> changed) {
+  hooks.rendered = [impl](const std::string& a, const std::string& t) {
+    impl->templatesRendered(a, t);
+  };
+  hooks.rerendered = [impl](const std::string& a, const std::string& t,
+                            std::vector<TemplateChange> changed) {
     impl->templatesChanged(a, t, changed);
   };
   hooks.missing = [impl](const std::string& a, const std::string& t, const std::string& d) {
@@ -335,7 +355,9 @@ ClientSim::ClientSim(asio::io_context& io, SimState& state, const KeyRing& keys,
   hooks.agentExited = [impl](const std::string& a, const std::string& t, const std::string& e) {
     impl->agentExited(a, t, e);
   };
-  hooks.failed = [impl](const std::string& a, const std::string& t, const std::string& d) { impl->failTask(a, t, d); };
+  hooks.failed = [impl](const std::string& a, const std::string& t, const std::string& d) {
+    impl->failTask(a, t, d);
+  };
   impl_->templates = std::make_unique<TemplateEngine>(io, std::move(to), std::move(hooks));
 }
 
@@ -344,7 +366,9 @@ ClientSim::~ClientSim() {
   impl_->templates->reset();
 }
 
-void ClientSim::jobChanged(const std::string& ns, const std::string& id) { impl_->schedule(ns, id); }
+void ClientSim::jobChanged(const std::string& ns, const std::string& id) {
+  impl_->schedule(ns, id);
+}
 
 void ClientSim::reset() {
   for (const auto& t : impl_->timers) t->cancel();
@@ -356,7 +380,8 @@ void ClientSim::reset() {
   impl_->byJob.clear();
 }
 
-void ClientSim::failTemplates(const std::string& ns, const std::string& jobId, const std::string& error) {
+void ClientSim::failTemplates(const std::string& ns, const std::string& jobId,
+                              const std::string& error) {
   impl_->templates->setFailure(ns, jobId, error);
 }
 
@@ -364,7 +389,9 @@ void ClientSim::pauseRenewals(const std::string& ns, const std::string& jobId, b
   impl_->templates->setRenewalsPaused(ns, jobId, paused);
 }
 
-void ClientSim::restartClient() { impl_->templates->restartAll(); }
+void ClientSim::restartClient() {
+  impl_->templates->restartAll();
+}
 
 std::string ClientSim::templateStatus(const std::string& ns, const std::string& jobId) const {
   return impl_->templates->statusJson(ns, jobId);
@@ -375,7 +402,8 @@ const Allocation* ClientSim::alloc(const std::string& id) const {
   return it == impl_->allocs.end() ? nullptr : &it->second;
 }
 
-std::vector<const Allocation*> ClientSim::allocs(const std::string& ns, const std::string& prefix) const {
+std::vector<const Allocation*> ClientSim::allocs(const std::string& ns,
+                                                 const std::string& prefix) const {
   std::vector<const Allocation*> out;
   for (auto it = impl_->allocs.lower_bound(prefix); it != impl_->allocs.end(); ++it) {
     if (it->first.compare(0, prefix.size(), prefix) != 0) break;
@@ -384,7 +412,8 @@ std::vector<const Allocation*> ClientSim::allocs(const std::string& ns, const st
   return out;
 }
 
-std::vector<const Allocation*> ClientSim::jobAllocs(const std::string& ns, const std::string& jobId) const {
+std::vector<const Allocation*> ClientSim::jobAllocs(const std::string& ns,
+                                                    const std::string& jobId) const {
   std::vector<const Allocation*> out;
   for (Allocation* a : impl_->jobAllocs(ns, jobId)) out.push_back(a);
   return out;

@@ -30,14 +30,15 @@ struct ClientOptions {
   int startDelayMs = 20;  ///< time from placement to the client starting the tasks
   int batchRunMs = 50;    ///< how long a batch task runs
   std::string vaultJwtMount = "jwt-nomad";  ///< auth/<mount>/login for the tasks' identities
-  int vaultRetryAttempts = 3;  ///< Vault attempts before a template fails
-  int vaultRetryBaseMs = 100;  ///< first retry backoff, doubled per attempt
+  int vaultRetryAttempts = 3;               ///< Vault attempts before a template fails
+  int vaultRetryBaseMs = 100;               ///< first retry backoff, doubled per attempt
   int templateEventRateMs = 3000;  ///< delay of a template's "Missing: ..." event (Nomad: 3s)
 };
 
 class ClientSim {
  public:
-  ClientSim(boost::asio::io_context& io, SimState& state, const KeyRing& keys, ClientOptions options);
+  ClientSim(boost::asio::io_context& io, SimState& state, const KeyRing& keys,
+            ClientOptions options);
   ~ClientSim();
 
   /// Scheduler pass for one job (called after the job was written).

@@ -26,12 +26,15 @@ struct ClientSim::Impl {
   std::map<std::pair<std::string, std::string>, std::vector<std::string>> byJob;  ///< alloc IDs
   std::set<std::shared_ptr<asio::steady_timer>> timers;
   std::unique_ptr<TemplateEngine> templates;
-  std::map<std::string, std::set<std::string>> waiting;  ///< alloc -> tasks whose first render is pending
-  std::deque<std::string> starting;                       ///< placed allocations the client has not started
+  std::map<std::string, std::set<std::string>>
+      waiting;                       ///< alloc -> tasks whose first render is pending
+  std::deque<std::string> starting;  ///< placed allocations the client has not started
   bool startScheduled = false;
 
   std::int64_t now() const {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(state.clock().now().time_since_epoch()).count();
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               state.clock().now().time_since_epoch())
+        .count();
   }
 
   void after(int ms, std::function<void()> f);
@@ -70,8 +73,10 @@ struct ClientSim::Impl {
   Result<bool> startTemplates(const Allocation& a, const Val& task, const fs::path& root);
   std::string identityJwt(const Allocation& a, const Val& task, const Val& identity);
   void templatesRendered(const std::string& allocId, const std::string& task);
-  void templatesChanged(const std::string& allocId, const std::string& task, const std::vector<TemplateChange>& changed);
-  void templateMissing(const std::string& allocId, const std::string& task, const std::string& display);
+  void templatesChanged(const std::string& allocId, const std::string& task,
+                        const std::vector<TemplateChange>& changed);
+  void templateMissing(const std::string& allocId, const std::string& task,
+                       const std::string& display);
   /// change_mode script: runs it in the task, emits its hook event; false = fail the task.
   bool runChangeScript(Allocation& a, const std::string& task, const ChangeScript& sc);
   /// Kills the task with a failing Killing event; siblings stop, the allocation fails.

@@ -18,7 +18,8 @@ void ClientSim::Impl::makeDirs(const Allocation& a, const Val& job) {
   for (const Val* task : taskList(job, a.group)) {
     std::string tn = getString(*task, "Name");
     for (auto d : {"local", "secrets", "tmp", "private"}) fs::create_directories(root / tn / d, ec);
-    for (auto log : {"stdout", "stderr"}) std::ofstream(root / "alloc/logs" / (tn + "." + log + ".0"));
+    for (auto log : {"stdout", "stderr"})
+      std::ofstream(root / "alloc/logs" / (tn + "." + log + ".0"));
     auto write = [&](const fs::path& p, const std::string& text) {
       std::ofstream(p, std::ios::binary | std::ios::trunc) << text;
       fs::permissions(p, fs::perms::owner_read | fs::perms::owner_write, ec);
@@ -41,16 +42,21 @@ namespace {
 
 // Go's name of a signal, as Nomad puts it in the task_signal detail.
 std::string goSignalName(const std::string& sig) {
-  static const std::map<std::string, std::string> names = {
-      {"SIGHUP", "hangup"}, {"SIGINT", "interrupt"}, {"SIGQUIT", "quit"}, {"SIGKILL", "killed"},
-      {"SIGTERM", "terminated"}, {"SIGUSR1", "user defined signal 1"}, {"SIGUSR2", "user defined signal 2"}};
+  static const std::map<std::string, std::string> names = {{"SIGHUP", "hangup"},
+                                                           {"SIGINT", "interrupt"},
+                                                           {"SIGQUIT", "quit"},
+                                                           {"SIGKILL", "killed"},
+                                                           {"SIGTERM", "terminated"},
+                                                           {"SIGUSR1", "user defined signal 1"},
+                                                           {"SIGUSR2", "user defined signal 2"}};
   auto it = names.find(sig);
   return it == names.end() ? sig : it->second;
 }
 
 }  // namespace
 
-TaskTemplates ClientSim::Impl::taskTemplates(const Allocation& a, const Val& task, const fs::path& root) {
+TaskTemplates ClientSim::Impl::taskTemplates(const Allocation& a, const Val& task,
+                                             const fs::path& root) {
   TaskTemplates tt;
   tt.allocId = a.id;
   tt.nameSpace = a.nameSpace;
@@ -64,13 +70,16 @@ TaskTemplates ClientSim::Impl::taskTemplates(const Allocation& a, const Val& tas
     Doc job = parsed(a.job);
     if (std::string n = getString(job, "Name"); !n.empty()) jobName = n;
   }
-  tt.env = {{"NOMAD_JOB_NAME", jobName}, {"NOMAD_JOB_ID", a.jobId}, {"NOMAD_ALLOC_ID", a.id},
-            {"NOMAD_ALLOC_NAME", a.name}, {"NOMAD_ALLOC_INDEX", index}, {"NOMAD_TASK_NAME", tt.task},
-            {"NOMAD_GROUP_NAME", a.group}, {"NOMAD_NAMESPACE", a.nameSpace}, {"NOMAD_REGION", opt.region},
-            {"NOMAD_DC", opt.datacenter}, {"NOMAD_ALLOC_DIR", "/alloc"}, {"NOMAD_TASK_DIR", "/local"},
+  tt.env = {{"NOMAD_JOB_NAME", jobName},       {"NOMAD_JOB_ID", a.jobId},
+            {"NOMAD_ALLOC_ID", a.id},          {"NOMAD_ALLOC_NAME", a.name},
+            {"NOMAD_ALLOC_INDEX", index},      {"NOMAD_TASK_NAME", tt.task},
+            {"NOMAD_GROUP_NAME", a.group},     {"NOMAD_NAMESPACE", a.nameSpace},
+            {"NOMAD_REGION", opt.region},      {"NOMAD_DC", opt.datacenter},
+            {"NOMAD_ALLOC_DIR", "/alloc"},     {"NOMAD_TASK_DIR", "/local"},
             {"NOMAD_SECRETS_DIR", "/secrets"}, {"VAULT_ADDR", opt.vaultAddr}};
   if (const Val* e = member(task, "Env"); e && e->IsObject()) {
-    for (const auto& m : e->GetObject()) tt.env[m.name.GetString()] = getString(*e, m.name.GetString());
+    for (const auto& m : e->GetObject())
+      tt.env[m.name.GetString()] = getString(*e, m.name.GetString());
   }
   if (const Val* v = member(task, "Vault"); v && v->IsObject()) {
     tt.vaultRole = getString(*v, "Role");
@@ -87,11 +96,14 @@ TaskTemplates ClientSim::Impl::taskTemplates(const Allocation& a, const Val& tas
 
 namespace {
 
-std::int64_t nsToMs(const Val& v, const char* name) { return getInt(v, name) / 1000000; }
+std::int64_t nsToMs(const Val& v, const char* name) {
+  return getInt(v, name) / 1000000;
+}
 
 }  // namespace
 
-Result<bool> ClientSim::Impl::startTemplates(const Allocation& a, const Val& task, const fs::path& root) {
+Result<bool> ClientSim::Impl::startTemplates(const Allocation& a, const Val& task,
+                                             const fs::path& root) {
   const Val* tmpls = member(task, "Templates");
   bool none = tmpls == nullptr || !tmpls->IsArray() || tmpls->Empty();
   const Val* vault = member(task, "Vault");
@@ -105,8 +117,9 @@ Result<bool> ClientSim::Impl::startTemplates(const Allocation& a, const Val& tas
     spec.right = getString(t, "RightDelim", "}}");
     std::string dest = getString(t, "DestPath");
     const std::string allocVar = "${NOMAD_ALLOC_DIR}";
-    spec.path = (dest.rfind(allocVar, 0) == 0 ? root / "alloc" / fs::path(dest.substr(allocVar.size())).relative_path()
-                                              : root / tt.task / fs::path(dest).relative_path())
+    spec.path = (dest.rfind(allocVar, 0) == 0
+                     ? root / "alloc" / fs::path(dest.substr(allocVar.size())).relative_path()
+                     : root / tt.task / fs::path(dest).relative_path())
                     .string();
     try {
       spec.perms = std::stoi(getString(t, "Perms", "0644"), nullptr, 8);
@@ -122,7 +135,8 @@ Result<bool> ClientSim::Impl::startTemplates(const Allocation& a, const Val& tas
     if (const Val* cs = member(t, "ChangeScript"); cs && cs->IsObject()) {
       spec.script.command = getString(*cs, "Command");
       if (const Val* args = member(*cs, "Args"); args && args->IsArray()) {
-        for (const auto& x : args->GetArray()) spec.script.args.push_back(x.IsString() ? x.GetString() : "");
+        for (const auto& x : args->GetArray())
+          spec.script.args.push_back(x.IsString() ? x.GetString() : "");
       }
       spec.script.failOnError = getBool(*cs, "FailOnError");
     }
@@ -131,7 +145,8 @@ Result<bool> ClientSim::Impl::startTemplates(const Allocation& a, const Val& tas
   return templates->start(std::move(tt));
 }
 
-void ClientSim::Impl::templateMissing(const std::string& allocId, const std::string& task, const std::string& display) {
+void ClientSim::Impl::templateMissing(const std::string& allocId, const std::string& task,
+                                      const std::string& display) {
   auto it = allocs.find(allocId);
   if (it == allocs.end() || !it->second.tasks.count(task)) return;
   appendEvent(it->second.tasks[task], taskEvent("Template", now(), "", display));
@@ -165,8 +180,9 @@ void ClientSim::Impl::templatesChanged(const std::string& allocId, const std::st
     if (c.mode == "script") scripts.push_back(c.script);
   }
   if (restart) {  // restart wins over signals and scripts; no Killing event for a template restart
-    appendEvent(ts, taskEvent("Restart Signaled", t, "", "Template with change_mode restart re-rendered",
-                              {{"restart_reason", "Template with change_mode restart re-rendered"}}));
+    appendEvent(
+        ts, taskEvent("Restart Signaled", t, "", "Template with change_mode restart re-rendered",
+                      {{"restart_reason", "Template with change_mode restart re-rendered"}}));
     appendEvent(ts, taskEvent("Terminated", t, "", "Exit Code: 0",
                               {{"exit_code", "0"}, {"signal", "0"}, {"oom_killed", "false"}}));
     appendEvent(ts, taskEvent("Restarting", t, "", "Task restarting in 0s",
@@ -178,7 +194,8 @@ void ClientSim::Impl::templatesChanged(const std::string& allocId, const std::st
     return;  // noop
   } else {
     for (const auto& sig : signals) {
-      appendEvent(ts, taskEvent("Signaling", t, "", "Template re-rendered", {{"task_signal", goSignalName(sig)}}));
+      appendEvent(ts, taskEvent("Signaling", t, "", "Template re-rendered",
+                                {{"task_signal", goSignalName(sig)}}));
     }
     for (const auto& sc : scripts) {
       if (!runChangeScript(a, task, sc)) {
@@ -192,7 +209,8 @@ void ClientSim::Impl::templatesChanged(const std::string& allocId, const std::st
 }
 
 // Nomad's processScript: the script runs inside the task; its outcome is a task hook event.
-bool ClientSim::Impl::runChangeScript(Allocation& a, const std::string& task, const ChangeScript& sc) {
+bool ClientSim::Impl::runChangeScript(Allocation& a, const std::string& task,
+                                      const ChangeScript& sc) {
   std::vector<std::string> argv{sc.command};
   argv.insert(argv.end(), sc.args.begin(), sc.args.end());
   std::string args = fmt::format("[{}]", fmt::join(sc.args, " "));
@@ -200,22 +218,28 @@ bool ClientSim::Impl::runChangeScript(Allocation& a, const std::string& task, co
   TaskState& ts = a.tasks[task];
   std::int64_t t = now();
   if (r.code == 0) {
-    appendEvent(ts, taskEvent("Task hook message", t, "",
-                              fmt::format("Template successfully ran script {} with arguments: {}. Exit code: 0",
-                                          sc.command, args)));
+    appendEvent(
+        ts, taskEvent(
+                "Task hook message", t, "",
+                fmt::format("Template successfully ran script {} with arguments: {}. Exit code: 0",
+                            sc.command, args)));
     return true;
   }
-  std::string msg = r.code == 126
-                        ? fmt::format("Template failed to run script {} with arguments {} on change: exec: \"{}\": "
-                                      "executable file not found in $PATH. Exit code: {}",
-                                      sc.command, args, sc.command, r.code)
-                        : fmt::format("Template ran script {} with arguments {} on change but it exited with code: {}",
-                                      sc.command, args, r.code);
+  std::string msg =
+      r.code == 126
+          ? fmt::format(
+                "Template failed to run script {} with arguments {} on change: exec: \"{}\": "
+                "executable file not found in $PATH. Exit code: {}",
+                sc.command, args, sc.command, r.code)
+          : fmt::format(
+                "Template ran script {} with arguments {} on change but it exited with code: {}",
+                sc.command, args, r.code);
   appendEvent(ts, taskEvent("Task hook failed", t, "", msg));
   return !sc.failOnError;
 }
 
-void ClientSim::Impl::failTask(const std::string& allocId, const std::string& task, const std::string& display) {
+void ClientSim::Impl::failTask(const std::string& allocId, const std::string& task,
+                               const std::string& display) {
   auto it = allocs.find(allocId);
   if (it == allocs.end()) return;
   Allocation& a = it->second;
@@ -225,7 +249,8 @@ void ClientSim::Impl::failTask(const std::string& allocId, const std::string& ta
   std::int64_t t = now();
   TaskState& ts = a.tasks[task];
   if (a.tasks[task].state == "pending") {
-    appendEvent(ts, taskEvent("Task Setup", t, "Building Task Directory", "Building Task Directory"));
+    appendEvent(ts,
+                taskEvent("Task Setup", t, "Building Task Directory", "Building Task Directory"));
   }
   appendEvent(ts, taskEvent("Killing", t, "", display, {{"fails_task", "true"}}, true));
   bool wasRunning = ts.state == "running";
@@ -244,7 +269,8 @@ void ClientSim::Impl::failAlloc(Allocation& a, const std::string& task, std::int
   ts.finishedAt = t;
   for (auto& [name, other] : a.tasks) {
     if (name == task || other.state == "dead") continue;
-    appendEvent(other, taskEvent("Sibling Task Failed", t, "", fmt::format("Task's sibling \"{}\" failed", task),
+    appendEvent(other, taskEvent("Sibling Task Failed", t, "",
+                                 fmt::format("Task's sibling \"{}\" failed", task),
                                  {{"failed_sibling", task}}));
     if (other.state == "running") {
       appendEvent(other, taskEvent("Killed", t, "", "Task successfully killed"));
@@ -260,7 +286,8 @@ void ClientSim::Impl::failAlloc(Allocation& a, const std::string& task, std::int
   state.changed();
 }
 
-std::string ClientSim::Impl::identityJwt(const Allocation& a, const Val& task, const Val& identity) {
+std::string ClientSim::Impl::identityJwt(const Allocation& a, const Val& task,
+                                         const Val& identity) {
   Doc c(rapidjson::kObjectType);
   auto& al = c.GetAllocator();
   std::int64_t iat = now() / 1000000000LL;
@@ -276,15 +303,17 @@ std::string ClientSim::Impl::identityJwt(const Allocation& a, const Val& task, c
   setMember(c, "nomad_namespace", a.nameSpace, al);
   std::string tn = getString(task, "Name");
   setMember(c, "nomad_task", tn, al);
-  setMember(c, "sub", fmt::format("{}:{}:{}:{}:{}:{}", opt.region, a.nameSpace, a.jobId, a.group, tn,
-                                  getString(identity, "Name")), al);
+  setMember(c, "sub",
+            fmt::format("{}:{}:{}:{}:{}:{}", opt.region, a.nameSpace, a.jobId, a.group, tn,
+                        getString(identity, "Name")),
+            al);
   if (const Val* v = member(task, "Vault"); v && v->IsObject()) {
     if (!getString(*v, "Role").empty()) setMember(c, "vault_role", getString(*v, "Role"), al);
-    if (!getString(*v, "Namespace").empty()) setMember(c, "vault_namespace", getString(*v, "Namespace"), al);
+    if (!getString(*v, "Namespace").empty())
+      setMember(c, "vault_namespace", getString(*v, "Namespace"), al);
   }
   auto jwt = keys.signJwt(toJson(c));
   return jwt.has_value() ? jwt.value() : "";
 }
-
 
 }  // namespace nc::nomadsim

@@ -25,7 +25,7 @@ struct TopicFilter {
 };
 
 struct EventFilter {
-  std::vector<TopicFilter> topics;  ///< empty = all topics
+  std::vector<TopicFilter> topics;    ///< empty = all topics
   std::string nameSpace = "default";  ///< "*" = all
   bool matches(const Event& e) const;
 };

@@ -40,13 +40,20 @@ std::optional<std::int64_t> parseGoDuration(std::string_view s) {
     while (u < s.size() && !(s[u] >= '0' && s[u] <= '9') && s[u] != '.') ++u;
     std::string_view unit = s.substr(i, u - i);
     long double mult = 0;
-    if (unit == "ns") mult = 1;
-    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") mult = 1e3L;
-    else if (unit == "ms") mult = 1e6L;
-    else if (unit == "s") mult = 1e9L;
-    else if (unit == "m") mult = 60e9L;
-    else if (unit == "h") mult = 3600e9L;
-    else return std::nullopt;
+    if (unit == "ns")
+      mult = 1;
+    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs")
+      mult = 1e3L;
+    else if (unit == "ms")
+      mult = 1e6L;
+    else if (unit == "s")
+      mult = 1e9L;
+    else if (unit == "m")
+      mult = 60e9L;
+    else if (unit == "h")
+      mult = 3600e9L;
+    else
+      return std::nullopt;
     total += value * mult;
     if (total > 9.2e18L) return std::nullopt;
     s.remove_prefix(u);
@@ -78,18 +85,24 @@ std::string formatGoDuration(std::int64_t ns) {
   std::uint64_t u = neg ? static_cast<std::uint64_t>(-ns) : static_cast<std::uint64_t>(ns);
   std::string out;
   if (u < 1000000000ULL) {
-    if (u < 1000) out = std::to_string(u) + "ns";
-    else if (u < 1000000) out = fraction(u, 3) + "\xC2\xB5s";
-    else out = fraction(u, 6) + "ms";
+    if (u < 1000)
+      out = std::to_string(u) + "ns";
+    else if (u < 1000000)
+      out = fraction(u, 3) + "\xC2\xB5s";
+    else
+      out = fraction(u, 6) + "ms";
   } else {
     std::uint64_t hours = u / 3600000000000ULL;
     std::uint64_t rem = u % 3600000000000ULL;
     std::uint64_t mins = rem / 60000000000ULL;
     std::uint64_t secNs = rem % 60000000000ULL;
     std::string secs = fraction(secNs, 9) + "s";
-    if (hours > 0) out = std::to_string(hours) + "h" + std::to_string(mins) + "m" + secs;
-    else if (mins > 0) out = std::to_string(mins) + "m" + secs;
-    else out = secs;
+    if (hours > 0)
+      out = std::to_string(hours) + "h" + std::to_string(mins) + "m" + secs;
+    else if (mins > 0)
+      out = std::to_string(mins) + "m" + secs;
+    else
+      out = secs;
   }
   return neg ? "-" + out : out;
 }

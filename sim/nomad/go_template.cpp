@@ -44,21 +44,30 @@ std::string snakeCase(const std::string& go) {
 
 std::string printValue(const Value& v) {
   switch (v.kind) {
-    case Value::Nil: return "<no value>";
-    case Value::Str: return v.s;
-    case Value::Json: return goPrint(*v.j);
-    case Value::Bool: return v.b ? "true" : "false";
-    case Value::Int: return std::to_string(v.i);
+    case Value::Nil:
+      return "<no value>";
+    case Value::Str:
+      return v.s;
+    case Value::Json:
+      return goPrint(*v.j);
+    case Value::Bool:
+      return v.b ? "true" : "false";
+    case Value::Int:
+      return std::to_string(v.i);
   }
   return "";
 }
 
 bool truthy(const Value& v) {
   switch (v.kind) {
-    case Value::Nil: return false;
-    case Value::Str: return !v.s.empty();
-    case Value::Bool: return v.b;
-    case Value::Int: return v.i != 0;
+    case Value::Nil:
+      return false;
+    case Value::Str:
+      return !v.s.empty();
+    case Value::Bool:
+      return v.b;
+    case Value::Int:
+      return v.i != 0;
     case Value::Json: {
       const Val& j = *v.j;
       if (j.IsNull()) return false;
@@ -82,10 +91,14 @@ std::string jsonString(const std::string& s) {
 std::string htmlSafe(const std::string& json) {
   std::string out;
   for (char c : json) {
-    if (c == '<') out += "\\u003c";
-    else if (c == '>') out += "\\u003e";
-    else if (c == '&') out += "\\u0026";
-    else out += c;
+    if (c == '<')
+      out += "\\u003c";
+    else if (c == '>')
+      out += "\\u003e";
+    else if (c == '&')
+      out += "\\u0026";
+    else
+      out += c;
   }
   return out;
 }
@@ -97,10 +110,12 @@ struct Evaluator {
   Result<Value> field(Value base, const std::vector<std::string>& names) {
     for (const auto& name : names) {
       if (base.kind != Value::Json) {
-        if (base.kind == Value::Nil) return tmplError("nil pointer evaluating interface {}." + name);
+        if (base.kind == Value::Nil)
+          return tmplError("nil pointer evaluating interface {}." + name);
         return tmplError(fmt::format("can't evaluate field {} in type string", name));
       }
-      if (!base.j->IsObject()) return tmplError(fmt::format("can't evaluate field {} in type interface {{}}", name));
+      if (!base.j->IsObject())
+        return tmplError(fmt::format("can't evaluate field {} in type interface {{}}", name));
       const Val* m = member(*base.j, name);
       if (m == nullptr) m = member(*base.j, snakeCase(name));
       if (m == nullptr) return Value{};  // missing map key: <no value>
@@ -111,8 +126,10 @@ struct Evaluator {
 
   Result<std::string> asString(const Value& v, const std::string& fn) {
     if (v.kind == Value::Str) return v.s;
-    if (v.kind == Value::Json && v.j->IsString()) return std::string(v.j->GetString(), v.j->GetStringLength());
-    return tmplError(fmt::format("wrong type for value; expected string; got {} in {}", printValue(v), fn));
+    if (v.kind == Value::Json && v.j->IsString())
+      return std::string(v.j->GetString(), v.j->GetStringLength());
+    return tmplError(
+        fmt::format("wrong type for value; expected string; got {} in {}", printValue(v), fn));
   }
 
   Result<std::string> printf(const std::vector<Value>& args) {
@@ -144,7 +161,9 @@ struct Evaluator {
 
   Result<Value> call(const std::string& fn, const std::vector<Value>& args) {
     auto want = [&](std::size_t n) -> Result<void> {
-      if (args.size() != n) return tmplError(fmt::format("wrong number of args for {}: want {} got {}", fn, n, args.size()));
+      if (args.size() != n)
+        return tmplError(
+            fmt::format("wrong number of args for {}: want {} got {}", fn, n, args.size()));
       return {};
     };
     if (fn == "env") {
@@ -183,9 +202,10 @@ struct Evaluator {
     if (fn == "toJSON") {
       if (auto w = want(1); !w) return w.error();
       const Value& v = args[0];
-      std::string j = v.kind == Value::Json ? toJson(*v.j)
+      std::string j = v.kind == Value::Json  ? toJson(*v.j)
                       : v.kind == Value::Nil ? "null"
-                      : v.kind == Value::Str ? jsonString(v.s) : printValue(v);
+                      : v.kind == Value::Str ? jsonString(v.s)
+                                             : printValue(v);
       return Value{Value::Str, htmlSafe(j)};
     }
     if (fn == "trimSpace" || fn == "toUpper" || fn == "toLower") {
@@ -197,18 +217,23 @@ struct Evaluator {
         std::size_t b = r.find_first_not_of(" \t\r\n");
         r = b == std::string::npos ? "" : r.substr(b, r.find_last_not_of(" \t\r\n") - b + 1);
       } else {
-        for (char& c : r) c = static_cast<char>(fn == "toUpper" ? std::toupper(static_cast<unsigned char>(c))
-                                                                  : std::tolower(static_cast<unsigned char>(c)));
+        for (char& c : r)
+          c = static_cast<char>(fn == "toUpper" ? std::toupper(static_cast<unsigned char>(c))
+                                                : std::tolower(static_cast<unsigned char>(c)));
       }
       return Value{Value::Str, r};
     }
     if (fn == "len") {
       if (auto w = want(1); !w) return w.error();
       const Value& v = args[0];
-      if (v.kind == Value::Str) return Value{Value::Int, "", nullptr, false, static_cast<long long>(v.s.size())};
-      if (v.kind == Value::Json && v.j->IsArray()) return Value{Value::Int, "", nullptr, false, v.j->Size()};
-      if (v.kind == Value::Json && v.j->IsObject()) return Value{Value::Int, "", nullptr, false, v.j->MemberCount()};
-      if (v.kind == Value::Json && v.j->IsString()) return Value{Value::Int, "", nullptr, false, v.j->GetStringLength()};
+      if (v.kind == Value::Str)
+        return Value{Value::Int, "", nullptr, false, static_cast<long long>(v.s.size())};
+      if (v.kind == Value::Json && v.j->IsArray())
+        return Value{Value::Int, "", nullptr, false, v.j->Size()};
+      if (v.kind == Value::Json && v.j->IsObject())
+        return Value{Value::Int, "", nullptr, false, v.j->MemberCount()};
+      if (v.kind == Value::Json && v.j->IsString())
+        return Value{Value::Int, "", nullptr, false, v.j->GetStringLength()};
       return tmplError("len of " + printValue(v));
     }
     if (fn == "eq" || fn == "ne") {
@@ -221,18 +246,24 @@ struct Evaluator {
 
   Result<Value> operand(const Operand& o, const Value& dot) {
     switch (o.kind) {
-      case Operand::Str: return Value{Value::Str, o.text};
+      case Operand::Str:
+        return Value{Value::Str, o.text};
       case Operand::Num:
         try {
           return Value{Value::Int, "", nullptr, false, std::stoll(o.text)};
         } catch (...) {
           return tmplError("bad number syntax: " + o.text);
         }
-      case Operand::Field: return field(dot, o.fields);
-      case Operand::Sub: return pipe(*o.sub, dot);
-      case Operand::Bool: return Value{Value::Bool, "", nullptr, o.text == "true"};
-      case Operand::Nil: return tmplError("nil is not a command");
-      case Operand::Ident: return call(o.text, {});
+      case Operand::Field:
+        return field(dot, o.fields);
+      case Operand::Sub:
+        return pipe(*o.sub, dot);
+      case Operand::Bool:
+        return Value{Value::Bool, "", nullptr, o.text == "true"};
+      case Operand::Nil:
+        return tmplError("nil is not a command");
+      case Operand::Ident:
+        return call(o.text, {});
     }
     return Value{};
   }
@@ -321,12 +352,13 @@ std::string goPrint(const Val& v) {
   for (const auto& m : v.GetObject()) kv.emplace_back(m.name.GetString(), goPrint(m.value));
   std::sort(kv.begin(), kv.end());
   out = "map[";
-  for (std::size_t k = 0; k < kv.size(); ++k) out += (k ? " " : "") + kv[k].first + ":" + kv[k].second;
+  for (std::size_t k = 0; k < kv.size(); ++k)
+    out += (k ? " " : "") + kv[k].first + ":" + kv[k].second;
   return out + "]";
 }
 
-Result<std::string> renderGoTemplate(std::string_view tmpl, std::string_view left, std::string_view right,
-                                     const TemplateFuncs& funcs) {
+Result<std::string> renderGoTemplate(std::string_view tmpl, std::string_view left,
+                                     std::string_view right, const TemplateFuncs& funcs) {
   auto nodes = gotmpl::parse(tmpl, left, right);
   if (!nodes) return nodes.error();
   Evaluator ev{funcs, {}};

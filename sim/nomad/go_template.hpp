@@ -23,8 +23,8 @@ struct TemplateFuncs {
 };
 
 /// Renders a template; errors are Go-like ("template: :1: function \"x\" not defined").
-Result<std::string> renderGoTemplate(std::string_view tmpl, std::string_view left, std::string_view right,
-                                     const TemplateFuncs& funcs);
+Result<std::string> renderGoTemplate(std::string_view tmpl, std::string_view left,
+                                     std::string_view right, const TemplateFuncs& funcs);
 
 /// The secret calls of a template (path + params), evaluated with the given funcs; used to
 /// tell whether a template needs Vault at all.

@@ -32,6 +32,7 @@ struct Node {
 Error tmplError(const std::string& msg);
 
 /// Lexes and parses a whole template with the given delimiters.
-Result<std::vector<Node>> parse(std::string_view tmpl, std::string_view left, std::string_view right);
+Result<std::vector<Node>> parse(std::string_view tmpl, std::string_view left,
+                                std::string_view right);
 
 }  // namespace nc::nomadsim::gotmpl

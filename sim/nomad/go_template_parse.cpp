@@ -7,11 +7,15 @@
 
 namespace nc::nomadsim::gotmpl {
 
-Error tmplError(const std::string& msg) { return Error(errc::invalid_argument, "template: " + msg); }
+Error tmplError(const std::string& msg) {
+  return Error(errc::invalid_argument, "template: " + msg);
+}
 
 namespace {
 
-bool isSpace(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+bool isSpace(char c) {
+  return std::isspace(static_cast<unsigned char>(c)) != 0;
+}
 
 // --- action tokenizer and pipeline parser ---------------------------------------------------
 struct ActionParser {
@@ -42,7 +46,8 @@ struct ActionParser {
       if (p >= s.size()) return tmplError("unclosed left paren");
       ++p;
     }
-    if (cmd.empty()) return tmplError(out.cmds.empty() ? "missing value for command" : "missing command after |");
+    if (cmd.empty())
+      return tmplError(out.cmds.empty() ? "missing value for command" : "missing command after |");
     out.cmds.push_back(std::move(cmd));
     return out;
   }
@@ -88,8 +93,11 @@ struct ActionParser {
       o.kind = Operand::Num;
       while (p < s.size() && !isSpace(s[p]) && s[p] != ')' && s[p] != '|') o.text += s[p++];
     } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
-      while (p < s.size() && (std::isalnum(static_cast<unsigned char>(s[p])) || s[p] == '_')) o.text += s[p++];
-      o.kind = o.text == "true" || o.text == "false" ? Operand::Bool : o.text == "nil" ? Operand::Nil : Operand::Ident;
+      while (p < s.size() && (std::isalnum(static_cast<unsigned char>(s[p])) || s[p] == '_'))
+        o.text += s[p++];
+      o.kind = o.text == "true" || o.text == "false" ? Operand::Bool
+               : o.text == "nil"                     ? Operand::Nil
+                                                     : Operand::Ident;
     } else {
       return tmplError(fmt::format("unexpected {:?} in command", c));
     }
@@ -129,8 +137,11 @@ Result<std::vector<Piece>> lex(std::string_view t, std::string_view left, std::s
   bool trimNext = false;
   for (;;) {
     std::size_t open = t.find(left, pos);
-    std::string chunk(t.substr(pos, open == std::string_view::npos ? std::string_view::npos : open - pos));
-    if (trimNext) chunk.erase(0, std::find_if(chunk.begin(), chunk.end(), [](char c) { return !isSpace(c); }) - chunk.begin());
+    std::string chunk(
+        t.substr(pos, open == std::string_view::npos ? std::string_view::npos : open - pos));
+    if (trimNext)
+      chunk.erase(0, std::find_if(chunk.begin(), chunk.end(), [](char c) { return !isSpace(c); }) -
+                         chunk.begin());
     if (open == std::string_view::npos) {
       out.push_back({false, chunk});
       return out;
@@ -146,7 +157,8 @@ Result<std::vector<Piece>> lex(std::string_view t, std::string_view left, std::s
     if (trimNext) action.pop_back();
     out.push_back({false, chunk});
     std::size_t b = action.find_first_not_of(" \t\r\n");
-    std::string trimmed = b == std::string::npos ? "" : action.substr(b, action.find_last_not_of(" \t\r\n") - b + 1);
+    std::string trimmed =
+        b == std::string::npos ? "" : action.substr(b, action.find_last_not_of(" \t\r\n") - b + 1);
     if (trimmed.rfind("/*", 0) != 0) out.push_back({true, trimmed});
     pos = close + right.size();
   }
@@ -209,7 +221,8 @@ struct TreeParser {
     keyword(term, &rest);
     if (term.rfind("else", 0) == 0) {
       std::size_t b = rest.find_first_not_of(" \t\r\n");
-      if (b != std::string::npos) {  // "else if ..." / "else with ...": a nested node owning the end
+      if (b !=
+          std::string::npos) {  // "else if ..." / "else with ...": a nested node owning the end
         std::string inner = rest.substr(b), innerRest;
         std::string ikw = keyword(inner, &innerRest);
         if (ikw != "if" && ikw != "with") return tmplError("unexpected " + term);
@@ -221,16 +234,17 @@ struct TreeParser {
       auto eb = list(term);
       if (!eb) return eb.error();
       n.elseBody = std::move(eb.value());
-      if (term != "end") return tmplError(fmt::format("expected end; found {}", term.empty() ? "EOF" : term));
+      if (term != "end")
+        return tmplError(fmt::format("expected end; found {}", term.empty() ? "EOF" : term));
     }
     return n;
   }
 };
 
-
 }  // namespace
 
-Result<std::vector<Node>> parse(std::string_view tmpl, std::string_view left, std::string_view right) {
+Result<std::vector<Node>> parse(std::string_view tmpl, std::string_view left,
+                                std::string_view right) {
   auto pieces = lex(tmpl, left.empty() ? "{{" : left, right.empty() ? "}}" : right);
   if (!pieces) return pieces.error();
   TreeParser tp{pieces.value()};

@@ -38,8 +38,8 @@ using ExprPtr = std::shared_ptr<const Expr>;
 /// A piece of a template: literal text, or an interpolation "${...}" / directive "%{...}".
 struct TemplatePart {
   bool interpolation = false;
-  std::string text;     ///< literal text (escapes resolved) or the full "${...}" source
-  ExprPtr inner;        ///< parsed inner expression of "${...}" when it parses; else null
+  std::string text;  ///< literal text (escapes resolved) or the full "${...}" source
+  ExprPtr inner;     ///< parsed inner expression of "${...}" when it parses; else null
 };
 
 struct Expr {
@@ -47,12 +47,12 @@ struct Expr {
   Kind kind = Kind::Null;
   Range range;
   bool boolValue = false;
-  std::string number;                   ///< number literal text
-  std::vector<TemplatePart> parts;      ///< Template (quoted strings and heredocs)
-  std::vector<ExprPtr> items;           ///< List items; Negate operand in items[0]
+  std::string number;                                ///< number literal text
+  std::vector<TemplatePart> parts;                   ///< Template (quoted strings and heredocs)
+  std::vector<ExprPtr> items;                        ///< List items; Negate operand in items[0]
   std::vector<std::pair<ExprPtr, ExprPtr>> entries;  ///< Object key/value pairs
-  std::vector<std::string> traversal;   ///< Reference: "var", "name", ...
-  std::string source;                   ///< the expression's source text
+  std::vector<std::string> traversal;                ///< Reference: "var", "name", ...
+  std::string source;                                ///< the expression's source text
 };
 
 struct Body;

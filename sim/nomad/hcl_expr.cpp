@@ -10,8 +10,8 @@ ExprPtr Parser::parseExpr() {
   auto e = parseOperand();
   skipInline();
   char c = peek();
-  bool binary = (c == '+' || c == '*' || c == '/' || c == '%' || c == '?' || c == '<' ||
-                 c == '>' || (c == '-' && peek(1) != '\n') || (c == '=' && peek(1) == '=') ||
+  bool binary = (c == '+' || c == '*' || c == '/' || c == '%' || c == '?' || c == '<' || c == '>' ||
+                 (c == '-' && peek(1) != '\n') || (c == '=' && peek(1) == '=') ||
                  (c == '!' && peek(1) == '=') || (c == '&' && peek(1) == '&') ||
                  (c == '|' && peek(1) == '|'));
   if (binary) {
@@ -111,8 +111,8 @@ ExprPtr Parser::parseOperand() {
     finish(*e);
     return e;
   }
-  fail("Invalid expression", "Expected the start of an expression, but found an invalid expression token.",
-       here());
+  fail("Invalid expression",
+       "Expected the start of an expression, but found an invalid expression token.", here());
 }
 
 ExprPtr Parser::parseList() {

@@ -45,7 +45,8 @@ void Parser::skipInline() {
       next();
       next();
       while (!eof() && !(peek() == '*' && peek(1) == '/')) next();
-      if (eof()) fail("Unterminated template string", "No closing marker was found for the comment.", r);
+      if (eof())
+        fail("Unterminated template string", "No closing marker was found for the comment.", r);
       next();
       next();
     } else {

@@ -19,8 +19,10 @@ std::string Parser::readSequence() {
     if (c == '\n' && inString) break;
     text += next();
     if (inString) {
-      if (c == '\\' && !eof()) text += next();
-      else if (c == '"') inString = false;
+      if (c == '\\' && !eof())
+        text += next();
+      else if (c == '"')
+        inString = false;
     } else if (c == '"') {
       inString = true;
     } else if (c == '{') {
@@ -82,11 +84,21 @@ ExprPtr Parser::parseQuoted() {
       next();
       char k = eof() ? '\0' : next();
       switch (k) {
-        case 'n': addLiteral(e->parts, '\n'); break;
-        case 'r': addLiteral(e->parts, '\r'); break;
-        case 't': addLiteral(e->parts, '\t'); break;
-        case '"': addLiteral(e->parts, '"'); break;
-        case '\\': addLiteral(e->parts, '\\'); break;
+        case 'n':
+          addLiteral(e->parts, '\n');
+          break;
+        case 'r':
+          addLiteral(e->parts, '\r');
+          break;
+        case 't':
+          addLiteral(e->parts, '\t');
+          break;
+        case '"':
+          addLiteral(e->parts, '"');
+          break;
+        case '\\':
+          addLiteral(e->parts, '\\');
+          break;
         case 'u':
         case 'U': {
           int n = k == 'u' ? 4 : 8;

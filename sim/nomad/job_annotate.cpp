@@ -88,9 +88,12 @@ std::map<std::string, TgUpdates> annotateDiff(Val& diff, const Val* oldJob, cons
     std::int64_t oc = oldRunning ? std::max<std::int64_t>(groupCount(oldJob, name), 0) : 0;
     std::int64_t nc = std::max<std::int64_t>(groupCount(&newJob, name), 0);
     std::uint64_t common = static_cast<std::uint64_t>(std::min(oc, nc));
-    if (destructive) u.destructive = common;
-    else if (inPlace) u.inPlace = common;
-    else u.ignore = common;
+    if (destructive)
+      u.destructive = common;
+    else if (inPlace)
+      u.inPlace = common;
+    else
+      u.ignore = common;
     if (nc > oc) u.place = static_cast<std::uint64_t>(nc - oc);
     if (oc > nc) u.stop = static_cast<std::uint64_t>(oc - nc);
     out[name] = u;

@@ -1,4 +1,5 @@
-// Plan diff: Nomad's contextual JobDiff (structs/diff.go) over server-form job JSON, and annotations.
+// Plan diff: Nomad's contextual JobDiff (structs/diff.go) over server-form job JSON, and
+// annotations.
 #include "job_diff.hpp"
 
 #include <algorithm>
@@ -10,8 +11,8 @@ namespace nc::nomadsim {
 namespace {
 
 using Flat = std::map<std::string, std::string>;
-const std::set<std::string> kMapFields = {"Meta",          "Env",           "CanaryMeta",
-                                          "TaggedAddresses", "GetterOptions", "GetterHeaders"};
+const std::set<std::string> kMapFields = {
+    "Meta", "Env", "CanaryMeta", "TaggedAddresses", "GetterOptions", "GetterHeaders"};
 
 std::string scalar(const Val& v) {
   if (v.IsBool()) return v.GetBool() ? "true" : "false";
@@ -124,8 +125,10 @@ class Differ {
   // stringSetDiff(old, new, name, contextual=true); null when both empty.
   Val stringSetDiff(const Val* old, const Val* nw, const std::string& name) {
     std::set<std::string> os, ns;
-    if (old && old->IsArray()) for (const auto& s : old->GetArray()) os.insert(scalar(s));
-    if (nw && nw->IsArray()) for (const auto& s : nw->GetArray()) ns.insert(scalar(s));
+    if (old && old->IsArray())
+      for (const auto& s : old->GetArray()) os.insert(scalar(s));
+    if (nw && nw->IsArray())
+      for (const auto& s : nw->GetArray()) ns.insert(scalar(s));
     Val fields(rapidjson::kArrayType);
     bool added = false, removed = false, e = false;
     std::vector<std::pair<std::string, Val>> sorted;
@@ -195,8 +198,10 @@ class Differ {
   // primitiveObjectSetDiff for constraints/affinities: matched by value.
   void setDiff(const Val* old, const Val* nw, std::string_view name, Val& objects) {
     std::vector<const Val*> os, ns;
-    if (old && old->IsArray()) for (const auto& v : old->GetArray()) os.push_back(&v);
-    if (nw && nw->IsArray()) for (const auto& v : nw->GetArray()) ns.push_back(&v);
+    if (old && old->IsArray())
+      for (const auto& v : old->GetArray()) os.push_back(&v);
+    if (nw && nw->IsArray())
+      for (const auto& v : nw->GetArray()) ns.push_back(&v);
     for (const Val* o : os) {
       bool found = std::any_of(ns.begin(), ns.end(), [&](const Val* n) { return *n == *o; });
       if (!found) objects.PushBack(structDiff(o, nullptr, name), a_);
@@ -211,8 +216,10 @@ class Differ {
   void keyedDiff(const Val* old, const Val* nw, std::string_view key, std::string_view name,
                  Val& objects) {
     std::vector<const Val*> os, ns;
-    if (old && old->IsArray()) for (const auto& v : old->GetArray()) os.push_back(&v);
-    if (nw && nw->IsArray()) for (const auto& v : nw->GetArray()) ns.push_back(&v);
+    if (old && old->IsArray())
+      for (const auto& v : old->GetArray()) os.push_back(&v);
+    if (nw && nw->IsArray())
+      for (const auto& v : nw->GetArray()) ns.push_back(&v);
     std::vector<bool> used(ns.size(), false);
     for (const Val* o : os) {
       const Val* match = nullptr;
@@ -252,11 +259,15 @@ class Differ {
       Flat of, nf;
       if (!oEmpty) flattenAll("", *oc, of);
       if (!nEmpty) flattenAll("", *nc, nf);
-      objects.PushBack(objectDiff("Config", oEmpty ? "Added" : nEmpty ? "Deleted" : "Edited",
+      objects.PushBack(objectDiff("Config",
+                                  oEmpty   ? "Added"
+                                  : nEmpty ? "Deleted"
+                                           : "Edited",
                                   fieldDiffs(of, nf, true), Val()),
                        a_);
     }
-    for (auto [field, name] : {std::pair{"Resources", "Resources"}, {"LogConfig", "LogConfig"},
+    for (auto [field, name] : {std::pair{"Resources", "Resources"},
+                               {"LogConfig", "LogConfig"},
                                {"DispatchPayload", "DispatchPayload"}}) {
       Val od = structDiff(m(old, field), m(nw, field), name);
       if (!od.IsNull()) objects.PushBack(od, a_);
@@ -321,10 +332,10 @@ Doc jobDiff(const Val* oldJob, const Val* newJob) {
   Doc doc(rapidjson::kObjectType);
   Alloc& a = doc.GetAllocator();
   Differ df(a);
-  const std::set<std::string> filter = {"ID",         "Status",      "StatusDescription",
-                                        "Version",    "Stable",      "CreateIndex",
+  const std::set<std::string> filter = {"ID",          "Status",         "StatusDescription",
+                                        "Version",     "Stable",         "CreateIndex",
                                         "ModifyIndex", "JobModifyIndex", "Update",
-                                        "SubmitTime", "NomadTokenID", "VaultToken"};
+                                        "SubmitTime",  "NomadTokenID",   "VaultToken"};
   std::string type = !oldJob ? "Added" : !newJob ? "Deleted" : "None";
   const Val* any = newJob ? newJob : oldJob;
   auto m = [](const Val* j, const char* k) { return j ? member(*j, k) : nullptr; };

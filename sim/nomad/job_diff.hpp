@@ -1,4 +1,5 @@
-// Plan diff: Nomad's contextual JobDiff (structs/diff.go) over server-form job JSON, and annotations.
+// Plan diff: Nomad's contextual JobDiff (structs/diff.go) over server-form job JSON, and
+// annotations.
 #pragma once
 
 #include <cstdint>

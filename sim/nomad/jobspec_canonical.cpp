@@ -89,9 +89,9 @@ struct Canon {
   void canonicalService(Val& svc, const std::string& job, const std::string& group,
                         const std::string* task) {
     if (getString(svc, "Name").empty()) {
-      setMember(svc, "Name",
-                task ? fmt::format("{}-{}-{}", job, group, *task) : fmt::format("{}-{}", job, group),
-                a);
+      setMember(
+          svc, "Name",
+          task ? fmt::format("{}-{}-{}", job, group, *task) : fmt::format("{}-{}", job, group), a);
     }
     if (getString(svc, "AddressMode").empty()) setMember(svc, "AddressMode", "auto", a);
     if (getString(svc, "OnUpdate").empty()) setMember(svc, "OnUpdate", "require_healthy", a);
@@ -184,7 +184,8 @@ struct Canon {
       for (auto& af : affs->GetArray()) dflt(af, "Weight", i(50));
     }
     Val rp(*member(tg, "RestartPolicy"), a);
-    if (const Val* own = member(t, "RestartPolicy"); own != nullptr && own->IsObject()) merge(rp, *own);
+    if (const Val* own = member(t, "RestartPolicy"); own != nullptr && own->IsObject())
+      merge(rp, *own);
     setMember(t, "RestartPolicy", std::move(rp), a);
   }
 
@@ -209,7 +210,8 @@ struct Canon {
     const Val* jr = member(job, "Reschedule");
     if (jr != nullptr && jr->IsObject()) {
       Val r(*jr, a);
-      if (const Val* gr = member(g, "ReschedulePolicy"); gr != nullptr && gr->IsObject()) merge(r, *gr);
+      if (const Val* gr = member(g, "ReschedulePolicy"); gr != nullptr && gr->IsObject())
+        merge(r, *gr);
       setMember(g, "ReschedulePolicy", std::move(r), a);
     }
     if (isNull(g, "ReschedulePolicy") && type != "sysbatch" && type != "system") {

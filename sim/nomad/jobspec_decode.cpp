@@ -6,8 +6,8 @@
 
 #include "go_duration.hpp"
 #include "hcl.hpp"
-#include "jobspec_decoder.hpp"
 #include "jobspec.hpp"
+#include "jobspec_decoder.hpp"
 #include "jobspec_normalize.hpp"
 #include "jobspec_schema.hpp"
 
@@ -15,7 +15,8 @@ namespace nc::nomadsim {
 
 namespace jobspec {
 
-Val Decoder::decodeBody(const hcl::Body& body, const Schema& schema, std::vector<const hcl::Block*>* vaultOut) {
+Val Decoder::decodeBody(const hcl::Body& body, const Schema& schema,
+                        std::vector<const hcl::Block*>* vaultOut) {
   Val obj(rapidjson::kObjectType);
   for (const auto& at : schema.attrs) {
     if (!at.json.empty()) setMember(obj, at.json, zero(at.kind), a_);
@@ -111,9 +112,15 @@ Val Decoder::decodeBody(const hcl::Body& body, const Schema& schema, std::vector
       continue;
     }
     switch (spec->mode) {
-      case Mode::StrMap: setMember(obj, spec->json, strMap(blk.body), a_); break;
-      case Mode::FreeForm: setMember(obj, spec->json, freeForm(blk.body), a_); break;
-      case Mode::Single: setMember(obj, spec->json, decodeNested(blk, *spec), a_); break;
+      case Mode::StrMap:
+        setMember(obj, spec->json, strMap(blk.body), a_);
+        break;
+      case Mode::FreeForm:
+        setMember(obj, spec->json, freeForm(blk.body), a_);
+        break;
+      case Mode::Single:
+        setMember(obj, spec->json, decodeNested(blk, *spec), a_);
+        break;
       case Mode::List: {
         Val* arr = member(obj, spec->json);
         if (arr->IsNull()) arr->SetArray();
@@ -138,8 +145,7 @@ bool Decoder::checkLabels(const hcl::Block& blk, const BlockSpec& spec) {
   if (n > spec.labels) {
     if (spec.labels == 0) {
       error(fmt::format("Extraneous label for {}", blk.type),
-            fmt::format("No labels are expected for {} blocks.", blk.type),
-            blk.labelRanges[0]);
+            fmt::format("No labels are expected for {} blocks.", blk.type), blk.labelRanges[0]);
     } else {
       error(fmt::format("Extraneous label for {}", blk.type),
             fmt::format("Only {} labels ({}) are expected for {} blocks.", spec.labels,
@@ -252,8 +258,8 @@ Result<Doc> parseJobspec(std::string_view source, const JobspecOptions& options)
       }
     } else if (blk.type == "job") {
       if (blk.labels.size() != 1) {
-        d.diags.push_back({"Missing name for job", "All job blocks must have 1 labels (name).",
-                           blk.defRange});
+        d.diags.push_back(
+            {"Missing name for job", "All job blocks must have 1 labels (name).", blk.defRange});
       } else if (jobBlock != nullptr) {
         d.diags.push_back({"Duplicate job block",
                            fmt::format("Only one \"job\" block is allowed. Previous definition "
@@ -285,7 +291,8 @@ Result<Doc> parseJobspec(std::string_view source, const JobspecOptions& options)
   Val job = d.decodeBody(jobBlock->body, jobspec::jobSchema(), &vaults);
   if (!d.diags.empty()) return makeError(errc::parse_error, hcl::joinDiagnostics(d.diags));
   Val jobVault;
-  if (!vaults.empty()) jobVault = d.decodeBody(vaults.front()->body, jobspec::vaultSchema(), nullptr);
+  if (!vaults.empty())
+    jobVault = d.decodeBody(vaults.front()->body, jobspec::vaultSchema(), nullptr);
   if (!d.diags.empty()) return makeError(errc::parse_error, hcl::joinDiagnostics(d.diags));
   static_cast<Val&>(doc) = std::move(job);
   jobspec::normalizeJob(doc, jobBlock->labels[0], jobVault, doc.GetAllocator());

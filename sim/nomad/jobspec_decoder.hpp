@@ -8,8 +8,8 @@
 #include <string_view>
 
 #include "hcl.hpp"
-#include "json.hpp"
 #include "jobspec_schema.hpp"
+#include "json.hpp"
 
 namespace nc::nomadsim::jobspec {
 
@@ -29,7 +29,8 @@ class Decoder {
 
   Val eval(const Expr& e);
 
-  Val decodeBody(const hcl::Body& body, const Schema& schema, std::vector<const hcl::Block*>* vaultOut);
+  Val decodeBody(const hcl::Body& body, const Schema& schema,
+                 std::vector<const hcl::Block*>* vaultOut);
 
  private:
   Alloc& a_;

@@ -25,8 +25,10 @@ void normalizePorts(Val* networks, Alloc& a) {
     Val reserved(rapidjson::kArrayType);
     for (auto& p : dyn->GetArray()) {
       Val copy(p, a);
-      if (getInt(p, "Value") > 0) reserved.PushBack(copy, a);
-      else dynamic.PushBack(copy, a);
+      if (getInt(p, "Value") > 0)
+        reserved.PushBack(copy, a);
+      else
+        dynamic.PushBack(copy, a);
     }
     setMember(n, "DynamicPorts", dynamic.Empty() ? Val() : std::move(dynamic), a);
     setMember(n, "ReservedPorts", reserved.Empty() ? Val() : std::move(reserved), a);

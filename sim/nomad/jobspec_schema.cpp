@@ -8,19 +8,18 @@ namespace {
 using K = Kind;
 using M = Mode;
 
-const Schema kConstraint{
-    "constraint",
-    {{"attribute", "LTarget", K::Str},
-     {"value", "RTarget", K::Str},
-     {"operator", "Operand", K::Str},
-     {"version", "", K::Str},
-     {"semver", "", K::Str},
-     {"regexp", "", K::Str},
-     {"set_contains", "", K::Str},
-     {"distinct_hosts", "", K::Bool},
-     {"distinct_property", "", K::Str}},
-    {},
-    {}};
+const Schema kConstraint{"constraint",
+                         {{"attribute", "LTarget", K::Str},
+                          {"value", "RTarget", K::Str},
+                          {"operator", "Operand", K::Str},
+                          {"version", "", K::Str},
+                          {"semver", "", K::Str},
+                          {"regexp", "", K::Str},
+                          {"set_contains", "", K::Str},
+                          {"distinct_hosts", "", K::Bool},
+                          {"distinct_property", "", K::Str}},
+                         {},
+                         {}};
 
 const Schema kAffinity{"affinity",
                        {{"attribute", "LTarget", K::Str},
@@ -223,10 +222,8 @@ const Schema kChangeScript{"change_script",
                            {},
                            {}};
 
-const Schema kWait{"wait",
-                   {{"min", "Min", K::DurPtr, true}, {"max", "Max", K::DurPtr, true}},
-                   {},
-                   {}};
+const Schema kWait{
+    "wait", {{"min", "Min", K::DurPtr, true}, {"max", "Max", K::DurPtr, true}}, {}, {}};
 
 const Schema kTemplate{"template",
                        {{"source", "SourcePath", K::StrPtr},
@@ -248,10 +245,8 @@ const Schema kTemplate{"template",
                         {"wait", "Wait", M::Single, &kWait}},
                        {}};
 
-const Schema kLifecycle{"lifecycle",
-                        {{"hook", "Hook", K::Str, true}, {"sidecar", "Sidecar", K::Bool}},
-                        {},
-                        {}};
+const Schema kLifecycle{
+    "lifecycle", {{"hook", "Hook", K::Str, true}, {"sidecar", "Sidecar", K::Bool}}, {}, {}};
 
 const Schema kLogs{"logs",
                    {{"max_files", "MaxFiles", K::IntPtr},
@@ -261,15 +256,15 @@ const Schema kLogs{"logs",
                    {},
                    {}};
 
-const Schema kArtifact{"artifact",
-                       {{"source", "GetterSource", K::StrPtr},
-                        {"mode", "GetterMode", K::StrPtr},
-                        {"insecure", "GetterInsecure", K::BoolPtr},
-                        {"destination", "RelativeDest", K::StrPtr},
-                        {"chown", "Chown", K::Bool}},
-                       {{"options", "GetterOptions", M::StrMap},
-                        {"headers", "GetterHeaders", M::StrMap}},
-                       {}};
+const Schema kArtifact{
+    "artifact",
+    {{"source", "GetterSource", K::StrPtr},
+     {"mode", "GetterMode", K::StrPtr},
+     {"insecure", "GetterInsecure", K::BoolPtr},
+     {"destination", "RelativeDest", K::StrPtr},
+     {"chown", "Chown", K::Bool}},
+    {{"options", "GetterOptions", M::StrMap}, {"headers", "GetterHeaders", M::StrMap}},
+    {}};
 
 const Schema kDispatchPayload{"dispatch_payload", {{"file", "File", K::Str}}, {}, {}};
 
@@ -372,8 +367,14 @@ const Schema kJob{"job",
 
 }  // namespace
 
-const Schema& jobSchema() { return kJob; }
-const Schema& vaultSchema() { return kVault; }
-const Schema& constraintSchema() { return kConstraint; }
+const Schema& jobSchema() {
+  return kJob;
+}
+const Schema& vaultSchema() {
+  return kVault;
+}
+const Schema& constraintSchema() {
+  return kConstraint;
+}
 
 }  // namespace nc::nomadsim::jobspec

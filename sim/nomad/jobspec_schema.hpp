@@ -9,7 +9,18 @@ namespace nc::nomadsim::jobspec {
 /// Value kinds. "Ptr" kinds are Go pointers/slices/maps (zero value null); the others are Go
 /// values whose zero value is "", 0 or false.
 enum class Kind {
-  StrPtr, Str, IntPtr, Int, BoolPtr, Bool, DurPtr, Dur, StrList, StrMap, Any, IntPtrZeroNull
+  StrPtr,
+  Str,
+  IntPtr,
+  Int,
+  BoolPtr,
+  Bool,
+  DurPtr,
+  Dur,
+  StrList,
+  StrMap,
+  Any,
+  IntPtrZeroNull
 };
 
 struct AttrSpec {
@@ -20,10 +31,10 @@ struct AttrSpec {
 };
 
 enum class Mode {
-  Single,     ///< one object (duplicate blocks are an error)
-  List,       ///< array of objects
-  StrMap,     ///< meta/env: attributes become a {string:string} map
-  FreeForm,   ///< task config: attributes as-is, nested blocks as arrays of objects
+  Single,    ///< one object (duplicate blocks are an error)
+  List,      ///< array of objects
+  StrMap,    ///< meta/env: attributes become a {string:string} map
+  FreeForm,  ///< task config: attributes as-is, nested blocks as arrays of objects
 };
 
 struct Schema;

@@ -18,13 +18,17 @@ std::string kindWord(const Val& v) {
 
 Val Decoder::eval(const Expr& e) {
   switch (e.kind) {
-    case Expr::Kind::Null: return Val();
-    case Expr::Kind::Bool: return Val(e.boolValue);
-    case Expr::Kind::Number: return number(e.number, false);
+    case Expr::Kind::Null:
+      return Val();
+    case Expr::Kind::Bool:
+      return Val(e.boolValue);
+    case Expr::Kind::Number:
+      return number(e.number, false);
     case Expr::Kind::Negate: {
       Val v = eval(*e.items[0]);
       if (!v.IsNumber()) {
-        error("Invalid operand", "Unsuitable value for unary operand: a number is required.", e.range);
+        error("Invalid operand", "Unsuitable value for unary operand: a number is required.",
+              e.range);
         return Val();
       }
       return v.IsInt64() ? Val(-v.GetInt64()) : Val(-v.GetDouble());
@@ -43,7 +47,8 @@ Val Decoder::eval(const Expr& e) {
       }
       return obj;
     }
-    case Expr::Kind::Reference: return reference(e, false);
+    case Expr::Kind::Reference:
+      return reference(e, false);
     case Expr::Kind::Template: {
       if (e.parts.size() == 1 && e.parts[0].interpolation && e.parts[0].inner &&
           e.parts[0].inner->kind == Expr::Kind::Reference && isVarRef(*e.parts[0].inner)) {
@@ -122,20 +127,29 @@ Val Decoder::reference(const Expr& e, bool) {
 
 Val Decoder::zero(Kind k) {
   switch (k) {
-    case Kind::Str: return str("", a_);
+    case Kind::Str:
+      return str("", a_);
     case Kind::Int:
-    case Kind::Dur: return Val(0);
-    case Kind::Bool: return Val(false);
-    default: return Val();
+    case Kind::Dur:
+      return Val(0);
+    case Kind::Bool:
+      return Val(false);
+    default:
+      return Val();
   }
 }
 
 bool Decoder::toStr(const Val& v, Val& out) {
-  if (v.IsString()) out.CopyFrom(v, a_);
-  else if (v.IsBool()) out = str(v.GetBool() ? "true" : "false", a_);
-  else if (v.IsInt64()) out = str(std::to_string(v.GetInt64()), a_);
-  else if (v.IsNumber()) out = str(fmt::format("{}", v.GetDouble()), a_);
-  else return false;
+  if (v.IsString())
+    out.CopyFrom(v, a_);
+  else if (v.IsBool())
+    out = str(v.GetBool() ? "true" : "false", a_);
+  else if (v.IsInt64())
+    out = str(std::to_string(v.GetInt64()), a_);
+  else if (v.IsNumber())
+    out = str(fmt::format("{}", v.GetDouble()), a_);
+  else
+    return false;
   return true;
 }
 
@@ -221,7 +235,9 @@ bool Decoder::convert(const Val& v, Kind k, const hcl::Attribute& attr, Val& out
       typeError(attr, "list of string required");
       return false;
     case Kind::StrMap:
-    case Kind::Any: out.CopyFrom(v, a_); return true;
+    case Kind::Any:
+      out.CopyFrom(v, a_);
+      return true;
   }
   return false;
 }

@@ -25,7 +25,8 @@ std::string KeyRing::base64Url(std::string_view bytes) {
   std::size_t i = 0;
   while (i + 2 < bytes.size()) {
     unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) |
-                 (static_cast<unsigned char>(bytes[i + 1]) << 8) | static_cast<unsigned char>(bytes[i + 2]);
+                 (static_cast<unsigned char>(bytes[i + 1]) << 8) |
+                 static_cast<unsigned char>(bytes[i + 2]);
     out += tbl[(v >> 18) & 63];
     out += tbl[(v >> 12) & 63];
     out += tbl[(v >> 6) & 63];
@@ -37,7 +38,8 @@ std::string KeyRing::base64Url(std::string_view bytes) {
     out += tbl[(v >> 18) & 63];
     out += tbl[(v >> 12) & 63];
   } else if (i + 2 == bytes.size()) {
-    unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8);
+    unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) |
+                 (static_cast<unsigned char>(bytes[i + 1]) << 8);
     out += tbl[(v >> 18) & 63];
     out += tbl[(v >> 12) & 63];
     out += tbl[(v >> 6) & 63];
@@ -60,7 +62,8 @@ Result<std::unique_ptr<KeyRing>> KeyRing::generate() {
   std::unique_ptr<KeyRing> ring(new KeyRing());
   ring->impl_ = std::make_unique<Impl>();
   ring->impl_->key = EVP_RSA_gen(2048);
-  if (ring->impl_->key == nullptr) return makeError(errc::server_error, "RSA key generation failed");
+  if (ring->impl_->key == nullptr)
+    return makeError(errc::server_error, "RSA key generation failed");
   ring->kid_ = SimState::uuid();
   std::string n = base64Url(bnBytes(ring->impl_->key, OSSL_PKEY_PARAM_RSA_N));
   std::string e = base64Url(bnBytes(ring->impl_->key, OSSL_PKEY_PARAM_RSA_E));
@@ -76,11 +79,12 @@ Result<std::string> KeyRing::signJwt(std::string_view claimsJson) const {
   std::size_t len = 0;
   bool ok = ctx != nullptr &&
             EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, impl_->key) == 1 &&
-            EVP_DigestSign(ctx, nullptr, &len,
-                           reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
+            EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()),
+                           input.size()) == 1;
   std::string sig(len, '\0');
-  ok = ok && EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,
-                            reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
+  ok =
+      ok && EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,
+                           reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
   EVP_MD_CTX_free(ctx);
   if (!ok) return makeError(errc::server_error, "JWT signing failed");
   sig.resize(len);

@@ -15,12 +15,17 @@ int main(int argc, char** argv) {
   nc::sim::addListenOptions(app, listen);
   nc::nomadsim::ApiOptions options;
   std::string heartbeat = "30s";
-  app.add_option("--vault-addr", options.vaultAddr, "Vault (vault-sim) address used by the simulated clients");
-  app.add_option("--vault-jwt-mount", options.vaultJwtMount, "JWT auth mount the clients log in with (default jwt-nomad)");
-  app.add_option("--vault-retry-attempts", options.vaultRetryAttempts, "Vault attempts before a template fails (default 3)");
-  app.add_option("--vault-retry-base-ms", options.vaultRetryBaseMs, "first Vault retry backoff in ms, doubled per attempt (default 100)");
-  app.add_option("--template-event-rate-ms", options.templateEventRateMs,
-                 "delay before a template's Missing event, as Nomad's 3s MaxTemplateEventRate (default 3000)");
+  app.add_option("--vault-addr", options.vaultAddr,
+                 "Vault (vault-sim) address used by the simulated clients");
+  app.add_option("--vault-jwt-mount", options.vaultJwtMount,
+                 "JWT auth mount the clients log in with (default jwt-nomad)");
+  app.add_option("--vault-retry-attempts", options.vaultRetryAttempts,
+                 "Vault attempts before a template fails (default 3)");
+  app.add_option("--vault-retry-base-ms", options.vaultRetryBaseMs,
+                 "first Vault retry backoff in ms, doubled per attempt (default 100)");
+  app.add_option(
+      "--template-event-rate-ms", options.templateEventRateMs,
+      "delay before a template's Missing event, as Nomad's 3s MaxTemplateEventRate (default 3000)");
   app.add_option("--data-dir", options.dataDir, "directory for allocation directories");
   app.add_option("--acl-token", options.aclToken, "management token; ACLs are off without it");
   app.add_option("--region", options.region, "region name (default global)");

@@ -70,8 +70,8 @@ void canonicalIdentity(Val& id, Alloc& a) {
 }
 
 std::string multiError(const std::vector<std::string>& errs) {
-  std::string out = errs.size() == 1 ? "1 error occurred:\n"
-                                     : fmt::format("{} errors occurred:\n", errs.size());
+  std::string out =
+      errs.size() == 1 ? "1 error occurred:\n" : fmt::format("{} errors occurred:\n", errs.size());
   for (const auto& e : errs) out += "\t* " + e + "\n";
   return out + "\n";
 }
@@ -85,7 +85,8 @@ void serverTask(Val& t, Val& tg, const AdmitOptions& o, std::set<std::string>& s
   }
   if (Val* ts = member(t, "Templates"); ts != nullptr && ts->IsArray()) {
     for (const auto& tmpl : ts->GetArray()) {
-      if (getString(tmpl, "ChangeMode") == "signal") signals.insert(getString(tmpl, "ChangeSignal"));
+      if (getString(tmpl, "ChangeMode") == "signal")
+        signals.insert(getString(tmpl, "ChangeSignal"));
     }
   }
   if (!getString(t, "KillSignal").empty()) signals.insert(getString(t, "KillSignal"));
@@ -114,8 +115,10 @@ void serverTask(Val& t, Val& tg, const AdmitOptions& o, std::set<std::string>& s
                                [&](const Val& id) { return getString(id, "Name") == name; });
     if (!present) ids2.PushBack(identity(name, o.vaultAudience, o.vaultIdentityTtlNs, a), a);
   }
-  if (ids2.Empty()) ids2 = Val();
-  else hasIdentities = true;
+  if (ids2.Empty())
+    ids2 = Val();
+  else
+    hasIdentities = true;
   (void)tg;
 }
 
@@ -152,7 +155,8 @@ Result<Doc> admitJob(const Val& apiJob, const AdmitOptions& o) {
   if (getString(doc, "NodePool").empty()) setMember(doc, "NodePool", "default", a);
   static const std::regex kId("^[^\\s\\x00]{1,128}$");
   std::string id = getString(doc, "ID");
-  if (id.empty()) errs.push_back("Missing job ID");
+  if (id.empty())
+    errs.push_back("Missing job ID");
   else if (!std::regex_match(id, kId) || id.find(' ') != std::string::npos) {
     errs.push_back("Job ID contains a space");
   }
@@ -166,14 +170,17 @@ Result<Doc> admitJob(const Val& apiJob, const AdmitOptions& o) {
     for (auto& tg : tgs->GetArray()) {
       std::string gname = getString(tg, "Name");
       if (!names.insert(gname).second) {
-        errs.push_back(fmt::format("Job task group {} redefines '{}' from group 1", names.size(), gname));
+        errs.push_back(
+            fmt::format("Job task group {} redefines '{}' from group 1", names.size(), gname));
       }
       if (getInt(tg, "Count") < 0) {
-        errs.push_back(fmt::format("Task group {} validation failed: Task group count can't be negative", gname));
+        errs.push_back(fmt::format(
+            "Task group {} validation failed: Task group count can't be negative", gname));
       }
       Val* tasks = member(tg, "Tasks");
       if (tasks == nullptr || !tasks->IsArray() || tasks->Empty()) {
-        errs.push_back(fmt::format("Task group {} validation failed: Missing tasks for task group", gname));
+        errs.push_back(
+            fmt::format("Task group {} validation failed: Missing tasks for task group", gname));
         continue;
       }
       std::set<std::string> signals;
@@ -181,18 +188,23 @@ Result<Doc> admitJob(const Val& apiJob, const AdmitOptions& o) {
       for (auto& t : tasks->GetArray()) {
         std::string tname = getString(t, "Name");
         if (getString(t, "Driver").empty()) {
-          errs.push_back(fmt::format("Task group {} validation failed: Task {} validation failed: Missing task driver", gname, tname));
+          errs.push_back(fmt::format(
+              "Task group {} validation failed: Task {} validation failed: Missing task driver",
+              gname, tname));
         }
         if (const Val* lc = member(t, "Lifecycle"); lc != nullptr && lc->IsObject()) {
           std::string hook = getString(*lc, "Hook");
           if (hook != "prestart" && hook != "poststart" && hook != "poststop") {
-            errs.push_back(fmt::format("Task group {} validation failed: Task {} validation failed: invalid hook: {}", gname, tname, hook));
+            errs.push_back(fmt::format(
+                "Task group {} validation failed: Task {} validation failed: invalid hook: {}",
+                gname, tname, hook));
           }
         }
         serverTask(t, tg, o, signals, hasVault, hasIdentities, a);
       }
       // jobImpliedConstraints, then jobImplicitIdentitiesHook's client version constraint.
-      if (hasVault) addConstraint(tg, constraint("${attr.vault.version}", ">= 0.6.1", "semver", a), true, a);
+      if (hasVault)
+        addConstraint(tg, constraint("${attr.vault.version}", ">= 0.6.1", "semver", a), true, a);
       signals.erase("");
       if (!signals.empty()) {
         std::string joined;

@@ -27,7 +27,9 @@ std::uint64_t SimState::tableIndex(const std::string& table) const {
   return it == tables_.end() ? 0 : it->second;
 }
 
-std::uint64_t SimState::nextIndex() { return ++index_; }
+std::uint64_t SimState::nextIndex() {
+  return ++index_;
+}
 
 std::int64_t SimState::nowNs() const {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_->now().time_since_epoch())
@@ -68,7 +70,8 @@ void SimState::refreshStub(JobRecord& r, const Val& job) {
   r.metaJson = meta && meta->IsObject() ? toJson(*meta) : "{}";
   r.groups.clear();
   if (const Val* tgs = member(job, "TaskGroups"); tgs && tgs->IsArray()) {
-    for (const auto& g : tgs->GetArray()) r.groups.emplace_back(getString(g, "Name"), getInt(g, "Count"));
+    for (const auto& g : tgs->GetArray())
+      r.groups.emplace_back(getString(g, "Name"), getInt(g, "Count"));
   }
 }
 
@@ -99,8 +102,13 @@ std::string SimState::createEval(const Val& job, const std::string& triggeredBy,
     evalOrder_.erase(evalOrder_.begin());
   }
   tables_["evals"] = index;
-  events.push_back({"Evaluation", eventType, id, getString(job, "Namespace"),
-                    {getString(job, "ID")}, index, "{\"Evaluation\":" + json + "}"});
+  events.push_back({"Evaluation",
+                    eventType,
+                    id,
+                    getString(job, "Namespace"),
+                    {getString(job, "ID")},
+                    index,
+                    "{\"Evaluation\":" + json + "}"});
   return id;
 }
 
@@ -166,8 +174,10 @@ Result<RegisterReply> SimState::registerJob(const Val& submitted, bool enforce, 
     cmp.CopyFrom(job, cmp.GetAllocator());
     for (auto f : {"Status", "StatusDescription", "Stable", "Version", "CreateIndex", "ModifyIndex",
                    "JobModifyIndex", "SubmitTime", "VersionTag"}) {
-      if (const Val* v = member(stored.value(), f)) setMember(cmp, f, Val(*v, cmp.GetAllocator()), cmp.GetAllocator());
-      else removeMember(cmp, f);
+      if (const Val* v = member(stored.value(), f))
+        setMember(cmp, f, Val(*v, cmp.GetAllocator()), cmp.GetAllocator());
+      else
+        removeMember(cmp, f);
     }
     changed = !(cmp == stored.value());
   }
@@ -188,7 +198,8 @@ Result<RegisterReply> SimState::registerJob(const Val& submitted, bool enforce, 
   }
   setMember(job, "SubmitTime", Val(nowNs()), a);
   upsertJob(job, existing, index);
-  events.push_back({"Job", "JobRegistered", id, ns, {}, index, "{\"Job\":" + *jobs_[{ns, id}].json + "}"});
+  events.push_back(
+      {"Job", "JobRegistered", id, ns, {}, index, "{\"Job\":" + *jobs_[{ns, id}].json + "}"});
   if (!isPeriodicOrParameterized(job)) {
     reply.evalId = createEval(job, "job-register", index, "JobRegistered", events);
     reply.evalCreateIndex = index;
@@ -211,7 +222,12 @@ DeregisterReply SimState::deregisterJob(const std::string& ns, const std::string
   std::vector<Event> events;
   if (purge) {
     Alloc& a = job.GetAllocator();
-    events.push_back({"Job", "JobDeregistered", id, ns, {}, index,
+    events.push_back({"Job",
+                      "JobDeregistered",
+                      id,
+                      ns,
+                      {},
+                      index,
                       "{\"Job\":" + toJson(job) + ",\"Deleted\":true}"});
     (void)a;
     jobs_.erase(it);
@@ -220,7 +236,8 @@ DeregisterReply SimState::deregisterJob(const std::string& ns, const std::string
   } else {
     setMember(job, "Stop", Val(true), job.GetAllocator());
     upsertJob(job, &it->second, index);
-    events.push_back({"Job", "JobDeregistered", id, ns, {}, index, "{\"Job\":" + *jobs_[{ns, id}].json + "}"});
+    events.push_back(
+        {"Job", "JobDeregistered", id, ns, {}, index, "{\"Job\":" + *jobs_[{ns, id}].json + "}"});
   }
   if (!isPeriodicOrParameterized(job)) {
     reply.evalId = createEval(job, "job-deregister", index, "JobDeregistered", events);
@@ -239,7 +256,8 @@ const JobRecord* SimState::job(const std::string& ns, const std::string& id) con
   return it == jobs_.end() ? nullptr : &it->second;
 }
 
-std::vector<const JobRecord*> SimState::jobs(const std::string& ns, const std::string& prefix) const {
+std::vector<const JobRecord*> SimState::jobs(const std::string& ns,
+                                             const std::string& prefix) const {
   std::vector<const JobRecord*> out;
   auto begin = ns == "*" ? jobs_.begin() : jobs_.lower_bound({ns, prefix});
   for (auto it = begin; it != jobs_.end(); ++it) {
@@ -258,8 +276,10 @@ std::string SimState::summaryJson(const JobRecord& r) const {
   for (const auto& [name, count] : r.groups) {
     if (!groups.empty()) groups += ",";
     GroupSummary s;
-    if (auto it = r.summary.find(name); r.clientSummary && it != r.summary.end()) s = it->second;
-    else if (!r.clientSummary) s.queued = r.stop ? 0 : count;
+    if (auto it = r.summary.find(name); r.clientSummary && it != r.summary.end())
+      s = it->second;
+    else if (!r.clientSummary)
+      s.queued = r.stop ? 0 : count;
     groups += fmt::format(
         "\"{}\":{{\"Queued\":{},\"Complete\":{},\"Failed\":{},\"Running\":{},\"Starting\":{},"
         "\"Lost\":{},\"Unknown\":0}}",
@@ -268,20 +288,24 @@ std::string SimState::summaryJson(const JobRecord& r) const {
   return fmt::format(
       "{{\"JobID\":{},\"Namespace\":{},\"Summary\":{{{}}},\"Children\":{{\"Pending\":0,"
       "\"Running\":0,\"Dead\":0}},\"CreateIndex\":{},\"ModifyIndex\":{}}}",
-      toJson(Val(rapidjson::StringRef(r.id.c_str()))), toJson(Val(rapidjson::StringRef(r.nameSpace.c_str()))),
-      groups, r.summaryCreateIndex, r.summaryModifyIndex);
+      toJson(Val(rapidjson::StringRef(r.id.c_str()))),
+      toJson(Val(rapidjson::StringRef(r.nameSpace.c_str()))), groups, r.summaryCreateIndex,
+      r.summaryModifyIndex);
 }
 
 std::string SimState::stubJson(const JobRecord& r, bool withMeta) const {
-  auto q = [](const std::string& s) { return toJson(Val(rapidjson::StringRef(s.c_str(), s.size()))); };
+  auto q = [](const std::string& s) {
+    return toJson(Val(rapidjson::StringRef(s.c_str(), s.size())));
+  };
   std::string out = fmt::format(
       "{{\"ID\":{},\"ParentID\":{},\"Name\":{},\"Namespace\":{},\"Datacenters\":{},\"NodePool\":{},"
       "\"Multiregion\":null,\"Type\":{},\"Priority\":{},\"Periodic\":{},\"ParameterizedJob\":{},"
       "\"Stop\":{},\"Status\":{},\"StatusDescription\":{},\"JobSummary\":{},\"CreateIndex\":{},"
       "\"ModifyIndex\":{},\"JobModifyIndex\":{},\"SubmitTime\":{}",
-      q(r.id), q(r.parentId), q(r.name), q(r.nameSpace), r.datacentersJson, q(r.nodePool), q(r.type),
-      r.priority, r.periodic, r.parameterized, r.stop, q(r.status), q(r.statusDescription),
-      summaryJson(r), r.createIndex, r.modifyIndex, r.jobModifyIndex, r.submitTime);
+      q(r.id), q(r.parentId), q(r.name), q(r.nameSpace), r.datacentersJson, q(r.nodePool),
+      q(r.type), r.priority, r.periodic, r.parameterized, r.stop, q(r.status),
+      q(r.statusDescription), summaryJson(r), r.createIndex, r.modifyIndex, r.jobModifyIndex,
+      r.submitTime);
   if (withMeta && r.metaJson != "{}") out += ",\"Meta\":" + r.metaJson;
   return out + "}";
 }
@@ -306,7 +330,8 @@ void mergePatch(Val& target, const Val& patch, Alloc& a) {
 }
 }  // namespace
 
-Result<RegisterReply> SimState::editJob(const std::string& ns, const std::string& id, const Val& patch) {
+Result<RegisterReply> SimState::editJob(const std::string& ns, const std::string& id,
+                                        const Val& patch) {
   const JobRecord* r = job(ns, id);
   if (r == nullptr) return makeError(errc::not_found, "job not found");
   auto stored = parseJson(*r->json);

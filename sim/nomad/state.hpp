@@ -79,7 +79,8 @@ class SimState {
   // ---- jobs ----
   /// Registers a server-form job (see admitJob). Errors: EnforceIndex conflicts
   /// (errc::conflict, "Enforcing job modify index ..." text).
-  Result<RegisterReply> registerJob(const Val& job, bool enforceIndex, std::uint64_t jobModifyIndex);
+  Result<RegisterReply> registerJob(const Val& job, bool enforceIndex,
+                                    std::uint64_t jobModifyIndex);
   DeregisterReply deregisterJob(const std::string& ns, const std::string& id, bool purge);
   const JobRecord* job(const std::string& ns, const std::string& id) const;
   /// Jobs in ns ("*" = all), ascending by namespace then ID, with an ID prefix.

@@ -11,7 +11,9 @@ namespace nc::nomadsim {
 
 namespace {
 
-VarReply text(int status, std::string body) { return {status, std::move(body), false, 0}; }
+VarReply text(int status, std::string body) {
+  return {status, std::move(body), false, 0};
+}
 
 std::int64_t nowNs(const Clock& c) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(c.now().time_since_epoch()).count();
@@ -34,7 +36,9 @@ std::optional<std::int64_t> durationField(const Val& lock, const char* name, std
 }  // namespace
 
 std::string VarService::varJson(const Variable& v, bool items, bool lock) const {
-  auto q = [](const std::string& s) { return toJson(Val(rapidjson::StringRef(s.c_str(), s.size()))); };
+  auto q = [](const std::string& s) {
+    return toJson(Val(rapidjson::StringRef(s.c_str(), s.size())));
+  };
   std::string out = "{\"Namespace\":" + q(v.nameSpace) + ",\"Path\":" + q(v.path);
   if (lock && v.lock) {
     out += ",\"Lock\":{\"ID\":" + q(v.lock->id) + ",\"TTL\":" + q(formatGoDuration(v.lock->ttlNs)) +
@@ -84,7 +88,12 @@ void VarService::store(Variable& v, std::uint64_t index) {
   v.modifyIndex = index;
   v.modifyTime = now;
   state_.setTableIndex("variables", index);
-  state_.publish(index, {{"Variable", "VariableUpdated", v.path, v.nameSpace, {}, index,
+  state_.publish(index, {{"Variable",
+                          "VariableUpdated",
+                          v.path,
+                          v.nameSpace,
+                          {},
+                          index,
                           "{\"Variable\":" + varJson(v, false, false) + "}"}});
 }
 
@@ -93,7 +102,8 @@ VarReply VarService::write(const std::string& queryNs, const std::string& path,
   static const std::regex kPath("^[a-zA-Z0-9-_~/]{1,128}$");
   auto parsed = parseJson(body);
   if (!parsed.has_value() || !parsed.value().IsObject()) {
-    return text(400, parsed.has_value() ? "Request body must be a JSON object" : parsed.error().message);
+    return text(400,
+                parsed.has_value() ? "Request body must be a JSON object" : parsed.error().message);
   }
   const Doc& req = parsed.value();
   std::string ns = getString(req, "Namespace");
@@ -115,9 +125,11 @@ VarReply VarService::write(const std::string& queryNs, const std::string& path,
     if (lockId.empty()) return text(400, "RPC Error:: 400,missing lock information");
     int missing = op == LockOp::renew ? 404 : 500;
     if (existing == nullptr) return text(missing, "variable doesn't exist");
-    if (!existing->lock) return text(op == LockOp::renew ? 409 : 500, "variable doesn't hold a lock");
+    if (!existing->lock)
+      return text(op == LockOp::renew ? 409 : 500, "variable doesn't hold a lock");
     if (op == LockOp::renew) {
-      if (existing->lock->id != lockId || existing->lock->lapsed || now >= existing->lock->ttlDeadline) {
+      if (existing->lock->id != lockId || existing->lock->lapsed ||
+          now >= existing->lock->ttlDeadline) {
         return text(409, "attempting to modify locked variable");
       }
       existing->lock->ttlDeadline = now + std::chrono::nanoseconds(2 * existing->lock->ttlNs);
@@ -139,9 +151,12 @@ VarReply VarService::write(const std::string& queryNs, const std::string& path,
     auto delay = durationField(lr, "LockDelay", lock.delayNs);
     if (!ttl || !delay) return text(400, "RPC Error:: 400,invalid lock duration");
     if (*ttl < 10LL * 1000000000LL || *ttl > 24LL * 3600 * 1000000000LL) {
-      return text(400, "RPC Error:: 400,1 error occurred:\n\t* TTL must be between 10 seconds and 24 hours\n\n");
+      return text(
+          400,
+          "RPC Error:: 400,1 error occurred:\n\t* TTL must be between 10 seconds and 24 hours\n\n");
     }
-    if (*delay < 0) return text(400, "RPC Error:: 400,1 error occurred:\n\t* LockDelay must be positive\n\n");
+    if (*delay < 0)
+      return text(400, "RPC Error:: 400,1 error occurred:\n\t* LockDelay must be positive\n\n");
     if (existing && existing->lock && existing->lock->id != lockId) {
       return {409, conflictStub(ns, path), true, 0};
     }
@@ -157,7 +172,8 @@ VarReply VarService::write(const std::string& queryNs, const std::string& path,
       state_.vars()[{ns, path}] = std::move(v);
     }
     existing->items.SetObject();
-    if (items && items->IsObject()) existing->items.CopyFrom(*items, existing->items.GetAllocator());
+    if (items && items->IsObject())
+      existing->items.CopyFrom(*items, existing->items.GetAllocator());
     existing->lock = lock;
     std::uint64_t index = state_.nextIndex();
     store(*existing, index);
@@ -215,7 +231,12 @@ VarReply VarService::remove(const std::string& ns, const std::string& path,
   if (existing && existing->lock) return {409, conflictStub(ns, path), true, 0};
   std::uint64_t index = state_.nextIndex();
   if (existing) {
-    state_.publish(index, {{"Variable", "VariableDeleted", path, ns, {}, index,
+    state_.publish(index, {{"Variable",
+                            "VariableDeleted",
+                            path,
+                            ns,
+                            {},
+                            index,
                             "{\"Variable\":" + varJson(*existing, false, false) + "}"}});
     state_.vars().erase(it);
   }

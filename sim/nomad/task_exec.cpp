@@ -13,14 +13,16 @@ namespace nc::nomadsim {
 namespace fs = std::filesystem;
 
 // Maps a path as the task sees it (/secrets, /local, /alloc, relative to the task dir) to disk.
-std::filesystem::path taskPath(const std::string& allocDir, const std::string& task, const std::string& p) {
+std::filesystem::path taskPath(const std::string& allocDir, const std::string& task,
+                               const std::string& p) {
   fs::path rel = fs::path(p).relative_path();
   auto first = rel.begin() == rel.end() ? std::string() : rel.begin()->string();
   if (first == "alloc") return fs::path(allocDir) / rel;
   return fs::path(allocDir) / task / rel;
 }
 
-ExecResult runCommand(const std::vector<std::string>& argv, const std::string& allocDir, const std::string& task) {
+ExecResult runCommand(const std::vector<std::string>& argv, const std::string& allocDir,
+                      const std::string& task) {
   ExecResult r;
   const std::string& cmd = argv[0];
   if (cmd == "echo") {
@@ -31,7 +33,8 @@ ExecResult runCommand(const std::vector<std::string>& argv, const std::string& a
       fs::path p = taskPath(allocDir, task, argv[i]);
       std::ifstream in(p, std::ios::binary);
       if (!in || fs::is_directory(p)) {
-        r.err += fmt::format("cat: {}: {}\n", argv[i], fs::is_directory(p) ? "Is a directory" : "No such file or directory");
+        r.err += fmt::format("cat: {}: {}\n", argv[i],
+                             fs::is_directory(p) ? "Is a directory" : "No such file or directory");
         r.code = 1;
         continue;
       }
@@ -50,7 +53,8 @@ ExecResult runCommand(const std::vector<std::string>& argv, const std::string& a
       r.out = arg + "\n";
     } else {
       std::vector<std::string> names;
-      for (const auto& e : fs::directory_iterator(p, ec)) names.push_back(e.path().filename().string());
+      for (const auto& e : fs::directory_iterator(p, ec))
+        names.push_back(e.path().filename().string());
       std::sort(names.begin(), names.end());
       for (const auto& n : names) r.out += n + "\n";
     }
@@ -58,7 +62,8 @@ ExecResult runCommand(const std::vector<std::string>& argv, const std::string& a
   } else if (cmd == "false" || cmd == "/bin/false") {
     r.code = 1;
   } else {
-    r.err = fmt::format("failed to exec into task: exec: \"{}\": executable file not found in $PATH\n", cmd);
+    r.err = fmt::format(
+        "failed to exec into task: exec: \"{}\": executable file not found in $PATH\n", cmd);
     r.code = 126;
   }
   return r;

@@ -1,9 +1,9 @@
 // The simulated template hook: render, fetch missing Vault data, write (after the template's
 // wait quiescence), renew on timers, apply change modes after the splay, Missing events.
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 
 #include <chrono>
 #include <filesystem>
@@ -18,11 +18,14 @@ namespace nc::nomadsim {
 namespace fs = std::filesystem;
 
 std::int64_t nowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::string dependencyName(const SecretCall& c) {
-  return c.params.empty() ? fmt::format("vault.read({})", c.path) : vaultWriteName(c.path, c.params);
+  return c.params.empty() ? fmt::format("vault.read({})", c.path)
+                          : vaultWriteName(c.path, c.params);
 }
 
 std::string secretKey(const SecretCall& c) {
@@ -31,7 +34,9 @@ std::string secretKey(const SecretCall& c) {
   return k;
 }
 
-std::string runnerKey(const TaskTemplates& t) { return t.agent ? t.task + "#agent" : t.task; }
+std::string runnerKey(const TaskTemplates& t) {
+  return t.agent ? t.task + "#agent" : t.task;
+}
 
 http::Transport* TemplateEngine::Impl::vault() {
   if (!transport && !opt.vaultAddr.empty()) {
@@ -58,7 +63,8 @@ VaultRetry TemplateEngine::Impl::retry(const RunnerPtr& r) {
 }
 
 TimerPtr TemplateEngine::Impl::after(const RunnerPtr& r, std::int64_t ms, std::function<void()> f) {
-  auto t = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(std::max<std::int64_t>(0, ms)));
+  auto t = std::make_shared<asio::steady_timer>(
+      io, std::chrono::milliseconds(std::max<std::int64_t>(0, ms)));
   r->timers.insert(t);
   std::weak_ptr<Impl> weak = weak_from_this();
   t->async_wait([weak, r, t, f = std::move(f)](boost::system::error_code ec) {
@@ -70,13 +76,15 @@ TimerPtr TemplateEngine::Impl::after(const RunnerPtr& r, std::int64_t ms, std::f
   return t;
 }
 
-Result<std::vector<std::string>> TemplateEngine::Impl::render(Runner& r, std::map<std::string, SecretCall>* misses) {
+Result<std::vector<std::string>> TemplateEngine::Impl::render(
+    Runner& r, std::map<std::string, SecretCall>* misses) {
   TemplateFuncs f;
   f.env = [&r](const std::string& n) {
     auto it = r.t.env.find(n);
     return it == r.t.env.end() ? std::string() : it->second;
   };
-  f.secret = [&r, misses](const std::string& path, const std::vector<std::string>& params) -> const Val* {
+  f.secret = [&r, misses](const std::string& path,
+                          const std::vector<std::string>& params) -> const Val* {
     SecretCall c{path, params};
     auto it = r.secrets.find(secretKey(c));
     if (it != r.secrets.end() && it->second.doc) return it->second.doc.get();
@@ -97,7 +105,8 @@ void TemplateEngine::Impl::write(const RunnerPtr& r, const std::vector<std::stri
   r->last.resize(outs.size());
   for (std::size_t i = 0; i < outs.size(); ++i) {
     if (r->last[i] == outs[i]) continue;
-    if (r->t.templates[i].waitMinMs > 0) {  // consul-template quiescence: write when the data settles
+    if (r->t.templates[i].waitMinMs >
+        0) {  // consul-template quiescence: write when the data settles
       tickQuiet(r, i);
       continue;
     }
@@ -107,13 +116,15 @@ void TemplateEngine::Impl::write(const RunnerPtr& r, const std::vector<std::stri
   finish(r, std::move(changed));
 }
 
-void TemplateEngine::Impl::writeOne(Runner& r, std::size_t i, const std::string& out, std::vector<TemplateChange>* changed) {
+void TemplateEngine::Impl::writeOne(Runner& r, std::size_t i, const std::string& out,
+                                    std::vector<TemplateChange>* changed) {
   const TemplateSpec& spec = r.t.templates[i];
   std::error_code ec;
   fs::create_directories(fs::path(spec.path).parent_path(), ec);
   std::ofstream(spec.path, std::ios::binary | std::ios::trunc) << out;
   fs::permissions(spec.path, static_cast<fs::perms>(spec.perms), ec);
-  if (r.last[i] && changed) changed->push_back({spec.changeMode, spec.changeSignal, spec.script, spec.splayMs});
+  if (r.last[i] && changed)
+    changed->push_back({spec.changeMode, spec.changeSignal, spec.script, spec.splayMs});
   r.last[i] = out;
 }
 
@@ -136,7 +147,9 @@ void TemplateEngine::Impl::finish(const RunnerPtr& r, std::vector<TemplateChange
     splay = std::max(splay, c.splayMs);
   }
   if (!act) return;
-  auto fire = [this, r, changed = std::move(changed)] { hooks.rerendered(r->t.allocId, r->t.task, changed); };
+  auto fire = [this, r, changed = std::move(changed)] {
+    hooks.rerendered(r->t.allocId, r->t.task, changed);
+  };
   if (splay <= 0) {
     fire();
     return;
@@ -154,7 +167,8 @@ void TemplateEngine::Impl::tickQuiet(const RunnerPtr& r, std::size_t i) {
     it->second.first->cancel();
   }
   std::int64_t delay = spec.waitMinMs;
-  if (spec.waitMaxMs > 0) delay = std::min(delay, std::max<std::int64_t>(0, first + spec.waitMaxMs - now));
+  if (spec.waitMaxMs > 0)
+    delay = std::min(delay, std::max<std::int64_t>(0, first + spec.waitMaxMs - now));
   r->quiet[i] = {after(r, delay, [this, r, i] { quietFired(r, i); }), first};
 }
 
@@ -174,7 +188,8 @@ void TemplateEngine::Impl::quietFired(const RunnerPtr& r, std::size_t i) {
 
 // Nomad's handleFirstRender: the set of missing dependencies is reported as one Template event
 // MaxTemplateEventRate after it changed, if the first render still waits then.
-void TemplateEngine::Impl::noteMissing(const RunnerPtr& r, const std::map<std::string, SecretCall>& misses) {
+void TemplateEngine::Impl::noteMissing(const RunnerPtr& r,
+                                       const std::map<std::string, SecretCall>& misses) {
   if (r->t.agent || r->started) return;
   std::set<std::string> names;
   for (const auto& [k, call] : misses) names.insert(dependencyName(call));
@@ -244,7 +259,8 @@ void TemplateEngine::Impl::schedule(const RunnerPtr& r, const std::string& k) {
   });
 }
 
-void TemplateEngine::Impl::store(const RunnerPtr& r, const std::string& k, const SecretCall& call, Doc doc) {
+void TemplateEngine::Impl::store(const RunnerPtr& r, const std::string& k, const SecretCall& call,
+                                 Doc doc) {
   SecretState& s = r->secrets[k];
   if (s.timer) s.timer->cancel();
   s.call = call;

@@ -31,9 +31,9 @@ struct TemplateSpec {
   std::string path;  ///< absolute destination on disk
   int perms = 0644;
   std::string changeMode = "restart", changeSignal;
-  ChangeScript script;           ///< change_mode = "script"
-  std::int64_t splayMs = 0;      ///< the change action waits a random 0..splay after a re-render
-  std::int64_t waitMinMs = 0;    ///< wait {min,max}: quiescence before writing (0 = none)
+  ChangeScript script;         ///< change_mode = "script"
+  std::int64_t splayMs = 0;    ///< the change action waits a random 0..splay after a re-render
+  std::int64_t waitMinMs = 0;  ///< wait {min,max}: quiescence before writing (0 = none)
   std::int64_t waitMaxMs = 0;
 };
 
@@ -48,12 +48,13 @@ struct TaskTemplates {
   std::string allocId, nameSpace, jobId, task;
   std::vector<TemplateSpec> templates;
   std::map<std::string, std::string> env;
-  std::string vaultRole;  ///< from the task's vault block; "" = the auth method's default role
-  std::string jwt;        ///< the identity JWT to log in with
-  std::string jwtMount;   ///< "" = the engine's mount
+  std::string vaultRole;   ///< from the task's vault block; "" = the auth method's default role
+  std::string jwt;         ///< the identity JWT to log in with
+  std::string jwtMount;    ///< "" = the engine's mount
   std::string secretsDir;  ///< where secrets/vault_token goes ("" = nowhere)
-  bool deriveToken = false;  ///< the task has a vault block: log in before rendering (Nomad's vault hook)
-  std::string token;         ///< a token to use as is (Vault Agent token_file auth)
+  bool deriveToken =
+      false;          ///< the task has a vault block: log in before rendering (Nomad's vault hook)
+  std::string token;  ///< a token to use as is (Vault Agent token_file auth)
   /// A Vault Agent's templates: renders are invisible to Nomad (no events, no task gating);
   /// exitOnRetryFailure makes a Vault failure end the agent (hooks.agentExited).
   bool agent = false;
@@ -73,14 +74,18 @@ struct TemplateHooks {
   /// First render finished: the task may start.
   std::function<void(const std::string& alloc, const std::string& task)> rendered;
   /// A later render changed files (called after the splay): each changed template's change mode.
-  std::function<void(const std::string& alloc, const std::string& task, std::vector<TemplateChange> changed)>
+  std::function<void(const std::string& alloc, const std::string& task,
+                     std::vector<TemplateChange> changed)>
       rerendered;
   /// The first render still waits for data: a "Missing: ..." Template event.
-  std::function<void(const std::string& alloc, const std::string& task, const std::string& display)> missing;
+  std::function<void(const std::string& alloc, const std::string& task, const std::string& display)>
+      missing;
   /// A Vault Agent with exit_on_retry_failure gave up (its process exits with code 1).
-  std::function<void(const std::string& alloc, const std::string& task, const std::string& error)> agentExited;
+  std::function<void(const std::string& alloc, const std::string& task, const std::string& error)>
+      agentExited;
   /// The runner gave up; display is the Killing event's message ("Template failed: ...").
-  std::function<void(const std::string& alloc, const std::string& task, const std::string& display)> failed;
+  std::function<void(const std::string& alloc, const std::string& task, const std::string& display)>
+      failed;
 };
 
 class TemplateEngine {

@@ -10,17 +10,22 @@
 
 namespace nc::nomadsim {
 
-TemplateEngine::TemplateEngine(asio::io_context& io, TemplateEngineOptions options, TemplateHooks hooks)
+TemplateEngine::TemplateEngine(asio::io_context& io, TemplateEngineOptions options,
+                               TemplateHooks hooks)
     : impl_(std::make_shared<Impl>(io, std::move(options), std::move(hooks))) {}
 
-TemplateEngine::~TemplateEngine() { reset(); }
+TemplateEngine::~TemplateEngine() {
+  reset();
+}
 
 Result<bool> TemplateEngine::start(TaskTemplates t) {
   auto r = std::make_shared<Runner>();
   r->t = std::move(t);
   r->token = r->t.token;
   if (impl_->vault() == nullptr) {  // no Vault configured: templates that need it stay unwritten
-    std::erase_if(r->t.templates, [](const TemplateSpec& s) { return templateUsesSecret(s.data, s.left, s.right); });
+    std::erase_if(r->t.templates, [](const TemplateSpec& s) {
+      return templateUsesSecret(s.data, s.left, s.right);
+    });
     r->t.deriveToken = false;
   }
   bool waits = std::any_of(r->t.templates.begin(), r->t.templates.end(),
@@ -45,7 +50,8 @@ Result<bool> TemplateEngine::start(TaskTemplates t) {
 }
 
 void TemplateEngine::stop(const std::string& allocId, const std::string& task) {
-  for (auto it = impl_->runners.lower_bound({allocId, ""}); it != impl_->runners.end() && it->first.first == allocId;) {
+  for (auto it = impl_->runners.lower_bound({allocId, ""});
+       it != impl_->runners.end() && it->first.first == allocId;) {
     if (!task.empty() && it->second->t.task != task) {
       ++it;
       continue;
@@ -55,9 +61,12 @@ void TemplateEngine::stop(const std::string& allocId, const std::string& task) {
   }
 }
 
-void TemplateEngine::setFailure(const std::string& ns, const std::string& job, const std::string& error) {
-  if (error.empty()) impl_->failures.erase({ns, job});
-  else impl_->failures[{ns, job}] = error;
+void TemplateEngine::setFailure(const std::string& ns, const std::string& job,
+                                const std::string& error) {
+  if (error.empty())
+    impl_->failures.erase({ns, job});
+  else
+    impl_->failures[{ns, job}] = error;
 }
 
 void TemplateEngine::setRenewalsPaused(const std::string& ns, const std::string& job, bool paused) {

@@ -41,7 +41,8 @@ struct Runner {
   std::string token;
   std::map<std::string, SecretState> secrets;
   std::vector<std::optional<std::string>> last;  ///< content last written, per template
-  std::map<std::size_t, std::pair<TimerPtr, std::int64_t>> quiet;  ///< template -> (wait timer, first tick ms)
+  std::map<std::size_t, std::pair<TimerPtr, std::int64_t>>
+      quiet;                      ///< template -> (wait timer, first tick ms)
   std::set<TimerPtr> timers;      ///< splay and Missing-event timers
   std::set<std::string> missing;  ///< dependencies the first render waits for
   bool missingArmed = false;
@@ -62,12 +63,13 @@ struct TemplateEngine::Impl : std::enable_shared_from_this<TemplateEngine::Impl>
   TemplateEngineOptions opt;
   TemplateHooks hooks;
   http::HttpTransportPtr transport;
-  std::map<std::pair<std::string, std::string>, RunnerPtr> runners;  ///< (alloc, runnerKey)
+  std::map<std::pair<std::string, std::string>, RunnerPtr> runners;     ///< (alloc, runnerKey)
   std::map<std::pair<std::string, std::string>, std::string> failures;  ///< (ns, job) -> error
   std::set<std::pair<std::string, std::string>> paused;
   std::mt19937_64 rng{std::random_device{}()};
 
-  Impl(asio::io_context& i, TemplateEngineOptions o, TemplateHooks h) : io(i), opt(std::move(o)), hooks(std::move(h)) {}
+  Impl(asio::io_context& i, TemplateEngineOptions o, TemplateHooks h)
+      : io(i), opt(std::move(o)), hooks(std::move(h)) {}
 
   http::Transport* vault();
   VaultRetry retry(const RunnerPtr& r);
@@ -78,7 +80,8 @@ struct TemplateEngine::Impl : std::enable_shared_from_this<TemplateEngine::Impl>
   Result<std::vector<std::string>> render(Runner& r, std::map<std::string, SecretCall>* misses);
   /// Writes changed templates (those with a wait go through quiescence first), then finish().
   void write(const RunnerPtr& r, const std::vector<std::string>& outs);
-  void writeOne(Runner& r, std::size_t i, const std::string& out, std::vector<TemplateChange>* changed);
+  void writeOne(Runner& r, std::size_t i, const std::string& out,
+                std::vector<TemplateChange>* changed);
   /// First render complete: hooks.rendered; later: the change actions after the splay.
   void finish(const RunnerPtr& r, std::vector<TemplateChange> changed);
   void tickQuiet(const RunnerPtr& r, std::size_t i);

@@ -15,7 +15,8 @@ std::optional<std::string> renderEnvTemplate(std::string_view tmpl, std::string_
   bool trimNext = false;
   while (pos <= tmpl.size()) {
     std::size_t open = tmpl.find(left, pos);
-    std::string_view text = tmpl.substr(pos, open == std::string_view::npos ? std::string_view::npos : open - pos);
+    std::string_view text =
+        tmpl.substr(pos, open == std::string_view::npos ? std::string_view::npos : open - pos);
     std::string chunk(text);
     if (trimNext) {
       std::size_t b = 0;
@@ -30,12 +31,15 @@ std::optional<std::string> renderEnvTemplate(std::string_view tmpl, std::string_
     if (close == std::string_view::npos) return std::nullopt;
     std::string action(tmpl.substr(open + left.size(), close - open - left.size()));
     // "{{- " trims the whitespace before, " -}}" the whitespace after.
-    if (action.size() >= 2 && action[0] == '-' && std::isspace(static_cast<unsigned char>(action[1]))) {
-      while (!chunk.empty() && std::isspace(static_cast<unsigned char>(chunk.back()))) chunk.pop_back();
+    if (action.size() >= 2 && action[0] == '-' &&
+        std::isspace(static_cast<unsigned char>(action[1]))) {
+      while (!chunk.empty() && std::isspace(static_cast<unsigned char>(chunk.back())))
+        chunk.pop_back();
       action.erase(0, 1);
     }
     trimNext = false;
-    if (action.size() >= 2 && action.back() == '-' && std::isspace(static_cast<unsigned char>(action[action.size() - 2]))) {
+    if (action.size() >= 2 && action.back() == '-' &&
+        std::isspace(static_cast<unsigned char>(action[action.size() - 2]))) {
       trimNext = true;
       action.pop_back();
     }

@@ -1,11 +1,11 @@
 // Vault login and secret writes for the simulated template runner.
 #include "template_vault.hpp"
 
+#include <fmt/format.h>
+#include <openssl/evp.h>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
-#include <openssl/evp.h>
 
 namespace nc::nomadsim {
 
@@ -24,8 +24,10 @@ std::string vaultWriteName(const std::string& path, const std::vector<std::strin
 
 namespace {
 
-// Vault's Go API error text: "Error making API request.\n\nURL: PUT ...\nCode: 403. Errors:\n\n* ...".
-std::string apiError(const std::string& method, const std::string& url, int status, const std::string& body) {
+// Vault's Go API error text: "Error making API request.\n\nURL: PUT ...\nCode: 403. Errors:\n\n*
+// ...".
+std::string apiError(const std::string& method, const std::string& url, int status,
+                     const std::string& body) {
   std::string errs;
   auto doc = parseJson(body);
   if (doc && doc.value().IsObject()) {
@@ -36,22 +38,26 @@ std::string apiError(const std::string& method, const std::string& url, int stat
     }
   }
   if (errs.empty()) errs = "\n* " + body;
-  return fmt::format("Error making API request.\n\nURL: {} {}\nCode: {}. Errors:\n{}", method, url, status, errs);
+  return fmt::format("Error making API request.\n\nURL: {} {}\nCode: {}. Errors:\n{}", method, url,
+                     status, errs);
 }
 
-asio::awaitable<Result<Doc>> request(http::Transport& t, std::string method, std::string path, std::string token,
-                                     std::string body, VaultRetry retry) {
+asio::awaitable<Result<Doc>> request(http::Transport& t, std::string method, std::string path,
+                                     std::string token, std::string body, VaultRetry retry) {
   std::string url = t.baseUrl() + "/v1/" + path;
   std::string last;
   for (int attempt = 1; attempt <= std::max(1, retry.attempts); ++attempt) {
     if (attempt > 1) {
-      asio::steady_timer timer(co_await asio::this_coro::executor,
-                               std::chrono::milliseconds(retry.baseMs << std::min(attempt - 2, 10)));
+      asio::steady_timer timer(
+          co_await asio::this_coro::executor,
+          std::chrono::milliseconds(retry.baseMs << std::min(attempt - 2, 10)));
       co_await timer.async_wait(asio::use_awaitable);
     }
     std::string injected = retry.injected ? retry.injected() : "";
     if (!injected.empty()) {
-      last = apiError(method, url, 403, fmt::format("{{\"errors\":[{}]}}", toJson(Val(rapidjson::StringRef(injected.c_str())))));
+      last = apiError(
+          method, url, 403,
+          fmt::format("{{\"errors\":[{}]}}", toJson(Val(rapidjson::StringRef(injected.c_str())))));
       continue;
     }
     http::Request req;
@@ -80,12 +86,14 @@ asio::awaitable<Result<Doc>> request(http::Transport& t, std::string method, std
 
 }  // namespace
 
-asio::awaitable<Result<std::string>> vaultJwtLogin(http::Transport& t, std::string mount, std::string role,
-                                                   std::string jwt, VaultRetry retry) {
+asio::awaitable<Result<std::string>> vaultJwtLogin(http::Transport& t, std::string mount,
+                                                   std::string role, std::string jwt,
+                                                   VaultRetry retry) {
   Doc body(rapidjson::kObjectType);
   if (!role.empty()) setMember(body, "role", role, body.GetAllocator());
   setMember(body, "jwt", jwt, body.GetAllocator());
-  auto r = co_await request(t, "PUT", "auth/" + mount + "/login", "", toJson(body), std::move(retry));
+  auto r =
+      co_await request(t, "PUT", "auth/" + mount + "/login", "", toJson(body), std::move(retry));
   if (!r) co_return r.error();
   const Val* auth = member(r.value(), "auth");
   std::string token = auth ? getString(*auth, "client_token") : "";
@@ -93,9 +101,11 @@ asio::awaitable<Result<std::string>> vaultJwtLogin(http::Transport& t, std::stri
   co_return token;
 }
 
-asio::awaitable<Result<Doc>> vaultRead(http::Transport& t, std::string token, std::string path, VaultRetry retry) {
+asio::awaitable<Result<Doc>> vaultRead(http::Transport& t, std::string token, std::string path,
+                                       VaultRetry retry) {
   auto r = co_await request(t, "GET", path, token, "", std::move(retry));
-  if (!r) co_return Error(r.error().code, fmt::format("vault.read({}): {}", path, r.error().message));
+  if (!r)
+    co_return Error(r.error().code, fmt::format("vault.read({}): {}", path, r.error().message));
   co_return std::move(r.value());
 }
 
@@ -105,7 +115,8 @@ asio::awaitable<Result<Doc>> vaultWrite(http::Transport& t, std::string token, s
   for (const auto& p : params) {
     auto eq = p.find('=');
     if (eq == std::string::npos) {
-      co_return Error(errc::invalid_argument, fmt::format("{}: invalid parameter {:?}", vaultWriteName(path, params), p));
+      co_return Error(errc::invalid_argument,
+                      fmt::format("{}: invalid parameter {:?}", vaultWriteName(path, params), p));
     }
     setMember(body, p.substr(0, eq), p.substr(eq + 1), body.GetAllocator());
   }

@@ -24,14 +24,17 @@ struct VaultRetry {
 std::string vaultWriteName(const std::string& path, const std::vector<std::string>& params);
 
 /// POST /v1/auth/<mount>/login {"role"?, "jwt"}; the client token.
-boost::asio::awaitable<Result<std::string>> vaultJwtLogin(http::Transport& t, std::string mount, std::string role,
-                                                          std::string jwt, VaultRetry retry);
+boost::asio::awaitable<Result<std::string>> vaultJwtLogin(http::Transport& t, std::string mount,
+                                                          std::string role, std::string jwt,
+                                                          VaultRetry retry);
 
 /// GET /v1/<path> (a `secret` call without parameters); the whole response.
-boost::asio::awaitable<Result<Doc>> vaultRead(http::Transport& t, std::string token, std::string path, VaultRetry retry);
+boost::asio::awaitable<Result<Doc>> vaultRead(http::Transport& t, std::string token,
+                                              std::string path, VaultRetry retry);
 
 /// PUT /v1/<path> with the k=v params as a JSON object; the whole response.
-boost::asio::awaitable<Result<Doc>> vaultWrite(http::Transport& t, std::string token, std::string path,
-                                               std::vector<std::string> params, VaultRetry retry);
+boost::asio::awaitable<Result<Doc>> vaultWrite(http::Transport& t, std::string token,
+                                               std::string path, std::vector<std::string> params,
+                                               VaultRetry retry);
 
 }  // namespace nc::nomadsim

@@ -11,22 +11,27 @@ namespace nc::nomadsim {
 namespace {
 
 std::string replaceAll(std::string s, const std::string& from, const std::string& to) {
-  for (auto p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
+  for (auto p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size()))
+    s.replace(p, from.size(), to);
   return s;
 }
 
 // A literal value as text; ${...} sequences are kept verbatim (the agent's HCL has no variables).
 std::string text(const hcl::Expr& e) {
   switch (e.kind) {
-    case hcl::Expr::Kind::Bool: return e.boolValue ? "true" : "false";
-    case hcl::Expr::Kind::Number: return e.number;
+    case hcl::Expr::Kind::Bool:
+      return e.boolValue ? "true" : "false";
+    case hcl::Expr::Kind::Number:
+      return e.number;
     case hcl::Expr::Kind::Template: {
       std::string out;
       for (const auto& p : e.parts) out += p.text;
       return out;
     }
-    case hcl::Expr::Kind::Reference: return e.traversal.empty() ? "" : e.traversal[0];
-    default: return e.source;
+    case hcl::Expr::Kind::Reference:
+      return e.traversal.empty() ? "" : e.traversal[0];
+    default:
+      return e.source;
   }
 }
 
@@ -39,7 +44,8 @@ std::map<std::string, std::string> attrs(const hcl::Body& b) {
   return out;
 }
 
-std::string get(const std::map<std::string, std::string>& m, const std::string& k, std::string dflt = "") {
+std::string get(const std::map<std::string, std::string>& m, const std::string& k,
+                std::string dflt = "") {
   auto it = m.find(k);
   return it == m.end() ? dflt : it->second;
 }
@@ -50,11 +56,13 @@ std::string vaultAgentConfigPath(const Val& task) {
   const Val* cfg = member(task, "Config");
   if (cfg == nullptr || !cfg->IsObject()) return "";
   std::string image = getString(*cfg, "image"), command = getString(*cfg, "command");
-  std::string base = command.substr(command.rfind('/') == std::string::npos ? 0 : command.rfind('/') + 1);
-  bool vaultBinary = base == "vault" || (command.empty() && image.find("vault") != std::string::npos);
+  std::string base =
+      command.substr(command.rfind('/') == std::string::npos ? 0 : command.rfind('/') + 1);
+  bool vaultBinary =
+      base == "vault" || (command.empty() && image.find("vault") != std::string::npos);
   const Val* args = member(*cfg, "args");
-  if (!vaultBinary || args == nullptr || !args->IsArray() || args->Empty() || !(*args)[0].IsString() ||
-      std::string((*args)[0].GetString()) != "agent") {
+  if (!vaultBinary || args == nullptr || !args->IsArray() || args->Empty() ||
+      !(*args)[0].IsString() || std::string((*args)[0].GetString()) != "agent") {
     return "";
   }
   std::string path;
@@ -68,8 +76,9 @@ std::string vaultAgentConfigPath(const Val& task) {
       path = (*args)[i + 1].GetString();
     }
   }
-  for (auto [var, dir] : {std::pair{"NOMAD_TASK_DIR", "/local"}, std::pair{"NOMAD_SECRETS_DIR", "/secrets"},
-                          std::pair{"NOMAD_ALLOC_DIR", "/alloc"}}) {
+  for (auto [var, dir] :
+       {std::pair{"NOMAD_TASK_DIR", "/local"}, std::pair{"NOMAD_SECRETS_DIR", "/secrets"},
+        std::pair{"NOMAD_ALLOC_DIR", "/alloc"}}) {
     path = replaceAll(path, fmt::format("${{{}}}", var), dir);
   }
   return path;
@@ -78,7 +87,9 @@ std::string vaultAgentConfigPath(const Val& task) {
 Result<AgentConfig> parseAgentConfig(std::string_view source) {
   hcl::Diagnostics diags;
   hcl::Body root = hcl::parse(source, diags);
-  if (!diags.empty()) return Error(errc::parse_error, "error parsing config: " + hcl::joinDiagnostics(diags, "agent.hcl"));
+  if (!diags.empty())
+    return Error(errc::parse_error,
+                 "error parsing config: " + hcl::joinDiagnostics(diags, "agent.hcl"));
   AgentConfig c;
   for (const auto& blk : root.blocks) {
     if (blk.type == "vault") {
@@ -94,7 +105,8 @@ Result<AgentConfig> parseAgentConfig(std::string_view source) {
       t.perms = get(a, "perms");
       t.left = get(a, "left_delimiter", "{{");
       t.right = get(a, "right_delimiter", "}}");
-      if (t.destination.empty()) return Error(errc::invalid_argument, "template: missing destination");
+      if (t.destination.empty())
+        return Error(errc::invalid_argument, "template: missing destination");
       c.templates.push_back(std::move(t));
     } else if (blk.type == "auto_auth") {
       for (const auto& m : blk.body.blocks) {

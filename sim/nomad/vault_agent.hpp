@@ -19,9 +19,9 @@ struct AgentTemplate {
 };
 
 struct AgentConfig {
-  std::string address;   ///< vault.address ("" = VAULT_ADDR)
-  std::string authType;  ///< auto_auth.method.type: token_file, jwt ...
-  std::string mountPath; ///< auto_auth.method.mount_path ("" = auth/<type>)
+  std::string address;    ///< vault.address ("" = VAULT_ADDR)
+  std::string authType;   ///< auto_auth.method.type: token_file, jwt ...
+  std::string mountPath;  ///< auto_auth.method.mount_path ("" = auth/<type>)
   std::map<std::string, std::string> authConfig;  ///< auto_auth.method.config
   bool exitOnRetryFailure = false;                ///< template_config.exit_on_retry_failure
   std::vector<AgentTemplate> templates;

@@ -64,9 +64,12 @@ Acl::Acl(const std::vector<const ParsedPolicy*>& policies, const TemplateContext
         caps |= rule.caps;
         if (caps & kDeny) caps = kDeny;
       };
-      if (path.find('+') != std::string::npos) merge(segment_, path);
-      else if (!path.empty() && path.back() == '*') merge(prefix_, path.substr(0, path.size() - 1));
-      else merge(exact_, path);
+      if (path.find('+') != std::string::npos)
+        merge(segment_, path);
+      else if (!path.empty() && path.back() == '*')
+        merge(prefix_, path.substr(0, path.size() - 1));
+      else
+        merge(exact_, path);
     }
   }
 }
@@ -74,7 +77,8 @@ Acl::Acl(const std::vector<const ParsedPolicy*>& policies, const TemplateContext
 std::uint32_t Acl::capabilities(std::string_view path, bool isList) const {
   if (auto it = exact_.find(path); it != exact_.end()) return it->second;
   if (isList && path.ends_with('/'))
-    if (auto it = exact_.find(path.substr(0, path.size() - 1)); it != exact_.end()) return it->second;
+    if (auto it = exact_.find(path.substr(0, path.size() - 1)); it != exact_.end())
+      return it->second;
 
   struct Cand {
     std::size_t firstWild;
@@ -99,7 +103,8 @@ std::uint32_t Acl::capabilities(std::string_view path, bool isList) const {
     std::size_t start = 0;
     while (true) {
       auto slash = s.find('/', start);
-      parts.push_back(s.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
+      parts.push_back(s.substr(
+          start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
       if (slash == std::string_view::npos) break;
       start = slash + 1;
     }
@@ -119,10 +124,14 @@ std::uint32_t Acl::capabilities(std::string_view path, bool isList) const {
     if (!c.isPrefix && aclParts.size() != pathParts.size()) continue;
     bool ok = true;
     for (std::size_t i = 0; i < aclParts.size() && ok; ++i) {
-      if (aclParts[i] == "+") ++c.wildcards;
-      else if (aclParts[i] == pathParts[i]) continue;
-      else if (c.isPrefix && i == aclParts.size() - 1 && pathParts[i].starts_with(aclParts[i])) continue;
-      else ok = false;
+      if (aclParts[i] == "+")
+        ++c.wildcards;
+      else if (aclParts[i] == pathParts[i])
+        continue;
+      else if (c.isPrefix && i == aclParts.size() - 1 && pathParts[i].starts_with(aclParts[i]))
+        continue;
+      else
+        ok = false;
     }
     if (ok) cands.push_back(std::move(c));
   }

@@ -51,7 +51,8 @@ bool resolvePathTemplate(const std::string& path, const TemplateContext& ctx, st
 class Acl {
  public:
   /// Merges the rules of all policies (capabilities on the same path are unioned; deny wins).
-  explicit Acl(const std::vector<const ParsedPolicy*>& policies, const TemplateContext* ctx = nullptr);
+  explicit Acl(const std::vector<const ParsedPolicy*>& policies,
+               const TemplateContext* ctx = nullptr);
   /// The capability bitmap that applies to `path` (0 when no rule matches). For list
   /// operations pass isList so "foo/" also finds an exact rule for "foo".
   std::uint32_t capabilities(std::string_view path, bool isList = false) const;

@@ -17,7 +17,8 @@ struct AppRole {
   bool bindSecretId = true;
   std::int64_t secretIdTtl = 0, secretIdNumUses = 0;
   std::vector<std::string> tokenPolicies, tokenBoundCidrs, secretIdBoundCidrs;
-  std::int64_t tokenTtl = 0, tokenMaxTtl = 0, tokenPeriod = 0, tokenExplicitMaxTtl = 0, tokenNumUses = 0;
+  std::int64_t tokenTtl = 0, tokenMaxTtl = 0, tokenPeriod = 0, tokenExplicitMaxTtl = 0,
+               tokenNumUses = 0;
   bool tokenNoDefaultPolicy = false;
   std::string tokenType = "default";
   std::map<std::string, SecretId> secretIds;  ///< secret id -> info
@@ -28,7 +29,8 @@ class AppRoleBackend final : public Backend {
   explicit AppRoleBackend(Core& core) : core_(core) {}
   bool unauthenticated(const std::string& path) const override { return path == "login"; }
   std::optional<bool> exists(const std::string& path) override {
-    if (path.rfind("role/", 0) == 0 && path.find('/', 5) == std::string::npos) return roles_.count(toLower(path.substr(5))) > 0;
+    if (path.rfind("role/", 0) == 0 && path.find('/', 5) == std::string::npos)
+      return roles_.count(toLower(path.substr(5))) > 0;
     return std::nullopt;
   }
 
@@ -125,19 +127,23 @@ class AppRoleBackend final : public Backend {
       if (v) target = *v;
       return v.has_value();
     };
-    bool ok = seconds("token_ttl", "ttl", r.tokenTtl) && seconds("token_max_ttl", "max_ttl", r.tokenMaxTtl) &&
+    bool ok = seconds("token_ttl", "ttl", r.tokenTtl) &&
+              seconds("token_max_ttl", "max_ttl", r.tokenMaxTtl) &&
               seconds("token_period", "period", r.tokenPeriod) &&
               seconds("token_explicit_max_ttl", nullptr, r.tokenExplicitMaxTtl) &&
               seconds("secret_id_ttl", nullptr, r.secretIdTtl);
     if (!ok) return Reply::fail(400, "Field validation failed: invalid duration");
-    if (f.has("token_policies")) r.tokenPolicies = f.listOr("token_policies", r.tokenPolicies);
-    else if (f.has("policies")) r.tokenPolicies = f.listOr("policies", r.tokenPolicies);
+    if (f.has("token_policies"))
+      r.tokenPolicies = f.listOr("token_policies", r.tokenPolicies);
+    else if (f.has("policies"))
+      r.tokenPolicies = f.listOr("policies", r.tokenPolicies);
     r.bindSecretId = f.booleanOr("bind_secret_id", r.bindSecretId);
     r.secretIdNumUses = f.integerOr("secret_id_num_uses", r.secretIdNumUses);
     r.tokenNumUses = f.integerOr("token_num_uses", r.tokenNumUses);
     r.tokenNoDefaultPolicy = f.booleanOr("token_no_default_policy", r.tokenNoDefaultPolicy);
     r.tokenType = f.strOr("token_type", r.tokenType);
-    if (r.tokenMaxTtl > 0 && r.tokenTtl > r.tokenMaxTtl) return Reply::fail(400, "'token_ttl' cannot be greater than 'token_max_ttl'");
+    if (r.tokenMaxTtl > 0 && r.tokenTtl > r.tokenMaxTtl)
+      return Reply::fail(400, "'token_ttl' cannot be greater than 'token_max_ttl'");
     if (!r.bindSecretId && r.secretIdBoundCidrs.empty() && r.tokenBoundCidrs.empty())
       return Reply::fail(400, "at least one constraint should be enabled on the role");
     roles_[name] = std::move(r);
@@ -160,7 +166,8 @@ class AppRoleBackend final : public Backend {
       if (sid.empty()) return Reply::fail(400, "missing secret_id");
       auto it = role->secretIds.find(sid);
       if (it == role->secretIds.end()) return Reply::fail(400, "invalid role or secret ID");
-      if (it->second.ttl > 0 && core_.now() > it->second.created + std::chrono::seconds(it->second.ttl)) {
+      if (it->second.ttl > 0 &&
+          core_.now() > it->second.created + std::chrono::seconds(it->second.ttl)) {
         role->secretIds.erase(it);
         return Reply::fail(400, "invalid role or secret ID");
       }
@@ -231,7 +238,11 @@ class KvBackend final : public Backend {
 
 }  // namespace
 
-std::unique_ptr<Backend> makeAppRoleBackend(Core& core) { return std::make_unique<AppRoleBackend>(core); }
-std::unique_ptr<Backend> makeKvBackend(Core&) { return std::make_unique<KvBackend>(); }
+std::unique_ptr<Backend> makeAppRoleBackend(Core& core) {
+  return std::make_unique<AppRoleBackend>(core);
+}
+std::unique_ptr<Backend> makeKvBackend(Core&) {
+  return std::make_unique<KvBackend>();
+}
 
 }  // namespace nc::vault_sim

@@ -104,7 +104,8 @@ void Core::reset() {
     m->backend = std::move(b);
     mounts_[key] = std::move(m);
   };
-  builtin("sys/", "system", makeSystemBackend(*this), "system endpoints used for control, policy and debugging");
+  builtin("sys/", "system", makeSystemBackend(*this),
+          "system endpoints used for control, policy and debugging");
   builtin("auth/token/", "token", makeTokenBackend(*this), "token based credentials");
   setPolicy("default", kDefaultPolicy);
   Token root;
@@ -132,7 +133,9 @@ Mount* Core::mountAt(const std::string& key) {
   return it == mounts_.end() ? nullptr : it->second.get();
 }
 
-bool Core::disableMount(const std::string& key) { return mounts_.erase(key) > 0; }
+bool Core::disableMount(const std::string& key) {
+  return mounts_.erase(key) > 0;
+}
 
 Result<Mount*> Core::enableMount(const std::string& rawPath, const std::string& type, bool auth) {
   std::string path = rawPath;
@@ -143,14 +146,20 @@ Result<Mount*> Core::enableMount(const std::string& rawPath, const std::string& 
   for (const auto& [k, m] : mounts_)
     if (key.rfind(k, 0) == 0 || k.rfind(key, 0) == 0)
       return makeError(errc::invalid_argument, "path is already in use at " + path);
-  if (!auth && (path == "auth/" || path == "cubbyhole/" || path == "identity/" || path.rfind("sys/", 0) == 0))
+  if (!auth && (path == "auth/" || path == "cubbyhole/" || path == "identity/" ||
+                path.rfind("sys/", 0) == 0))
     return makeError(errc::invalid_argument, "cannot mount '" + path + "' of type '" + type + "'");
   std::unique_ptr<Backend> b;
-  if (!auth && type == "pki") b = makePkiBackend(*this);
-  else if (!auth && (type == "kv" || type == "generic")) b = makeKvBackend(*this);
-  else if (auth && (type == "jwt" || type == "oidc")) b = makeJwtBackend(*this);
-  else if (auth && type == "approle") b = makeAppRoleBackend(*this);
-  else if (auth && type == "token") return makeError(errc::invalid_argument, "token credential backend cannot be instantiated");
+  if (!auth && type == "pki")
+    b = makePkiBackend(*this);
+  else if (!auth && (type == "kv" || type == "generic"))
+    b = makeKvBackend(*this);
+  else if (auth && (type == "jwt" || type == "oidc"))
+    b = makeJwtBackend(*this);
+  else if (auth && type == "approle")
+    b = makeAppRoleBackend(*this);
+  else if (auth && type == "token")
+    return makeError(errc::invalid_argument, "token credential backend cannot be instantiated");
   if (!b) return makeError(errc::invalid_argument, "plugin not found in the catalog: " + type);
   auto m = std::make_unique<Mount>();
   m->path = key;
@@ -253,8 +262,9 @@ Token& Core::issueToken(TokenParams p, std::vector<std::string>& warnings) {
     } else {
       ttl = p.ttl > 0 ? p.ttl : defaultTtl(p.mount);
       if (ttl > max) {
-        warnings.push_back("TTL of \"" + goDuration(ttl) + "\" exceeded the effective max_ttl of \"" +
-                           goDuration(max) + "\"; TTL value is capped accordingly");
+        warnings.push_back("TTL of \"" + goDuration(ttl) +
+                           "\" exceeded the effective max_ttl of \"" + goDuration(max) +
+                           "\"; TTL value is capped accordingly");
         ttl = max;
       }
     }

@@ -42,7 +42,8 @@ class Backend {
   virtual bool unauthenticated(const std::string& /*path*/) const { return false; }
   virtual bool needsSudo(const std::string& /*path*/) const { return false; }
   /// Persistent state for --state-file (JSON object); backends without state keep the default.
-  virtual void saveState(rapidjson::Value& /*out*/, rapidjson::Document::AllocatorType& /*a*/) const {}
+  virtual void saveState(rapidjson::Value& /*out*/,
+                         rapidjson::Document::AllocatorType& /*a*/) const {}
   virtual void loadState(const rapidjson::Value& /*in*/) {}
 };
 
@@ -62,7 +63,8 @@ struct Mount {
 };
 
 /// Fetches a URL's body (the JWKS); caPem may be empty. Blocking.
-using UrlFetcher = std::function<Result<std::string>(const std::string& url, const std::string& caPem)>;
+using UrlFetcher =
+    std::function<Result<std::string>(const std::string& url, const std::string& caPem)>;
 
 struct TokenParams {
   std::vector<std::string> policies;

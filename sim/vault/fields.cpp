@@ -53,7 +53,8 @@ std::vector<std::string> splitComma(std::string_view s) {
 
 std::optional<bool> parseGoBool(std::string_view s) {
   if (s == "1" || s == "t" || s == "T" || s == "TRUE" || s == "true" || s == "True") return true;
-  if (s == "0" || s == "f" || s == "F" || s == "FALSE" || s == "false" || s == "False") return false;
+  if (s == "0" || s == "f" || s == "F" || s == "FALSE" || s == "false" || s == "False")
+    return false;
   return std::nullopt;
 }
 
@@ -67,11 +68,13 @@ Result<std::int64_t> parseDurationSeconds(std::string_view text) {
 
 Result<std::int64_t> parseDurationSeconds(const rapidjson::Value& v) {
   if (v.IsInt64()) {
-    if (v.GetInt64() < 0) return makeError(errc::invalid_argument, "cannot parse negative duration");
+    if (v.GetInt64() < 0)
+      return makeError(errc::invalid_argument, "cannot parse negative duration");
     return v.GetInt64();
   }
   if (v.IsNumber()) return static_cast<std::int64_t>(v.GetDouble());
-  if (v.IsString()) return parseDurationSeconds(std::string_view(v.GetString(), v.GetStringLength()));
+  if (v.IsString())
+    return parseDurationSeconds(std::string_view(v.GetString(), v.GetStringLength()));
   if (v.IsNull()) return std::int64_t{0};
   return makeError(errc::invalid_argument, "could not parse duration");
 }
@@ -84,7 +87,8 @@ std::string goDuration(std::int64_t s) {
     s = -s;
   }
   std::int64_t h = s / 3600, m = (s % 3600) / 60, sec = s % 60;
-  if (h > 0) return out + std::to_string(h) + "h" + std::to_string(m) + "m" + std::to_string(sec) + "s";
+  if (h > 0)
+    return out + std::to_string(h) + "h" + std::to_string(m) + "m" + std::to_string(sec) + "s";
   if (m > 0) return out + std::to_string(m) + "m" + std::to_string(sec) + "s";
   return out + std::to_string(sec) + "s";
 }
@@ -97,7 +101,8 @@ Result<Fields> Fields::fromBody(std::string_view body) {
   if (f.doc_.HasParseError())
     return makeError(errc::parse_error, std::string("failed to parse JSON input: ") +
                                             rapidjson::GetParseError_En(f.doc_.GetParseError()));
-  if (!f.doc_.IsObject()) return makeError(errc::parse_error, "failed to parse JSON input: not an object");
+  if (!f.doc_.IsObject())
+    return makeError(errc::parse_error, "failed to parse JSON input: not an object");
   return f;
 }
 
@@ -105,7 +110,8 @@ Fields Fields::fromQuery(const std::vector<std::pair<std::string, std::string>>&
   Fields f;
   auto& a = f.doc_.GetAllocator();
   for (const auto& [k, v] : query)
-    if (!f.doc_.HasMember(k.c_str())) f.doc_.AddMember(sim::stringValue(k, a), sim::stringValue(v, a), a);
+    if (!f.doc_.HasMember(k.c_str()))
+      f.doc_.AddMember(sim::stringValue(k, a), sim::stringValue(v, a), a);
   return f;
 }
 
@@ -114,11 +120,14 @@ const rapidjson::Value* Fields::raw(std::string_view name) const {
   return it == doc_.MemberEnd() ? nullptr : &it->value;
 }
 
-bool Fields::has(std::string_view name) const { return raw(name) != nullptr; }
+bool Fields::has(std::string_view name) const {
+  return raw(name) != nullptr;
+}
 
 std::vector<std::string> Fields::names() const {
   std::vector<std::string> r;
-  for (auto it = doc_.MemberBegin(); it != doc_.MemberEnd(); ++it) r.emplace_back(it->name.GetString());
+  for (auto it = doc_.MemberBegin(); it != doc_.MemberEnd(); ++it)
+    r.emplace_back(it->name.GetString());
   return r;
 }
 
@@ -139,7 +148,8 @@ Result<bool> Fields::boolean(std::string_view name, bool def) const {
     std::string_view s(v->GetString(), v->GetStringLength());
     if (s.empty()) return false;
     if (auto b = parseGoBool(s)) return *b;
-    return convError(name, *v, "strconv.ParseBool: parsing \"" + std::string(s) + "\": invalid syntax");
+    return convError(name, *v,
+                     "strconv.ParseBool: parsing \"" + std::string(s) + "\": invalid syntax");
   }
   return convError(name, *v, "expected a bool");
 }
@@ -155,7 +165,8 @@ Result<std::int64_t> Fields::integer(std::string_view name, std::int64_t def) co
     std::int64_t out = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
     if (ec == std::errc() && p == s.data() + s.size()) return out;
-    return convError(name, *v, "strconv.ParseInt: parsing \"" + std::string(s) + "\": invalid syntax");
+    return convError(name, *v,
+                     "strconv.ParseInt: parsing \"" + std::string(s) + "\": invalid syntax");
   }
   return convError(name, *v, "expected an integer");
 }
@@ -197,7 +208,8 @@ Result<std::map<std::string, std::string>> Fields::stringMap(std::string_view na
   if (!v || v->IsNull()) return out;
   if (v->IsObject()) {
     for (auto it = v->MemberBegin(); it != v->MemberEnd(); ++it)
-      out[it->name.GetString()] = it->value.IsString() ? it->value.GetString() : sim::toJson(it->value);
+      out[it->name.GetString()] =
+          it->value.IsString() ? it->value.GetString() : sim::toJson(it->value);
     return out;
   }
   if (v->IsString() || v->IsArray()) {  // "k=v" pairs

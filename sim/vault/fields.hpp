@@ -18,7 +18,8 @@ namespace nc::vault_sim {
 class Fields {
  public:
   Fields() : doc_(rapidjson::kObjectType) {}
-  /// Parses a JSON object body ("" = no fields). Error text as Vault's ("failed to parse JSON input: ...").
+  /// Parses a JSON object body ("" = no fields). Error text as Vault's ("failed to parse JSON
+  /// input: ...").
   static Result<Fields> fromBody(std::string_view body);
   /// Fields from query parameters (all values are strings).
   static Fields fromQuery(const std::vector<std::pair<std::string, std::string>>& query);

@@ -39,7 +39,8 @@ class JwtBackend final : public Backend {
       out.AddMember("config", c, a);
     }
     rapidjson::Value roles(rapidjson::kObjectType);
-    for (const auto& [n, r] : roles_) roles.AddMember(sim::stringValue(n, a), jwtRoleToJson(r, a), a);
+    for (const auto& [n, r] : roles_)
+      roles.AddMember(sim::stringValue(n, a), jwtRoleToJson(r, a), a);
     out.AddMember("roles", roles, a);
   }
 
@@ -63,7 +64,8 @@ class JwtBackend final : public Backend {
       for (auto it = r->value.MemberBegin(); it != r->value.MemberEnd(); ++it) {
         Fields f;
         f.doc().CopyFrom(it->value, f.doc().GetAllocator());
-        if (auto role = writeJwtRole(f, nullptr, 1LL << 40)) roles_[it->name.GetString()] = role->role;
+        if (auto role = writeJwtRole(f, nullptr, 1LL << 40))
+          roles_[it->name.GetString()] = role->role;
       }
   }
 
@@ -119,26 +121,35 @@ class JwtBackend final : public Backend {
       if (v) out = *v;
       return v.has_value();
     };
-    bool ok = get("oidc_discovery_url", c.oidcDiscoveryUrl) && get("oidc_discovery_ca_pem", c.oidcDiscoveryCaPem) &&
-              get("oidc_client_id", c.oidcClientId) && get("oidc_response_mode", c.oidcResponseMode) &&
-              get("default_role", c.defaultRole) && get("jwks_url", c.jwksUrl) && get("jwks_ca_pem", c.jwksCaPem) &&
+    bool ok = get("oidc_discovery_url", c.oidcDiscoveryUrl) &&
+              get("oidc_discovery_ca_pem", c.oidcDiscoveryCaPem) &&
+              get("oidc_client_id", c.oidcClientId) &&
+              get("oidc_response_mode", c.oidcResponseMode) && get("default_role", c.defaultRole) &&
+              get("jwks_url", c.jwksUrl) && get("jwks_ca_pem", c.jwksCaPem) &&
               get("bound_issuer", c.boundIssuer);
     auto types = f.list("oidc_response_types");
     auto pubkeys = f.list("jwt_validation_pubkeys");
     auto algs = f.list("jwt_supported_algs");
-    if (!ok || !types || !pubkeys || !algs) return Reply::fail(400, "Field validation failed: invalid config field");
+    if (!ok || !types || !pubkeys || !algs)
+      return Reply::fail(400, "Field validation failed: invalid config field");
     c.oidcResponseTypes = *types;
     c.jwtValidationPubkeys = *pubkeys;
     c.jwtSupportedAlgs = *algs;
     c.defaultRole = toLower(c.defaultRole);
-    c.namespaceInState = f.booleanOr("namespace_in_state", config_ ? config_->namespaceInState : true);
-    int methods = !c.jwtValidationPubkeys.empty() + !c.jwksUrl.empty() + !c.oidcDiscoveryUrl.empty() +
-                  (f.has("jwks_pairs") && f.raw("jwks_pairs")->IsArray() && !f.raw("jwks_pairs")->Empty());
+    c.namespaceInState =
+        f.booleanOr("namespace_in_state", config_ ? config_->namespaceInState : true);
+    int methods =
+        !c.jwtValidationPubkeys.empty() + !c.jwksUrl.empty() + !c.oidcDiscoveryUrl.empty() +
+        (f.has("jwks_pairs") && f.raw("jwks_pairs")->IsArray() && !f.raw("jwks_pairs")->Empty());
     if (methods != 1)
-      return Reply::fail(400, "exactly one of 'jwt_validation_pubkeys', 'jwks_url', 'jwks_pairs' or 'oidc_discovery_url' must be set");
-    if (!c.oidcDiscoveryUrl.empty()) return Reply::fail(400, "oidc_discovery_url is not supported by vault-sim; use jwks_url");
+      return Reply::fail(400,
+                         "exactly one of 'jwt_validation_pubkeys', 'jwks_url', 'jwks_pairs' or "
+                         "'oidc_discovery_url' must be set");
+    if (!c.oidcDiscoveryUrl.empty())
+      return Reply::fail(400, "oidc_discovery_url is not supported by vault-sim; use jwks_url");
     for (const auto& alg : c.jwtSupportedAlgs) {
-      static const char* known[] = {"RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "EdDSA"};
+      static const char* known[] = {"RS256", "RS384", "RS512", "ES256", "ES384",
+                                    "ES512", "PS256", "PS384", "PS512", "EdDSA"};
       if (std::find(std::begin(known), std::end(known), alg) == std::end(known))
         return Reply::fail(400, "Invalid supported algorithm: " + alg);
     }
@@ -184,7 +195,8 @@ class JwtBackend final : public Backend {
       return Reply::noContent();
     }
     if (rq.op != "update" && rq.op != "create") return Reply::fail(405, "unsupported operation");
-    auto res = writeJwtRole(rq.fields, it == roles_.end() ? nullptr : &it->second, core_.maxTtl(rq.mount));
+    auto res =
+        writeJwtRole(rq.fields, it == roles_.end() ? nullptr : &it->second, core_.maxTtl(rq.mount));
     if (!res) return Reply::fail(400, res.error().message);
     roles_[name] = res->role;
     Reply r;
@@ -224,26 +236,37 @@ class JwtBackend final : public Backend {
       }
     }
     if (!verified) return Reply::fail(400, "error validating token: " + verified.error().message);
-    if (auto aud = claims.FindMember("aud"); aud != claims.MemberEnd() && ex.audiences.empty() &&
-                                             ((aud->value.IsArray() && !aud->value.Empty()) || aud->value.IsString()))
+    if (auto aud = claims.FindMember("aud");
+        aud != claims.MemberEnd() && ex.audiences.empty() &&
+        ((aud->value.IsArray() && !aud->value.Empty()) || aud->value.IsString()))
       return Reply::fail(400, "audience claim found in JWT but no audiences bound to the role");
-    const rapidjson::Value* user = role.userClaimJsonPointer ? getClaim(claims, role.userClaim)
-                                                             : (claims.HasMember(role.userClaim.c_str()) ? &claims[role.userClaim.c_str()] : nullptr);
+    const rapidjson::Value* user =
+        role.userClaimJsonPointer
+            ? getClaim(claims, role.userClaim)
+            : (claims.HasMember(role.userClaim.c_str()) ? &claims[role.userClaim.c_str()]
+                                                        : nullptr);
     if (!user) return Reply::fail(400, "claim \"" + role.userClaim + "\" not found in token");
     std::string userName;
-    if (user->IsString()) userName = user->GetString();
-    else if (user->IsNumber()) userName = sim::toJson(*user);
-    else return Reply::fail(400, "claim \"" + role.userClaim + "\" could not be converted to string");
+    if (user->IsString())
+      userName = user->GetString();
+    else if (user->IsNumber())
+      userName = sim::toJson(*user);
+    else
+      return Reply::fail(400, "claim \"" + role.userClaim + "\" could not be converted to string");
     std::map<std::string, std::string> meta;
     if (role.claimMappings)
       for (const auto& [src, dst] : *role.claimMappings) {
         const auto* v = getClaim(claims, src);
         if (!v) continue;
-        if (v->IsString()) meta[dst] = v->GetString();
-        else if (v->IsNumber() || v->IsBool()) meta[dst] = sim::toJson(*v);
-        else return Reply::fail(400, "error converting claim '" + src + "' to string");
+        if (v->IsString())
+          meta[dst] = v->GetString();
+        else if (v->IsNumber() || v->IsBool())
+          meta[dst] = sim::toJson(*v);
+        else
+          return Reply::fail(400, "error converting claim '" + src + "' to string");
       }
-    if (auto e = checkBoundClaims(role, claims); !e) return Reply::fail(400, "error validating claims: " + e.error().message);
+    if (auto e = checkBoundClaims(role, claims); !e)
+      return Reply::fail(400, "error validating claims: " + e.error().message);
 
     TokenParams p;
     p.policies = role.tokenPolicies;
@@ -280,16 +303,22 @@ class JwtBackend final : public Backend {
       if (!actual) return makeError(errc::invalid_argument, "claim \"" + name + "\" is missing");
       auto asStrings = [](const rapidjson::Value& v) {
         std::vector<std::string> out;
-        auto one = [&](const rapidjson::Value& x) { out.push_back(x.IsString() ? x.GetString() : sim::toJson(x)); };
-        if (v.IsArray()) for (const auto& x : v.GetArray()) one(x);
-        else one(v);
+        auto one = [&](const rapidjson::Value& x) {
+          out.push_back(x.IsString() ? x.GetString() : sim::toJson(x));
+        };
+        if (v.IsArray())
+          for (const auto& x : v.GetArray()) one(x);
+        else
+          one(v);
         return out;
       };
       auto actuals = asStrings(*actual), expected = asStrings(it->value);
       bool match = false;
       for (const auto& e : expected)
         for (const auto& a : actuals) match = match || (glob ? goGlob(e, a) : e == a);
-      if (!match) return makeError(errc::invalid_argument, "claim \"" + name + "\" does not match any associated bound claim values");
+      if (!match)
+        return makeError(errc::invalid_argument,
+                         "claim \"" + name + "\" does not match any associated bound claim values");
     }
     return {};
   }
@@ -302,6 +331,8 @@ class JwtBackend final : public Backend {
 
 }  // namespace
 
-std::unique_ptr<Backend> makeJwtBackend(Core& core) { return std::make_unique<JwtBackend>(core); }
+std::unique_ptr<Backend> makeJwtBackend(Core& core) {
+  return std::make_unique<JwtBackend>(core);
+}
 
 }  // namespace nc::vault_sim

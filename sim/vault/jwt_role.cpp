@@ -38,55 +38,75 @@ JwtRole& JwtRole::operator=(const JwtRole& o) {
 }
 
 namespace {
-Error bad(std::string m) { return makeError(errc::invalid_argument, std::move(m)); }
+Error bad(std::string m) {
+  return makeError(errc::invalid_argument, std::move(m));
+}
 }  // namespace
 
 Result<JwtRoleWrite> writeJwtRole(const Fields& f, const JwtRole* existing, std::int64_t mountMax) {
   JwtRoleWrite out;
   JwtRole& r = out.role;
   if (existing) r = *existing;
-#define NC_GET(expr, target)   \
-  {                            \
-    auto v_ = (expr);          \
+#define NC_GET(expr, target)    \
+  {                             \
+    auto v_ = (expr);           \
     if (!v_) return v_.error(); \
-    target = std::move(*v_);   \
+    target = std::move(*v_);    \
   }
   // Checked first, as Vault does. The quirk: an absent role_type resets to "oidc" (no merge).
   NC_GET(f.str("role_type", "oidc"), r.roleType);
   if (r.roleType.empty()) r.roleType = "oidc";
   if (r.roleType != "jwt" && r.roleType != "oidc") return bad("invalid 'role_type': " + r.roleType);
   // Token fields (tokenutil): the token_* names win over the deprecated aliases.
-  auto pickSeconds = [&](const char* name, const char* legacy, std::int64_t& target) -> Result<void> {
-    if (f.has(name)) NC_GET(f.seconds(name, 0), target)
-    else if (f.has(legacy)) NC_GET(f.seconds(legacy, 0), target)
+  auto pickSeconds = [&](const char* name, const char* legacy,
+                         std::int64_t& target) -> Result<void> {
+    if (f.has(name))
+      NC_GET(f.seconds(name, 0), target)
+    else if (f.has(legacy))
+      NC_GET(f.seconds(legacy, 0), target)
     return {};
   };
   if (auto e = pickSeconds("token_ttl", "ttl", r.tokenTtl); !e) return e.error();
   if (auto e = pickSeconds("token_max_ttl", "max_ttl", r.tokenMaxTtl); !e) return e.error();
   if (auto e = pickSeconds("token_period", "period", r.tokenPeriod); !e) return e.error();
   NC_GET(f.seconds("token_explicit_max_ttl", r.tokenExplicitMaxTtl), r.tokenExplicitMaxTtl);
-  if (f.has("token_policies")) NC_GET(f.list("token_policies"), r.tokenPolicies)
-  else if (f.has("policies")) NC_GET(f.list("policies"), r.tokenPolicies)
-  if (f.has("token_bound_cidrs")) NC_GET(f.list("token_bound_cidrs"), r.tokenBoundCidrs)
-  else if (f.has("bound_cidrs")) NC_GET(f.list("bound_cidrs"), r.tokenBoundCidrs)
-  if (f.has("token_num_uses")) NC_GET(f.integer("token_num_uses", 0), r.tokenNumUses)
-  else if (f.has("num_uses")) NC_GET(f.integer("num_uses", 0), r.tokenNumUses)
+  if (f.has("token_policies"))
+    NC_GET(f.list("token_policies"), r.tokenPolicies)
+  else if (f.has("policies"))
+    NC_GET(f.list("policies"), r.tokenPolicies)
+  if (f.has("token_bound_cidrs"))
+    NC_GET(f.list("token_bound_cidrs"), r.tokenBoundCidrs)
+  else if (f.has("bound_cidrs"))
+    NC_GET(f.list("bound_cidrs"), r.tokenBoundCidrs)
+  if (f.has("token_num_uses"))
+    NC_GET(f.integer("token_num_uses", 0), r.tokenNumUses)
+  else if (f.has("num_uses"))
+    NC_GET(f.integer("num_uses", 0), r.tokenNumUses)
   NC_GET(f.boolean("token_no_default_policy", r.tokenNoDefaultPolicy), r.tokenNoDefaultPolicy);
   NC_GET(f.str("token_type", r.tokenType), r.tokenType);
   if (r.tokenType.empty()) r.tokenType = "default";
   if (r.tokenType != "default" && r.tokenType != "service" && r.tokenType != "batch" &&
       r.tokenType != "default-service" && r.tokenType != "default-batch")
     return bad("invalid 'token_type' value \"" + r.tokenType + "\"");
-  if (r.tokenMaxTtl > 0 && r.tokenTtl > r.tokenMaxTtl) return bad("'token_ttl' cannot be greater than 'token_max_ttl'");
+  if (r.tokenMaxTtl > 0 && r.tokenTtl > r.tokenMaxTtl)
+    return bad("'token_ttl' cannot be greater than 'token_max_ttl'");
   if (r.tokenNumUses < 0) return bad("'token_num_uses' cannot be negative");
-  if (r.tokenType == "batch" && r.tokenPeriod > 0) return bad("'token_type' cannot be 'batch' or 'default_batch' when set to generate periodic tokens");
-  if (r.tokenType == "batch" && r.tokenNumUses > 0) return bad("'token_type' cannot be 'batch' or 'default_batch' when set to generate tokens with limited use count");
+  if (r.tokenType == "batch" && r.tokenPeriod > 0)
+    return bad(
+        "'token_type' cannot be 'batch' or 'default_batch' when set to generate periodic tokens");
+  if (r.tokenType == "batch" && r.tokenNumUses > 0)
+    return bad(
+        "'token_type' cannot be 'batch' or 'default_batch' when set to generate tokens with "
+        "limited use count");
   if (r.tokenPeriod > mountMax)
     // Vault formats both durations with %q inside the quotes: '"720h0m0s"'.
-    return bad("'period' of '\"" + goDuration(r.tokenPeriod) + "\"' is greater than the backend's maximum lease TTL of '\"" +
-               goDuration(mountMax) + "\"'");
+    return bad("'period' of '\"" + goDuration(r.tokenPeriod) +
+               "\"' is greater than the backend's maximum lease TTL of '\"" + goDuration(mountMax) +
+               "\"'");
   if (r.tokenMaxTtl > mountMax)
-    out.warnings.push_back("token max ttl is greater than the system or backend mount's maximum TTL value; issued tokens' max TTL value will be truncated");
+    out.warnings.push_back(
+        "token max ttl is greater than the system or backend mount's maximum TTL value; issued "
+        "tokens' max TTL value will be truncated");
 
   // The other quirk: an absent bound_claims_type resets to "string".
   NC_GET(f.str("bound_claims_type", "string"), r.boundClaimsType);
@@ -112,7 +132,8 @@ Result<JwtRoleWrite> writeJwtRole(const Fields& f, const JwtRole* existing, std:
         bool ok = v.IsString() || v.IsNumber() || v.IsBool();
         if (v.IsArray()) {
           ok = true;
-          for (const auto& x : v.GetArray()) ok = ok && (x.IsString() || x.IsNumber() || x.IsBool());
+          for (const auto& x : v.GetArray())
+            ok = ok && (x.IsString() || x.IsNumber() || x.IsBool());
         }
         if (!ok) return bad("claim is not a string or list: " + sim::toJson(v));
         if (r.boundClaimsType == "glob" && !v.IsString() && !v.IsArray())
@@ -125,8 +146,10 @@ Result<JwtRoleWrite> writeJwtRole(const Fields& f, const JwtRole* existing, std:
     NC_GET(f.stringMap("claim_mappings"), m);
     std::set<std::string> targets;
     for (const auto& [src, dst] : m) {
-      if (dst == "role") return bad("metadata key \"role\" is reserved and may not be a mapping destination");
-      if (!targets.insert(dst).second) return bad("multiple keys are mapped to metadata key \"" + dst + "\"");
+      if (dst == "role")
+        return bad("metadata key \"role\" is reserved and may not be a mapping destination");
+      if (!targets.insert(dst).second)
+        return bad("multiple keys are mapped to metadata key \"" + dst + "\"");
     }
     r.claimMappings = m;
   }
@@ -166,7 +189,9 @@ rapidjson::Value jwtRoleToJson(const JwtRole& r, rapidjson::Document::AllocatorT
   optList("bound_audiences", r.boundAudiences);
   sim::addString(o, "bound_subject", r.boundSubject, a);
   sim::addString(o, "bound_claims_type", r.boundClaimsType, a);
-  o.AddMember("bound_claims", r.boundClaims.IsObject() ? rapidjson::Value(r.boundClaims, a) : rapidjson::Value(), a);
+  o.AddMember("bound_claims",
+              r.boundClaims.IsObject() ? rapidjson::Value(r.boundClaims, a) : rapidjson::Value(),
+              a);
   if (r.claimMappings) {
     rapidjson::Value m(rapidjson::kObjectType);
     for (const auto& [k, v] : *r.claimMappings) sim::addString(m, k, v, a);

@@ -53,7 +53,8 @@ struct JwtRoleWrite {
 };
 
 /// Applies a write to `existing` (nullptr = new role). mountMaxTtl bounds token_period.
-Result<JwtRoleWrite> writeJwtRole(const Fields& f, const JwtRole* existing, std::int64_t mountMaxTtl);
+Result<JwtRoleWrite> writeJwtRole(const Fields& f, const JwtRole* existing,
+                                  std::int64_t mountMaxTtl);
 
 /// The `data` of GET auth/<mount>/role/:name.
 rapidjson::Value jwtRoleToJson(const JwtRole& r, rapidjson::Document::AllocatorType& a);

@@ -17,7 +17,9 @@
 namespace nc::vault_sim {
 namespace {
 
-Error bad(std::string m) { return makeError(errc::invalid_argument, std::move(m)); }
+Error bad(std::string m) {
+  return makeError(errc::invalid_argument, std::move(m));
+}
 
 std::string str(const rapidjson::Value& o, const char* k) {
   auto it = o.FindMember(k);
@@ -28,7 +30,8 @@ Result<PKeyPtr> fromData(const char* type, OSSL_PARAM_BLD* bld) {
   OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
   EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr);
   EVP_PKEY* key = nullptr;
-  bool ok = ctx && EVP_PKEY_fromdata_init(ctx) > 0 && EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) > 0;
+  bool ok = ctx && EVP_PKEY_fromdata_init(ctx) > 0 &&
+            EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) > 0;
   EVP_PKEY_CTX_free(ctx);
   OSSL_PARAM_free(params);
   if (!ok) return bad("invalid key material");
@@ -40,8 +43,10 @@ Result<PKeyPtr> jwkToKey(const rapidjson::Value& k) {
   if (kty == "RSA") {
     auto n = base64UrlDecode(str(k, "n")), e = base64UrlDecode(str(k, "e"));
     if (!n || !e || n->empty()) return bad("invalid RSA key");
-    BIGNUM* bn = BN_bin2bn(reinterpret_cast<const unsigned char*>(n->data()), static_cast<int>(n->size()), nullptr);
-    BIGNUM* be = BN_bin2bn(reinterpret_cast<const unsigned char*>(e->data()), static_cast<int>(e->size()), nullptr);
+    BIGNUM* bn = BN_bin2bn(reinterpret_cast<const unsigned char*>(n->data()),
+                           static_cast<int>(n->size()), nullptr);
+    BIGNUM* be = BN_bin2bn(reinterpret_cast<const unsigned char*>(e->data()),
+                           static_cast<int>(e->size()), nullptr);
     OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
     OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn);
     OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be);
@@ -53,7 +58,10 @@ Result<PKeyPtr> jwkToKey(const rapidjson::Value& k) {
   }
   if (kty == "EC") {
     std::string crv = str(k, "crv");
-    const char* group = crv == "P-256" ? "prime256v1" : crv == "P-384" ? "secp384r1" : crv == "P-521" ? "secp521r1" : nullptr;
+    const char* group = crv == "P-256"   ? "prime256v1"
+                        : crv == "P-384" ? "secp384r1"
+                        : crv == "P-521" ? "secp521r1"
+                                         : nullptr;
     auto x = base64UrlDecode(str(k, "x")), y = base64UrlDecode(str(k, "y"));
     if (!group || !x || !y) return bad("invalid EC key");
     std::string point = "\x04" + *x + *y;
@@ -67,8 +75,8 @@ Result<PKeyPtr> jwkToKey(const rapidjson::Value& k) {
   if (kty == "OKP" && str(k, "crv") == "Ed25519") {
     auto x = base64UrlDecode(str(k, "x"));
     if (!x) return bad("invalid OKP key");
-    EVP_PKEY* key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
-                                                reinterpret_cast<const unsigned char*>(x->data()), x->size());
+    EVP_PKEY* key = EVP_PKEY_new_raw_public_key(
+        EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(x->data()), x->size());
     if (!key) return bad("invalid Ed25519 key");
     return PKeyPtr(key);
   }
@@ -79,8 +87,10 @@ Result<PKeyPtr> jwkToKey(const rapidjson::Value& k) {
 std::string ecdsaRawToDer(std::string_view raw) {
   std::size_t half = raw.size() / 2;
   ECDSA_SIG* sig = ECDSA_SIG_new();
-  BIGNUM* r = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()), static_cast<int>(half), nullptr);
-  BIGNUM* s = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data() + half), static_cast<int>(half), nullptr);
+  BIGNUM* r = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()), static_cast<int>(half),
+                        nullptr);
+  BIGNUM* s = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data() + half),
+                        static_cast<int>(half), nullptr);
   ECDSA_SIG_set0(sig, r, s);
   unsigned char* der = nullptr;
   int n = i2d_ECDSA_SIG(sig, &der);
@@ -98,7 +108,10 @@ bool verifyWith(EVP_PKEY* key, const std::string& alg, std::string_view input, s
     if (keyType != EVP_PKEY_ED25519) return false;
   } else {
     char bits = alg.size() == 5 ? alg[2] : 0;
-    md = alg.ends_with("256") ? EVP_sha256() : alg.ends_with("384") ? EVP_sha384() : alg.ends_with("512") ? EVP_sha512() : nullptr;
+    md = alg.ends_with("256")   ? EVP_sha256()
+         : alg.ends_with("384") ? EVP_sha384()
+         : alg.ends_with("512") ? EVP_sha512()
+                                : nullptr;
     (void)bits;
     if (!md) return false;
     if (alg[0] == 'R' || alg[0] == 'P') {
@@ -118,8 +131,9 @@ bool verifyWith(EVP_PKEY* key, const std::string& alg, std::string_view input, s
     EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING);
     EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST);
   }
-  ok = ok && EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
-                              reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
+  ok = ok &&
+       EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
+                        reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
   EVP_MD_CTX_free(ctx);
   return ok;
 }
@@ -208,7 +222,8 @@ Result<void> verifyJwt(std::string_view token, const std::vector<JwtKey>& keys,
   header.Parse(headerJson->data(), headerJson->size());
   if (header.HasParseError() || !header.IsObject()) return bad("malformed token: invalid header");
   std::string alg = str(header, "alg"), kid = str(header, "kid");
-  std::vector<std::string> allowed = ex.algorithms.empty() ? std::vector<std::string>{"RS256"} : ex.algorithms;
+  std::vector<std::string> allowed =
+      ex.algorithms.empty() ? std::vector<std::string>{"RS256"} : ex.algorithms;
   if (std::find(allowed.begin(), allowed.end(), alg) == allowed.end())
     return bad("token is signed with an unsupported algorithm: " + alg);
   std::string_view input = token.substr(0, d2);
@@ -228,20 +243,27 @@ Result<void> verifyJwt(std::string_view token, const std::vector<JwtKey>& keys,
   if (!exp) return bad("exp claim is required");
   if (ex.now > *exp + ex.expLeeway + ex.clockSkew) return bad("token is expired (exp)");
   std::int64_t notBefore = nbf ? *nbf : iat ? *iat : 0;
-  if (notBefore && ex.now + ex.nbfLeeway + ex.clockSkew < notBefore) return bad("token not valid yet (nbf)");
-  if (!ex.issuer.empty() && str(claims, "iss") != ex.issuer) return bad("invalid issuer (iss) claim");
-  if (!ex.subject.empty() && str(claims, "sub") != ex.subject) return bad("invalid subject (sub) claim");
+  if (notBefore && ex.now + ex.nbfLeeway + ex.clockSkew < notBefore)
+    return bad("token not valid yet (nbf)");
+  if (!ex.issuer.empty() && str(claims, "iss") != ex.issuer)
+    return bad("invalid issuer (iss) claim");
+  if (!ex.subject.empty() && str(claims, "sub") != ex.subject)
+    return bad("invalid subject (sub) claim");
   if (!ex.audiences.empty()) {
     std::vector<std::string> aud;
     if (auto it = claims.FindMember("aud"); it != claims.MemberEnd()) {
-      if (it->value.IsString()) aud.emplace_back(it->value.GetString());
+      if (it->value.IsString())
+        aud.emplace_back(it->value.GetString());
       else if (it->value.IsArray())
         for (const auto& a : it->value.GetArray())
           if (a.IsString()) aud.emplace_back(a.GetString());
     }
     bool match = false;
-    for (const auto& want : ex.audiences) match = match || std::find(aud.begin(), aud.end(), want) != aud.end();
-    if (!match) return bad("invalid audience (aud) claim: audience claim does not match any expected audience");
+    for (const auto& want : ex.audiences)
+      match = match || std::find(aud.begin(), aud.end(), want) != aud.end();
+    if (!match)
+      return bad(
+          "invalid audience (aud) claim: audience claim does not match any expected audience");
   }
   return {};
 }

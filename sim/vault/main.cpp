@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
   nc::vault_sim::SimOptions opts;
   app.add_option("--root-token", opts.rootToken, "token with the root policy (default \"root\")");
   app.add_option("--state-file", opts.stateFile, "JSON file to keep state across restarts");
-  app.add_option("--max-request-size", opts.maxRequestSize, "request body limit in bytes (413 above)");
+  app.add_option("--max-request-size", opts.maxRequestSize,
+                 "request body limit in bytes (413 above)");
   CLI11_PARSE(app, argc, argv);
 
   auto serverOptions = nc::sim::toServerOptions(listen);
@@ -24,13 +25,15 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << serverOptions.error().message << "\n";
     return 2;
   }
-  serverOptions->maxBodyBytes = opts.maxRequestSize + 1024 * 1024;  // the simulator answers 413 itself
+  serverOptions->maxBodyBytes =
+      opts.maxRequestSize + 1024 * 1024;  // the simulator answers 413 itself
   opts.fetcher = nc::vault_sim::fetchUrl;
   try {
     nc::vault_sim::VaultSim sim(opts);
     boost::asio::io_context io(1);
-    auto handler = nc::sim::withFaults(sim.faults(), sim.counters(),
-                                       [&sim](const nc::http::ServerRequest& r) { return sim.handle(r); });
+    auto handler =
+        nc::sim::withFaults(sim.faults(), sim.counters(),
+                            [&sim](const nc::http::ServerRequest& r) { return sim.handle(r); });
     return nc::sim::runSimServer(io, std::move(*serverOptions), std::move(handler));
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";

@@ -19,9 +19,13 @@ const std::regex& wildHostnameRegex() {
   return re;
 }
 
-bool endsWith(std::string_view s, std::string_view suffix) { return s.ends_with(suffix); }
+bool endsWith(std::string_view s, std::string_view suffix) {
+  return s.ends_with(suffix);
+}
 
-bool equalFold(std::string_view a, std::string_view b) { return toLower(a) == toLower(b); }
+bool equalFold(std::string_view a, std::string_view b) {
+  return toLower(a) == toLower(b);
+}
 
 struct WildcardSplit {
   std::string label;
@@ -53,7 +57,8 @@ bool goGlob(std::string_view pattern, std::string_view subj) {
   std::size_t start = 0;
   while (true) {
     auto star = pattern.find('*', start);
-    parts.push_back(pattern.substr(start, star == std::string_view::npos ? pattern.size() - start : star - start));
+    parts.push_back(pattern.substr(
+        start, star == std::string_view::npos ? pattern.size() - start : star - start));
     if (star == std::string_view::npos) break;
     start = star + 1;
   }
@@ -76,7 +81,9 @@ bool goGlob(std::string_view pattern, std::string_view subj) {
 Result<std::string> idnaToAscii(std::string_view name) {
   std::string s(name);
   for (unsigned char c : s)
-    if (c >= 0x80) return makeError(errc::invalid_argument, "idna: non-ASCII names are not supported by vault-sim");
+    if (c >= 0x80)
+      return makeError(errc::invalid_argument,
+                       "idna: non-ASCII names are not supported by vault-sim");
   if (s.empty()) return makeError(errc::invalid_argument, "idna: invalid label \"\"");
   std::size_t start = 0;
   while (start <= s.size()) {
@@ -84,7 +91,8 @@ Result<std::string> idnaToAscii(std::string_view name) {
     bool last = dot == std::string::npos;
     std::string label = s.substr(start, last ? std::string::npos : dot - start);
     if (label.empty()) {
-      if (!(last && start == s.size() && start > 0)) return makeError(errc::invalid_argument, "idna: invalid label \"" + s + "\"");
+      if (!(last && start == s.size() && start > 0))
+        return makeError(errc::invalid_argument, "idna: invalid label \"" + s + "\"");
     } else if (label.size() > 63) {
       return makeError(errc::invalid_argument, "idna: invalid label \"" + label + "\"");
     }
@@ -132,7 +140,8 @@ bool nameAllowed(const PkiRole& role, std::string_view name) {
       return true;
     if (role.allowSubdomains) {
       if (endsWith(reduced, ".localhost") || (isWildcard && reduced == "localhost")) return true;
-      if (endsWith(reduced, ".localdomain") || (isWildcard && reduced == "localdomain")) return true;
+      if (endsWith(reduced, ".localdomain") || (isWildcard && reduced == "localdomain"))
+        return true;
     }
   }
   for (const auto& dom : role.allowedDomains) {
@@ -180,15 +189,18 @@ Result<RequestedNames> checkRequestNames(const PkiRole& role, std::string_view c
     auto conv = idnaToAscii(v);
     if (!conv) return conv.error();
     if (!matchesWildHostname(*conv))
-      return makeError(errc::invalid_argument, "subject alternate name " + v +
-                                                   " is not a valid DNS name and cannot be included as a SAN");
+      return makeError(errc::invalid_argument,
+                       "subject alternate name " + v +
+                           " is not a valid DNS name and cannot be included as a SAN");
     out.dnsNames.push_back(*conv);
   }
   if (!cn.empty() && !commonNameAllowed(role, cn))
-    return makeError(errc::invalid_argument, "common name " + std::string(cn) + " not allowed by this role");
+    return makeError(errc::invalid_argument,
+                     "common name " + std::string(cn) + " not allowed by this role");
   for (const auto& n : out.dnsNames)
     if (!nameAllowed(role, n))
-      return makeError(errc::invalid_argument, "subject alternate name " + n + " not allowed by this role");
+      return makeError(errc::invalid_argument,
+                       "subject alternate name " + n + " not allowed by this role");
   for (const auto& n : out.emails)
     if (!nameAllowed(role, n))
       return makeError(errc::invalid_argument, "email address " + n + " not allowed by this role");

@@ -10,7 +10,8 @@ namespace nc::vault_sim {
 std::string base64Encode(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
   int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+                          reinterpret_cast<const unsigned char*>(bytes.data()),
+                          static_cast<int>(bytes.size()));
   out.resize(static_cast<std::size_t>(n));
   return out;
 }
@@ -118,16 +119,21 @@ Reply PkiBackend::roles(Request& rq, const std::string& name) {
     roles_.erase(name);
     return Reply::noContent();
   }
-  if (rq.op == "patch" && it == roles_.end()) return Reply::fail(400, "Unable to fetch role entry to patch");
-  if (rq.op != "update" && rq.op != "create" && rq.op != "patch") return Reply::fail(405, "unsupported operation");
+  if (rq.op == "patch" && it == roles_.end())
+    return Reply::fail(400, "Unable to fetch role entry to patch");
+  if (rq.op != "update" && rq.op != "create" && rq.op != "patch")
+    return Reply::fail(405, "unsupported operation");
   auto res = writeRole(rq.fields, rq.op == "patch" ? &it->second : nullptr);
   if (!res) return Reply::fail(400, res.error().message);
   Reply r;
   if (!resolveIssuer(res->role.issuerRef)) {
     if (res->role.issuerRef == "default")
-      r.warnings.push_back("Issuing Certificate was set to default, but no default issuing certificate (configurable at /config/issuers) is currently set");
+      r.warnings.push_back(
+          "Issuing Certificate was set to default, but no default issuing certificate "
+          "(configurable at /config/issuers) is currently set");
     else
-      r.warnings.push_back("Issuing Certificate was set to " + res->role.issuerRef + " but no issuing certificate currently has that name");
+      r.warnings.push_back("Issuing Certificate was set to " + res->role.issuerRef +
+                           " but no issuing certificate currently has that name");
   }
   for (auto& w : res->warnings) r.warnings.push_back(w);
   auto v = roleToJson(res->role, r.alloc());
@@ -143,7 +149,8 @@ PkiIssuer* PkiBackend::resolveIssuer(const std::string& ref) {
   return nullptr;
 }
 
-PkiIssuer& PkiBackend::addIssuer(X509Ptr cert, PKeyPtr key, std::string name, std::vector<std::string> parents) {
+PkiIssuer& PkiBackend::addIssuer(X509Ptr cert, PKeyPtr key, std::string name,
+                                 std::vector<std::string> parents) {
   PkiIssuer is;
   is.id = uuid();
   is.name = std::move(name);
@@ -185,8 +192,11 @@ Reply PkiBackend::fetch(Request& rq) {
     resp.body = std::move(body);
     return Reply::rawResponse(std::move(resp));
   };
-  if (p == "ca/pem") return def ? raw(200, certPem(def->cert.get()), "application/pem-certificate-chain") : raw(204, "", "");
-  if (p == "ca") return def ? raw(200, certDer(def->cert.get()), "application/pkix-cert") : raw(204, "", "");
+  if (p == "ca/pem")
+    return def ? raw(200, certPem(def->cert.get()), "application/pem-certificate-chain")
+               : raw(204, "", "");
+  if (p == "ca")
+    return def ? raw(200, certDer(def->cert.get()), "application/pkix-cert") : raw(204, "", "");
   std::string chainPem;
   if (def)
     for (const auto& c : def->chain) chainPem += (chainPem.empty() ? "" : "\n") + c;
@@ -226,7 +236,8 @@ Reply PkiBackend::fetch(Request& rq) {
     if (serial == "ca_chain") sim::addString(r.d(), "ca_chain", pem, a);
     r.d().AddMember("revocation_time", revokedAt, a);
     sim::addString(r.d(), "revocation_time_rfc3339",
-                   revokedAt ? rfc3339Nano(Clock::WallTime(std::chrono::seconds(revokedAt))) : "", a);
+                   revokedAt ? rfc3339Nano(Clock::WallTime(std::chrono::seconds(revokedAt))) : "",
+                   a);
     if (revokedAt && def) sim::addString(r.d(), "issuer_id", def->id, a);
     return r;
   }
@@ -236,8 +247,11 @@ Reply PkiBackend::fetch(Request& rq) {
 Reply PkiBackend::revoke(Request& rq) {
   auto serialIn = rq.fields.strOr("serial_number", "");
   auto certIn = rq.fields.strOr("certificate", "");
-  if (serialIn.empty() && certIn.empty()) return Reply::fail(400, "The serial number or certificate to revoke must be provided.");
-  if (!serialIn.empty() && !certIn.empty()) return Reply::fail(400, "Must provide either the certificate or the serial to revoke; not both.");
+  if (serialIn.empty() && certIn.empty())
+    return Reply::fail(400, "The serial number or certificate to revoke must be provided.");
+  if (!serialIn.empty() && !certIn.empty())
+    return Reply::fail(400,
+                       "Must provide either the certificate or the serial to revoke; not both.");
   std::string serial = normaliseSerial(serialIn);
   if (!certIn.empty()) {
     auto c = parseCertPem(certIn);
@@ -248,17 +262,21 @@ Reply PkiBackend::revoke(Request& rq) {
     if (serialColonHex(is.cert.get()) == serial)
       return Reply::fail(400, "adding issuer (id: " + is.id + ") to its own CRL is not allowed");
   auto it = certs_.find(serial);
-  if (it == certs_.end()) return Reply::fail(400, "certificate with serial " + serial + " not found or was already revoked");
+  if (it == certs_.end())
+    return Reply::fail(400,
+                       "certificate with serial " + serial + " not found or was already revoked");
   auto now = unixSeconds(core_.now());
   Reply r;
   if (!it->second.revokedAt && it->second.notAfter < now + 2) {
-    r.warnings.push_back("certificate with serial " + serial + " already expired; refusing to add to CRL");
+    r.warnings.push_back("certificate with serial " + serial +
+                         " already expired; refusing to add to CRL");
     return r;
   }
   if (!it->second.revokedAt) it->second.revokedAt = now;
   auto& a = r.alloc();
   r.d().AddMember("revocation_time", it->second.revokedAt, a);
-  sim::addString(r.d(), "revocation_time_rfc3339", rfc3339Nano(Clock::WallTime(std::chrono::seconds(it->second.revokedAt))), a);
+  sim::addString(r.d(), "revocation_time_rfc3339",
+                 rfc3339Nano(Clock::WallTime(std::chrono::seconds(it->second.revokedAt))), a);
   sim::addString(r.d(), "state", "revoked", a);
   return r;
 }
@@ -271,7 +289,11 @@ Reply PkiBackend::tidy(Request& rq) {
   Reply r;
   r.status = 202;
   if (!*certStore && !*revoked) {
-    r.warnings.push_back("Manual tidy requested but no tidy operations were set. Enable at least one tidy operation to be run (tidy_cert_store, tidy_revoked_certs, tidy_manual_serials, tidy_expired_issuers, tidy_move_legacy_ca_bundle, tidy_revocation_queue, tidy_cross_cluster_revoked_certs, tidy_acme).");
+    r.warnings.push_back(
+        "Manual tidy requested but no tidy operations were set. Enable at least one tidy operation "
+        "to be run (tidy_cert_store, tidy_revoked_certs, tidy_manual_serials, "
+        "tidy_expired_issuers, tidy_move_legacy_ca_bundle, tidy_revocation_queue, "
+        "tidy_cross_cluster_revoked_certs, tidy_acme).");
     return r;
   }
   auto cutoff = unixSeconds(core_.now()) - *buffer;
@@ -279,10 +301,14 @@ Reply PkiBackend::tidy(Request& rq) {
     return kv.second.notAfter < cutoff && (*certStore || (*revoked && kv.second.revokedAt));
   });
   lastTidy_ = unixSeconds(core_.now());
-  r.warnings.push_back("Tidy operation successfully started. Any information from the operation will be printed to Vault's server logs.");
+  r.warnings.push_back(
+      "Tidy operation successfully started. Any information from the operation will be printed to "
+      "Vault's server logs.");
   return r;
 }
 
-std::unique_ptr<Backend> makePkiBackend(Core& core) { return std::make_unique<PkiBackend>(core); }
+std::unique_ptr<Backend> makePkiBackend(Core& core) {
+  return std::make_unique<PkiBackend>(core);
+}
 
 }  // namespace nc::vault_sim

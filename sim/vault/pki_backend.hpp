@@ -33,7 +33,9 @@ class PkiBackend final : public Backend {
   Reply handle(Request& rq) override;
   std::optional<bool> exists(const std::string& path) override;
   bool unauthenticated(const std::string& path) const override;
-  bool needsSudo(const std::string& path) const override { return path == "root" || path == "root/sign-self-issued"; }
+  bool needsSudo(const std::string& path) const override {
+    return path == "root" || path == "root/sign-self-issued";
+  }
   void saveState(rapidjson::Value& out, rapidjson::Document::AllocatorType& a) const override;
   void loadState(const rapidjson::Value& in) override;
 
@@ -48,7 +50,8 @@ class PkiBackend final : public Backend {
   Reply revoke(Request& rq);
   Reply tidy(Request& rq);
   PkiIssuer* resolveIssuer(const std::string& ref);
-  PkiIssuer& addIssuer(X509Ptr cert, PKeyPtr key, std::string name, std::vector<std::string> parents);
+  PkiIssuer& addIssuer(X509Ptr cert, PKeyPtr key, std::string name,
+                       std::vector<std::string> parents);
   void storeCert(X509* cert);
   // pki_issue.cpp
   Reply issue(Request& rq, const std::string& roleName, const std::string& issuerRef);

@@ -104,7 +104,10 @@ Result<PKeyPtr> generateKey(const std::string& type, std::int64_t bits) {
   if (type == "rsa") {
     k = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(bits ? bits : 2048));
   } else if (type == "ec") {
-    const char* curve = bits == 224 ? "P-224" : bits == 384 ? "P-384" : bits == 521 ? "P-521" : "P-256";
+    const char* curve = bits == 224   ? "P-224"
+                        : bits == 384 ? "P-384"
+                        : bits == 521 ? "P-521"
+                                      : "P-256";
     k = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve);
   } else if (type == "ed25519") {
     k = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
@@ -117,10 +120,14 @@ Result<PKeyPtr> generateKey(const std::string& type, std::int64_t bits) {
 
 std::string keyTypeOf(EVP_PKEY* key) {
   switch (EVP_PKEY_get_base_id(key)) {
-    case EVP_PKEY_RSA: return "rsa";
-    case EVP_PKEY_EC: return "ec";
-    case EVP_PKEY_ED25519: return "ed25519";
-    default: return "";
+    case EVP_PKEY_RSA:
+      return "rsa";
+    case EVP_PKEY_EC:
+      return "ec";
+    case EVP_PKEY_ED25519:
+      return "ed25519";
+    default:
+      return "";
   }
 }
 
@@ -184,7 +191,8 @@ Result<X509Ptr> buildCertificate(const CertSpec& s, EVP_PKEY* subjectKey, X509* 
   X509_NAME* name = X509_get_subject_name(cert.get());
   auto add = [&](const char* field, const std::vector<std::string>& values) {
     for (const auto& v : values)
-      X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(v.c_str()), -1, -1, 0);
+      X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8,
+                                 reinterpret_cast<const unsigned char*>(v.c_str()), -1, -1, 0);
   };
   add("C", s.country);
   add("ST", s.province);
@@ -207,33 +215,40 @@ Result<X509Ptr> buildCertificate(const CertSpec& s, EVP_PKEY* subjectKey, X509* 
     std::string bc = "critical,CA:TRUE";
     if (s.maxPathLength >= 0) bc += ",pathlen:" + std::to_string(s.maxPathLength);
     if (!(r = addExt(cert.get(), &ctx, NID_basic_constraints, bc))) return r.error();
-    if (!(r = addExt(cert.get(), &ctx, NID_key_usage, "critical,keyCertSign,cRLSign"))) return r.error();
+    if (!(r = addExt(cert.get(), &ctx, NID_key_usage, "critical,keyCertSign,cRLSign")))
+      return r.error();
   } else {
-    if (s.basicConstraintsForNonCa && !(r = addExt(cert.get(), &ctx, NID_basic_constraints, "CA:FALSE")))
+    if (s.basicConstraintsForNonCa &&
+        !(r = addExt(cert.get(), &ctx, NID_basic_constraints, "CA:FALSE")))
       return r.error();
     std::vector<std::string> ku;
     for (const auto& k : s.keyUsage)
       if (auto n = keyUsageName(k); !n.empty()) ku.push_back(n);
-    if (!ku.empty() && !(r = addExt(cert.get(), &ctx, NID_key_usage, "critical," + join(ku)))) return r.error();
+    if (!ku.empty() && !(r = addExt(cert.get(), &ctx, NID_key_usage, "critical," + join(ku))))
+      return r.error();
     std::vector<std::string> eku;
     for (const auto& k : s.extKeyUsage)
       if (auto n = extKeyUsageName(k); !n.empty()) eku.push_back(n);
     for (const auto& oid : s.extKeyUsageOids) eku.push_back(oid);
-    if (!eku.empty() && !(r = addExt(cert.get(), &ctx, NID_ext_key_usage, join(eku)))) return r.error();
+    if (!eku.empty() && !(r = addExt(cert.get(), &ctx, NID_ext_key_usage, join(eku))))
+      return r.error();
   }
   if (!(r = addExt(cert.get(), &ctx, NID_subject_key_identifier, "hash"))) return r.error();
   if (issuer) {
-    if (!(r = addExt(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always"))) return r.error();
+    if (!(r = addExt(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always")))
+      return r.error();
   } else {
     X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
-    if (!(r = addExt(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always"))) return r.error();
+    if (!(r = addExt(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always")))
+      return r.error();
   }
   std::vector<std::string> san;
   for (const auto& d : s.dnsNames) san.push_back("DNS:" + d);
   for (const auto& e : s.emails) san.push_back("email:" + e);
   for (const auto& i : s.ipSans) san.push_back("IP:" + i);
   for (const auto& u : s.uriSans) san.push_back("URI:" + u);
-  if (!san.empty() && !(r = addExt(cert.get(), &ctx, NID_subject_alt_name, join(san)))) return r.error();
+  if (!san.empty() && !(r = addExt(cert.get(), &ctx, NID_subject_alt_name, join(san))))
+    return r.error();
 
   if (X509_sign(cert.get(), issuerKey, digestFor(issuerKey, s.signatureBits)) <= 0)
     return sslError("unable to sign certificate");
@@ -245,9 +260,11 @@ Result<std::string> buildCsr(const std::string& cn, EVP_PKEY* key) {
   X509_REQ_set_version(req.get(), 0);
   X509_NAME* name = X509_REQ_get_subject_name(req.get());
   if (!cn.empty())
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                               reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
   X509_REQ_set_pubkey(req.get(), key);
-  if (X509_REQ_sign(req.get(), key, digestFor(key, 256)) <= 0) return sslError("unable to sign CSR");
+  if (X509_REQ_sign(req.get(), key, digestFor(key, 256)) <= 0)
+    return sslError("unable to sign CSR");
   BioPtr b(BIO_new(BIO_s_mem()));
   PEM_write_bio_X509_REQ(b.get(), req.get());
   return bioString(b.get());
@@ -263,7 +280,8 @@ Result<CsrInfo> parseCsr(const std::string& pem) {
   if (!info.publicKey || X509_REQ_verify(req.get(), info.publicKey.get()) != 1)
     return sslError("request signature invalid");
   char buf[256] = {0};
-  if (X509_NAME_get_text_by_NID(X509_REQ_get_subject_name(req.get()), NID_commonName, buf, sizeof buf) > 0)
+  if (X509_NAME_get_text_by_NID(X509_REQ_get_subject_name(req.get()), NID_commonName, buf,
+                                sizeof buf) > 0)
     info.commonName = buf;
   return info;
 }
@@ -285,7 +303,8 @@ std::string serialColonHex(X509* cert) {
 
 std::string normaliseSerial(std::string_view s) {
   std::string out;
-  for (char c : s) out += c == '-' ? ':' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char c : s)
+    out += c == '-' ? ':' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -297,12 +316,17 @@ std::int64_t asn1Unix(const ASN1_TIME* t) {
 }
 }  // namespace
 
-std::int64_t notAfterUnix(X509* cert) { return asn1Unix(X509_get0_notAfter(cert)); }
-std::int64_t notBeforeUnix(X509* cert) { return asn1Unix(X509_get0_notBefore(cert)); }
+std::int64_t notAfterUnix(X509* cert) {
+  return asn1Unix(X509_get0_notAfter(cert));
+}
+std::int64_t notBeforeUnix(X509* cert) {
+  return asn1Unix(X509_get0_notBefore(cert));
+}
 
 std::string subjectCommonName(X509* cert) {
   char buf[256] = {0};
-  if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, buf, sizeof buf) > 0) return buf;
+  if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, buf, sizeof buf) > 0)
+    return buf;
   return "";
 }
 

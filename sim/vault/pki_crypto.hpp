@@ -45,7 +45,7 @@ struct CertSpec {
   std::time_t notBefore = 0;
   std::time_t notAfter = 0;
   bool isCa = false;
-  int maxPathLength = -1;  ///< CA only; -1 = unlimited
+  int maxPathLength = -1;                ///< CA only; -1 = unlimited
   std::vector<std::string> keyUsage;     ///< Vault names ("DigitalSignature", ...)
   std::vector<std::string> extKeyUsage;  ///< Vault names ("ServerAuth", ...)
   std::vector<std::string> extKeyUsageOids;

@@ -12,7 +12,8 @@ namespace nc::vault_sim {
 namespace {
 
 const char* const kCnRequired =
-    "the common_name field is required, or must be provided in a CSR with \"use_csr_common_name\" set to true, unless \"require_cn\" is set to false";
+    "the common_name field is required, or must be provided in a CSR with \"use_csr_common_name\" "
+    "set to true, unless \"require_cn\" is set to false";
 
 struct NotAfter {
   Clock::WallTime at;
@@ -21,28 +22,33 @@ struct NotAfter {
 
 // Vault's GetCertificateNotAfter + ApplyIssuerLeafNotAfterBehavior ("err").
 Result<NotAfter> computeNotAfter(Core& core, Mount* mount, const Fields& f, std::int64_t roleTtl,
-                                 std::int64_t roleMax, const std::string& roleNotAfter, X509* issuer,
-                                 std::int64_t notBeforeDuration) {
+                                 std::int64_t roleMax, const std::string& roleNotAfter,
+                                 X509* issuer, std::int64_t notBeforeDuration) {
   auto ttlIn = f.seconds("ttl", 0);
   if (!ttlIn) return ttlIn.error();
   std::string notAfterAlt = roleNotAfter.empty() ? f.strOr("not_after", "") : roleNotAfter;
   std::int64_t ttl = *ttlIn;
   if (ttl > 0 && !notAfterAlt.empty())
-    return makeError(errc::invalid_argument, "Either ttl or not_after should be provided. Both should not be provided in the same request.");
+    return makeError(errc::invalid_argument,
+                     "Either ttl or not_after should be provided. Both should not be provided in "
+                     "the same request.");
   if (ttl == 0 && roleTtl > 0) ttl = roleTtl;
   std::int64_t max = roleMax > 0 ? roleMax : core.maxTtl(mount);
   if (ttl == 0) ttl = core.defaultTtl(mount);
   NotAfter out;
   if (ttl > max) {
-    out.warnings.push_back("TTL \"" + goDuration(ttl) + "\" is longer than permitted maxTTL \"" + goDuration(max) +
-                           "\", so maxTTL is being used");
+    out.warnings.push_back("TTL \"" + goDuration(ttl) + "\" is longer than permitted maxTTL \"" +
+                           goDuration(max) + "\", so maxTTL is being used");
     ttl = max;
   }
   auto now = core.now();
   if (!notAfterAlt.empty()) {
     struct tm tmv {};
     const char* end = strptime(notAfterAlt.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tmv);
-    if (!end || *end) return makeError(errc::invalid_argument, "parsing time \"" + notAfterAlt + "\" as \"2006-01-02T15:04:05Z07:00\": cannot parse");
+    if (!end || *end)
+      return makeError(
+          errc::invalid_argument,
+          "parsing time \"" + notAfterAlt + "\" as \"2006-01-02T15:04:05Z07:00\": cannot parse");
     out.at = Clock::WallTime(std::chrono::seconds(timegm(&tmv)));
   } else {
     out.at = now + std::chrono::seconds(ttl);
@@ -50,8 +56,10 @@ Result<NotAfter> computeNotAfter(Core& core, Mount* mount, const Fields& f, std:
   if (issuer) {
     auto caEnd = Clock::WallTime(std::chrono::seconds(notAfterUnix(issuer)));
     if (out.at > caEnd)
-      return makeError(errc::invalid_argument, "cannot satisfy request, as TTL would result in notAfter of " + rfc3339Nano(out.at) +
-                                                   " that is beyond the expiration of the CA certificate at " + rfc3339Nano(caEnd));
+      return makeError(
+          errc::invalid_argument,
+          "cannot satisfy request, as TTL would result in notAfter of " + rfc3339Nano(out.at) +
+              " that is beyond the expiration of the CA certificate at " + rfc3339Nano(caEnd));
   }
   auto notBefore = now - std::chrono::seconds(notBeforeDuration);
   if (out.at < notBefore) return makeError(errc::invalid_argument, "notAfter before notBefore");
@@ -66,7 +74,8 @@ Result<std::string> checkFormat(const Fields& f) {
   auto format = f.str("format", "pem");
   if (!format) return format.error();
   if (*format != "pem" && *format != "der" && *format != "pem_bundle")
-    return makeError(errc::invalid_argument, "the \"format\" path parameter must be \"pem\", \"der\", or \"pem_bundle\"");
+    return makeError(errc::invalid_argument,
+                     "the \"format\" path parameter must be \"pem\", \"der\", or \"pem_bundle\"");
   return format;
 }
 
@@ -83,8 +92,10 @@ Reply PkiBackend::generateRoot(Request& rq, bool exported) {
   tmp.keyType = keyType;
   tmp.keyBits = f.integerOr("key_bits", 0);
   Fields keyFields;
-  if (auto kr = writeRole(keyFields, &tmp); !kr) return Reply::fail(400, kr.error().message);
-  else tmp = kr->role;
+  if (auto kr = writeRole(keyFields, &tmp); !kr)
+    return Reply::fail(400, kr.error().message);
+  else
+    tmp = kr->role;
   if (tmp.keyType == "any") return Reply::fail(400, "unknown key type any");
   auto nbd = f.seconds("not_before_duration", 30);
   if (!nbd) return Reply::fail(400, nbd.error().message);
@@ -166,7 +177,8 @@ Reply PkiBackend::signIntermediate(Request& rq, const std::string& issuerRef) {
   auto csr = parseCsr(f.strOr("csr", ""));
   if (!csr) return Reply::fail(400, "certificate request could not be parsed");
   std::string cn = f.strOr("common_name", "");
-  if (cn.empty() || f.booleanOr("use_csr_values", false)) cn = csr->commonName.empty() ? cn : csr->commonName;
+  if (cn.empty() || f.booleanOr("use_csr_values", false))
+    cn = csr->commonName.empty() ? cn : csr->commonName;
   auto na = computeNotAfter(core_, rq.mount, f, 0, 0, "", is->cert.get(), 30);
   if (!na) return Reply::fail(400, na.error().message);
   CertSpec spec;
@@ -233,13 +245,16 @@ Reply PkiBackend::issue(Request& rq, const std::string& roleName, const std::str
   if (it == roles_.end()) return Reply::fail(400, "unknown role: " + roleName);
   const PkiRole& role = it->second;
   if (role.keyType == "any")
-    return Reply::fail(400, "role key type \"any\" not allowed for issuing certificates, only signing");
+    return Reply::fail(400,
+                       "role key type \"any\" not allowed for issuing certificates, only signing");
   auto& f = rq.fields;
   auto format = checkFormat(f);
   if (!format) return Reply::fail(400, format.error().message);
   PkiIssuer* is = resolveIssuer(issuerRef.empty() ? role.issuerRef : issuerRef);
   if (!is || !is->key)
-    return Reply::fail(500, "could not fetch the CA certificate (was one set?): no default issuer currently configured");
+    return Reply::fail(500,
+                       "could not fetch the CA certificate (was one set?): no default issuer "
+                       "currently configured");
   auto cn = f.str("common_name");
   if (!cn) return Reply::fail(400, cn.error().message);
   if (cn->empty() && role.requireCn) return Reply::fail(400, kCnRequired);
@@ -251,7 +266,9 @@ Reply PkiBackend::issue(Request& rq, const std::string& roleName, const std::str
   if (!subjSerial.empty()) {
     bool ok = false;
     for (const auto& pat : role.allowedSerialNumbers)
-      if (!pat.empty() && ((pat.find('*') != std::string::npos && goGlob(pat, subjSerial)) || pat == subjSerial)) ok = true;
+      if (!pat.empty() &&
+          ((pat.find('*') != std::string::npos && goGlob(pat, subjSerial)) || pat == subjSerial))
+        ok = true;
     if (!ok) return Reply::fail(400, "serial_number " + subjSerial + " not allowed by this role");
   }
   CertSpec spec;
@@ -261,7 +278,9 @@ Reply PkiBackend::issue(Request& rq, const std::string& roleName, const std::str
     if (!role.allowIpSans) {
       std::string list;
       for (const auto& ip : *ips) list += (list.empty() ? "" : " ") + ip;
-      return Reply::fail(400, "IP Subject Alternative Names are not allowed in this role, but was provided [" + list + "]");
+      return Reply::fail(
+          400, "IP Subject Alternative Names are not allowed in this role, but was provided [" +
+                   list + "]");
     }
     for (const auto& ip : *ips) {
       unsigned char buf[16];
@@ -274,15 +293,21 @@ Reply PkiBackend::issue(Request& rq, const std::string& roleName, const std::str
   if (!uris) return Reply::fail(400, uris.error().message);
   if (!uris->empty()) {
     if (role.allowedUriSans.empty())
-      return Reply::fail(400, "URI Subject Alternative Names are not allowed in this role, but were provided via the API");
+      return Reply::fail(400,
+                         "URI Subject Alternative Names are not allowed in this role, but were "
+                         "provided via the API");
     for (const auto& u : *uris) {
       bool ok = false;
       for (const auto& pat : role.allowedUriSans) ok = ok || goGlob(pat, u);
-      if (!ok) return Reply::fail(400, "URI Subject Alternative Names were provided via the API which are not valid for this role");
+      if (!ok)
+        return Reply::fail(400,
+                           "URI Subject Alternative Names were provided via the API which are not "
+                           "valid for this role");
     }
     spec.uriSans = *uris;
   }
-  auto na = computeNotAfter(core_, rq.mount, f, role.ttl, role.maxTtl, role.notAfter, is->cert.get(), role.notBeforeDuration);
+  auto na = computeNotAfter(core_, rq.mount, f, role.ttl, role.maxTtl, role.notAfter,
+                            is->cert.get(), role.notBeforeDuration);
   if (!na) return Reply::fail(400, na.error().message);
   auto key = generateKey(role.keyType, role.keyBits);
   if (!key) return Reply::fail(500, key.error().message);
@@ -322,11 +347,13 @@ Reply PkiBackend::issue(Request& rq, const std::string& roleName, const std::str
     chain.push_back(*format == "der" ? base64Encode(certDer(parseCertPem(pem)->get())) : pem);
   }
   auto pkFormat = f.strOr("private_key_format", "der");
-  std::string keyOut = *format == "der" && pkFormat != "pkcs8" ? "" : privateKeyPem(key->get(), pkFormat == "pkcs8");
+  std::string keyOut =
+      *format == "der" && pkFormat != "pkcs8" ? "" : privateKeyPem(key->get(), pkFormat == "pkcs8");
   if (*format == "der") {
     unsigned char* der = nullptr;
     int n = i2d_PrivateKey(key->get(), &der);
-    keyOut = base64Encode(std::string_view(reinterpret_cast<char*>(der), n > 0 ? static_cast<std::size_t>(n) : 0));
+    keyOut = base64Encode(
+        std::string_view(reinterpret_cast<char*>(der), n > 0 ? static_cast<std::size_t>(n) : 0));
     OPENSSL_free(der);
   }
   std::string certOut = formatCert(cert->get(), *format);
@@ -338,7 +365,8 @@ Reply PkiBackend::issue(Request& rq, const std::string& roleName, const std::str
   r.warnings = na->warnings;
   auto& a = r.alloc();
   sim::addString(r.d(), "certificate", certOut, a);
-  sim::addString(r.d(), "issuing_ca", chain.empty() ? formatCert(is->cert.get(), *format) : chain.front(), a);
+  sim::addString(r.d(), "issuing_ca",
+                 chain.empty() ? formatCert(is->cert.get(), *format) : chain.front(), a);
   if (!chain.empty()) r.d().AddMember("ca_chain", sim::stringArray(chain, a), a);
   sim::addString(r.d(), "private_key", keyOut, a);
   sim::addString(r.d(), "private_key_type", role.keyType, a);

@@ -9,30 +9,35 @@
 namespace nc::vault_sim {
 namespace {
 
-Error bad(std::string msg) { return makeError(errc::invalid_argument, std::move(msg)); }
+Error bad(std::string msg) {
+  return makeError(errc::invalid_argument, std::move(msg));
+}
 
 // Reads every field into `r`, with the current value of `r` as the default.
 Result<void> readFields(const Fields& f, PkiRole& r) {
-#define NC_FIELD(expr, target)   \
-  {                              \
-    auto v_ = (expr);            \
-    if (!v_) return v_.error();  \
-    target = std::move(*v_);     \
+#define NC_FIELD(expr, target)  \
+  {                             \
+    auto v_ = (expr);           \
+    if (!v_) return v_.error(); \
+    target = std::move(*v_);    \
   }
   NC_FIELD(f.seconds("ttl", r.ttl), r.ttl);
   NC_FIELD(f.seconds("max_ttl", r.maxTtl), r.maxTtl);
   NC_FIELD(f.boolean("allow_localhost", r.allowLocalhost), r.allowLocalhost);
   NC_FIELD(f.list("allowed_domains", r.allowedDomains), r.allowedDomains);
-  NC_FIELD(f.boolean("allowed_domains_template", r.allowedDomainsTemplate), r.allowedDomainsTemplate);
+  NC_FIELD(f.boolean("allowed_domains_template", r.allowedDomainsTemplate),
+           r.allowedDomainsTemplate);
   NC_FIELD(f.boolean("allow_bare_domains", r.allowBareDomains), r.allowBareDomains);
   NC_FIELD(f.boolean("allow_subdomains", r.allowSubdomains), r.allowSubdomains);
   NC_FIELD(f.boolean("allow_glob_domains", r.allowGlobDomains), r.allowGlobDomains);
-  NC_FIELD(f.boolean("allow_wildcard_certificates", r.allowWildcardCertificates), r.allowWildcardCertificates);
+  NC_FIELD(f.boolean("allow_wildcard_certificates", r.allowWildcardCertificates),
+           r.allowWildcardCertificates);
   NC_FIELD(f.boolean("allow_any_name", r.allowAnyName), r.allowAnyName);
   NC_FIELD(f.boolean("enforce_hostnames", r.enforceHostnames), r.enforceHostnames);
   NC_FIELD(f.boolean("allow_ip_sans", r.allowIpSans), r.allowIpSans);
   NC_FIELD(f.list("allowed_uri_sans", r.allowedUriSans), r.allowedUriSans);
-  NC_FIELD(f.boolean("allowed_uri_sans_template", r.allowedUriSansTemplate), r.allowedUriSansTemplate);
+  NC_FIELD(f.boolean("allowed_uri_sans_template", r.allowedUriSansTemplate),
+           r.allowedUriSansTemplate);
   NC_FIELD(f.list("allowed_other_sans", r.allowedOtherSans), r.allowedOtherSans);
   NC_FIELD(f.list("allowed_serial_numbers", r.allowedSerialNumbers), r.allowedSerialNumbers);
   NC_FIELD(f.list("allowed_user_ids", r.allowedUserIds), r.allowedUserIds);
@@ -97,18 +102,23 @@ Result<std::vector<std::string>> checkCnValidations(const std::vector<std::strin
     out.push_back(l);
   }
   if (dis && (email || host))
-    return bad("cn_validations value incorrect: cannot specify `disabled` along with `email` or `hostname`");
+    return bad(
+        "cn_validations value incorrect: cannot specify `disabled` along with `email` or "
+        "`hostname`");
   return out;
 }
 
 Result<void> normaliseKey(PkiRole& r) {
   if (r.keyBits == 0) {
-    if (r.keyType == "rsa") r.keyBits = 2048;
-    else if (r.keyType == "ec") r.keyBits = 256;
+    if (r.keyType == "rsa")
+      r.keyBits = 2048;
+    else if (r.keyType == "ec")
+      r.keyBits = 256;
   }
   if (r.keyType == "rsa") {
     if (r.keyBits < 2048)
-      return bad("RSA keys < 2048 bits are unsafe and not supported: got " + std::to_string(r.keyBits));
+      return bad("RSA keys < 2048 bits are unsafe and not supported: got " +
+                 std::to_string(r.keyBits));
     if (r.keyBits != 2048 && r.keyBits != 3072 && r.keyBits != 4096 && r.keyBits != 8192)
       return bad("unsupported bit length for RSA key: " + std::to_string(r.keyBits));
     if (r.signatureBits == 0) r.signatureBits = 256;
@@ -137,38 +147,53 @@ Result<RoleWriteResult> writeRole(const Fields& f, const PkiRole* base) {
   PkiRole& r = out.role;
   if (base) r = *base;
   bool requestedLease = base ? base->generateLease : false;
-  if (auto gl = f.boolean("generate_lease", requestedLease); !gl) return gl.error();
-  else requestedLease = *gl;
+  if (auto gl = f.boolean("generate_lease", requestedLease); !gl)
+    return gl.error();
+  else
+    requestedLease = *gl;
   if (auto rf = readFields(f, r); !rf) return rf.error();
 
   if (r.noStore) {
     r.generateLease = false;
     if (requestedLease)
-      out.warnings.push_back("mutually exclusive values no_store=true and generate_lease=true were both specified; no_store=true takes priority");
+      out.warnings.push_back(
+          "mutually exclusive values no_store=true and generate_lease=true were both specified; "
+          "no_store=true takes priority");
   } else {
     r.generateLease = requestedLease;
     if (r.generateLease)
-      out.warnings.push_back("it is encouraged to disable generate_lease and rely on PKI's native capabilities when possible; this option can cause Vault-wide issues with large numbers of issued certificates");
+      out.warnings.push_back(
+          "it is encouraged to disable generate_lease and rely on PKI's native capabilities when "
+          "possible; this option can cause Vault-wide issues with large numbers of issued "
+          "certificates");
   }
-  if (!(r.allowedOtherSans.empty() || (r.allowedOtherSans.size() == 1 && r.allowedOtherSans[0] == "*"))) {
+  if (!(r.allowedOtherSans.empty() ||
+        (r.allowedOtherSans.size() == 1 && r.allowedOtherSans[0] == "*"))) {
     for (const auto& o : r.allowedOtherSans) {
       auto semi = o.find(';');
       if (semi == std::string::npos)
-        return bad("error parsing allowed_other_sans: expected a semicolon in other SAN \"" + o + "\"");
+        return bad("error parsing allowed_other_sans: expected a semicolon in other SAN \"" + o +
+                   "\"");
       auto colon = o.find(':', semi);
       if (colon == std::string::npos)
         return bad("error parsing allowed_other_sans: expected a colon in other SAN \"" + o + "\"");
       auto type = toLower(o.substr(semi + 1, colon - semi - 1));
       if (type != "utf8" && type != "utf-8")
-        return bad("error parsing allowed_other_sans: only utf8 other SANs are supported; found non-supported type in other SAN \"" + o + "\"");
+        return bad(
+            "error parsing allowed_other_sans: only utf8 other SANs are supported; found "
+            "non-supported type in other SAN \"" +
+            o + "\"");
     }
   }
-  if (r.maxTtl > 0 && r.ttl > r.maxTtl) return bad("\"ttl\" value must be less than \"max_ttl\" value");
+  if (r.maxTtl > 0 && r.ttl > r.maxTtl)
+    return bad("\"ttl\" value must be less than \"max_ttl\" value");
   if (auto k = normaliseKey(r); !k) return k.error();
-  if (!r.serialNumberSource.empty() && r.serialNumberSource != "json-csr" && r.serialNumberSource != "json")
+  if (!r.serialNumberSource.empty() && r.serialNumberSource != "json-csr" &&
+      r.serialNumberSource != "json")
     return bad("unknown serial_number_source " + r.serialNumberSource);
   for (const auto& oid : r.extKeyUsageOids)
-    if (!validOid(oid)) return bad("\"" + oid + "\" could not be parsed as a valid oid for an extended key usage");
+    if (!validOid(oid))
+      return bad("\"" + oid + "\" could not be parsed as a valid oid for an extended key usage");
   if (r.issuerRef.empty()) r.issuerRef = "default";
   auto cv = checkCnValidations(r.cnValidations);
   if (!cv) return cv.error();
@@ -179,10 +204,14 @@ Result<RoleWriteResult> writeRole(const Fields& f, const PkiRole* base) {
 rapidjson::Value roleToJson(const PkiRole& r, rapidjson::Document::AllocatorType& a) {
   using sim::stringArray;
   rapidjson::Value o(rapidjson::kObjectType);
-  auto s = [&](const char* k, const std::string& v) { o.AddMember(rapidjson::StringRef(k), sim::stringValue(v, a), a); };
+  auto s = [&](const char* k, const std::string& v) {
+    o.AddMember(rapidjson::StringRef(k), sim::stringValue(v, a), a);
+  };
   auto b = [&](const char* k, bool v) { o.AddMember(rapidjson::StringRef(k), v, a); };
   auto i = [&](const char* k, std::int64_t v) { o.AddMember(rapidjson::StringRef(k), v, a); };
-  auto l = [&](const char* k, const std::vector<std::string>& v) { o.AddMember(rapidjson::StringRef(k), stringArray(v, a), a); };
+  auto l = [&](const char* k, const std::vector<std::string>& v) {
+    o.AddMember(rapidjson::StringRef(k), stringArray(v, a), a);
+  };
   i("ttl", r.ttl);
   i("max_ttl", r.maxTtl);
   b("allow_localhost", r.allowLocalhost);

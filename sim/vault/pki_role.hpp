@@ -47,8 +47,7 @@ struct PkiRole {
   bool useCsrCommonName = true;
   bool useCsrSans = true;
   std::string serialNumberSource = "json-csr";
-  std::vector<std::string> ou, organization, country, locality, province, streetAddress,
-      postalCode;
+  std::vector<std::string> ou, organization, country, locality, province, streetAddress, postalCode;
   bool noStore = false;
   bool generateLease = false;
   bool requireCn = true;

@@ -52,10 +52,12 @@ void PkiBackend::loadState(const rapidjson::Value& in) {
       issuers_.push_back(std::move(is));
     }
   }
-  if (auto it = in.FindMember("default"); it != in.MemberEnd() && it->value.IsString()) defaultIssuer_ = it->value.GetString();
+  if (auto it = in.FindMember("default"); it != in.MemberEnd() && it->value.IsString())
+    defaultIssuer_ = it->value.GetString();
   if (auto it = in.FindMember("keys"); it != in.MemberEnd() && it->value.IsObject())
     for (auto k = it->value.MemberBegin(); k != it->value.MemberEnd(); ++k)
-      if (auto key = parsePrivateKeyPem(k->value.GetString())) keys_[k->name.GetString()] = std::move(*key);
+      if (auto key = parsePrivateKeyPem(k->value.GetString()))
+        keys_[k->name.GetString()] = std::move(*key);
   if (auto it = in.FindMember("roles"); it != in.MemberEnd() && it->value.IsObject()) {
     for (auto r = it->value.MemberBegin(); r != it->value.MemberEnd(); ++r) {
       Fields f;

@@ -97,8 +97,8 @@ class HclParser {
   Result<std::string> parseKey() {
     if (s_[pos_] == '"') return parseString();
     std::size_t start = pos_;
-    while (pos_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_' ||
-                                s_[pos_] == '-' || s_[pos_] == '.'))
+    while (pos_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[pos_])) ||
+                                s_[pos_] == '_' || s_[pos_] == '-' || s_[pos_] == '.'))
       ++pos_;
     if (start == pos_) return err(std::string("illegal char '") + s_[pos_] + "'");
     return std::string(s_.substr(start, pos_ - start));
@@ -149,8 +149,10 @@ class HclParser {
         if (!item) return item.error();
         v.items.push_back(std::move(*item));
         skip();
-        if (pos_ < s_.size() && s_[pos_] == ',') ++pos_;
-        else if (pos_ < s_.size() && s_[pos_] != ']') return err("expected ',' or ']' in list");
+        if (pos_ < s_.size() && s_[pos_] == ',')
+          ++pos_;
+        else if (pos_ < s_.size() && s_[pos_] != ']')
+          return err("expected ',' or ']' in list");
       }
     }
     auto word = parseKey();
@@ -165,35 +167,59 @@ class HclParser {
   int line_ = 1;
 };
 
-Error parseFail(const std::string& m) { return makeError(errc::parse_error, "failed to parse policy: " + m); }
+Error parseFail(const std::string& m) {
+  return makeError(errc::parse_error, "failed to parse policy: " + m);
+}
 
 Result<std::uint32_t> capsFrom(const std::string& path, const std::vector<std::string>& caps,
                                const std::string& legacy) {
   std::uint32_t bits = 0;
   for (const auto& c : caps) {
-    if (c == "deny") bits |= kDeny;
-    else if (c == "create") bits |= kCreate;
-    else if (c == "read") bits |= kRead;
-    else if (c == "update") bits |= kUpdate;
-    else if (c == "delete") bits |= kDelete;
-    else if (c == "list") bits |= kList;
-    else if (c == "sudo") bits |= kSudo;
-    else if (c == "patch") bits |= kPatch;
-    else if (c == "root" || c == "subscribe" || c == "recover") continue;
-    else return parseFail("path \"" + path + "\": invalid capability \"" + c + "\"");
+    if (c == "deny")
+      bits |= kDeny;
+    else if (c == "create")
+      bits |= kCreate;
+    else if (c == "read")
+      bits |= kRead;
+    else if (c == "update")
+      bits |= kUpdate;
+    else if (c == "delete")
+      bits |= kDelete;
+    else if (c == "list")
+      bits |= kList;
+    else if (c == "sudo")
+      bits |= kSudo;
+    else if (c == "patch")
+      bits |= kPatch;
+    else if (c == "root" || c == "subscribe" || c == "recover")
+      continue;
+    else
+      return parseFail("path \"" + path + "\": invalid capability \"" + c + "\"");
   }
-  if (legacy == "deny") bits |= kDeny;
-  else if (legacy == "read") bits |= kRead | kList;
-  else if (legacy == "write") bits |= kRead | kList | kCreate | kUpdate | kDelete;
-  else if (legacy == "sudo") bits |= kRead | kList | kCreate | kUpdate | kDelete | kSudo;
-  else if (!legacy.empty()) return parseFail("path \"" + path + "\": invalid policy \"" + legacy + "\"");
+  if (legacy == "deny")
+    bits |= kDeny;
+  else if (legacy == "read")
+    bits |= kRead | kList;
+  else if (legacy == "write")
+    bits |= kRead | kList | kCreate | kUpdate | kDelete;
+  else if (legacy == "sudo")
+    bits |= kRead | kList | kCreate | kUpdate | kDelete | kSudo;
+  else if (!legacy.empty())
+    return parseFail("path \"" + path + "\": invalid policy \"" + legacy + "\"");
   if (bits & kDeny) bits = kDeny;
   return bits;
 }
 
-const char* kPathKeys[] = {"policy", "capabilities", "allowed_parameters", "denied_parameters",
-                           "required_parameters", "min_wrapping_ttl", "max_wrapping_ttl",
-                           "control_group", "mfa_methods", "subscribe_event_types",
+const char* kPathKeys[] = {"policy",
+                           "capabilities",
+                           "allowed_parameters",
+                           "denied_parameters",
+                           "required_parameters",
+                           "min_wrapping_ttl",
+                           "max_wrapping_ttl",
+                           "control_group",
+                           "mfa_methods",
+                           "subscribe_event_types",
                            "pagination_limit"};
 
 Result<ParsedPolicy> parseJsonPolicy(const rapidjson::Document& d) {
@@ -206,10 +232,12 @@ Result<ParsedPolicy> parseJsonPolicy(const rapidjson::Document& d) {
     std::vector<std::string> caps;
     std::string legacy;
     if (it->value.IsObject()) {
-      if (auto c = it->value.FindMember("capabilities"); c != it->value.MemberEnd() && c->value.IsArray())
+      if (auto c = it->value.FindMember("capabilities");
+          c != it->value.MemberEnd() && c->value.IsArray())
         for (auto& x : c->value.GetArray())
           if (x.IsString()) caps.emplace_back(x.GetString());
-      if (auto l = it->value.FindMember("policy"); l != it->value.MemberEnd() && l->value.IsString())
+      if (auto l = it->value.FindMember("policy");
+          l != it->value.MemberEnd() && l->value.IsString())
         legacy = l->value.GetString();
     }
     auto bits = capsFrom(path, caps, legacy);
@@ -245,7 +273,8 @@ Result<ParsedPolicy> parsePolicy(std::string_view text) {
       for (const auto& inner : e.value->entries) blocks.emplace_back(inner.key, inner.value.get());
     }
     for (const auto& [rawPath, block] : blocks) {
-      if (block->kind != HclValue::Object) return parseFail("path \"" + rawPath + "\": expected a block");
+      if (block->kind != HclValue::Object)
+        return parseFail("path \"" + rawPath + "\": expected a block");
       std::vector<std::string> caps;
       std::string legacy;
       for (const auto& pe : block->entries) {
@@ -253,7 +282,8 @@ Result<ParsedPolicy> parsePolicy(std::string_view text) {
           return parseFail("path \"" + rawPath + "\": invalid key \"" + pe.key + "\" on line " +
                            std::to_string(pe.line));
         if (pe.key == "capabilities") {
-          if (pe.value->kind != HclValue::List) return parseFail("path \"" + rawPath + "\": capabilities must be a list");
+          if (pe.value->kind != HclValue::List)
+            return parseFail("path \"" + rawPath + "\": capabilities must be a list");
           for (const auto& item : pe.value->items) caps.push_back(item.text);
         } else if (pe.key == "policy") {
           legacy = pe.value->text;

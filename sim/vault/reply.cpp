@@ -88,9 +88,11 @@ http::ServerResponse render(Reply& reply, const RenderContext& ctx) {
       env.AddMember("lease_duration", reply.leaseDuration, a);
       env.AddMember("data", hasData ? rapidjson::Value(reply.data, a) : rapidjson::Value(), a);
       env.AddMember("wrap_info", rapidjson::Value(), a);
-      env.AddMember("warnings",
-                    reply.warnings.empty() ? rapidjson::Value() : sim::stringArray(reply.warnings, a), a);
-      env.AddMember("auth", reply.auth.IsNull() ? rapidjson::Value() : rapidjson::Value(reply.auth, a), a);
+      env.AddMember(
+          "warnings",
+          reply.warnings.empty() ? rapidjson::Value() : sim::stringArray(reply.warnings, a), a);
+      env.AddMember("auth",
+                    reply.auth.IsNull() ? rapidjson::Value() : rapidjson::Value(reply.auth, a), a);
       sim::addString(env, "mount_type", ctx.mountType, a);
       out = sim::jsonResponse(reply.status, env);
     }

@@ -14,10 +14,12 @@ std::int64_t nanos(Clock::WallTime t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
 Clock::WallTime fromNanos(std::int64_t n) {
-  return Clock::WallTime(std::chrono::duration_cast<Clock::WallTime::duration>(std::chrono::nanoseconds(n)));
+  return Clock::WallTime(
+      std::chrono::duration_cast<Clock::WallTime::duration>(std::chrono::nanoseconds(n)));
 }
 
-rapidjson::Value mapJson(const std::map<std::string, std::string>& m, rapidjson::Document::AllocatorType& a) {
+rapidjson::Value mapJson(const std::map<std::string, std::string>& m,
+                         rapidjson::Document::AllocatorType& a) {
   rapidjson::Value o(rapidjson::kObjectType);
   for (const auto& [k, v] : m) sim::addString(o, k, v, a);
   return o;

@@ -19,7 +19,8 @@ class SystemBackend final : public Backend {
   }
   std::optional<bool> exists(const std::string& path) override {
     for (const char* prefix : {"policies/acl/", "policy/"})
-      if (path.rfind(prefix, 0) == 0) return core_.policyText(toLower(path.substr(std::string(prefix).size()))) != nullptr;
+      if (path.rfind(prefix, 0) == 0)
+        return core_.policyText(toLower(path.substr(std::string(prefix).size()))) != nullptr;
     return std::nullopt;
   }
 
@@ -33,8 +34,10 @@ class SystemBackend final : public Backend {
       d.AddMember("initialized", true, d.GetAllocator());
       return Reply::rawResponse(sim::jsonResponse(200, d));
     }
-    if (p == "mounts" || p == "mounts/") return rq.op == "read" ? listMounts(core_, false) : unsupported();
-    if (p == "auth" || p == "auth/") return rq.op == "read" ? listMounts(core_, true) : unsupported();
+    if (p == "mounts" || p == "mounts/")
+      return rq.op == "read" ? listMounts(core_, false) : unsupported();
+    if (p == "auth" || p == "auth/")
+      return rq.op == "read" ? listMounts(core_, true) : unsupported();
     if (p.rfind("mounts/auth/", 0) == 0 && p.size() > 5 && p.substr(p.size() - 5) == "/tune")
       return tuneMount(core_, rq, "auth/" + p.substr(12, p.size() - 12 - 5) + "/");
     if (p.rfind("mounts/", 0) == 0) return mountOp(core_, rq, p.substr(7), false);
@@ -86,7 +89,8 @@ class SystemBackend final : public Backend {
       return true;
     };
     bool standbyOk = false, perfStandbyOk = false;
-    int active = 200, standby = 429, dr = 472, perf = 473, sealed = 503, uninit = 501, haUnhealthy = 474, removed = 530;
+    int active = 200, standby = 429, dr = 472, perf = 473, sealed = 503, uninit = 501,
+        haUnhealthy = 474, removed = 530;
     if (!boolParam("standbyok", standbyOk) || !boolParam("perfstandbyok", perfStandbyOk) ||
         !codeParam("activecode", active) || !codeParam("standbycode", standby) ||
         !codeParam("drsecondarycode", dr) || !codeParam("performancestandbycode", perf) ||
@@ -94,8 +98,10 @@ class SystemBackend final : public Backend {
         !codeParam("haunhealthycode", haUnhealthy) || !codeParam("removedcode", removed))
       return Reply::failEmpty(400);
     int status = active;
-    if (core_.sealed) status = sealed;
-    else if (core_.standby && !standbyOk) status = standby;
+    if (core_.sealed)
+      status = sealed;
+    else if (core_.standby && !standbyOk)
+      status = standby;
     rapidjson::Document d(rapidjson::kObjectType);
     auto& a = d.GetAllocator();
     d.AddMember("initialized", true, a);
@@ -184,7 +190,8 @@ class SystemBackend final : public Backend {
       }
       if (text->empty()) return Reply::fail(400, "'policy' parameter not supplied or empty");
       if (name == "root") return Reply::fail(400, "cannot update \"root\" policy");
-      if (name == "response-wrapping") return Reply::fail(400, "cannot update \"response-wrapping\" policy");
+      if (name == "response-wrapping")
+        return Reply::fail(400, "cannot update \"response-wrapping\" policy");
       std::string policy = *text;
       if (auto decoded = decodeBase64(policy)) policy = *decoded;
       if (auto r = core_.setPolicy(name, policy); !r) return Reply::fail(400, r.error().message);
@@ -210,12 +217,15 @@ class SystemBackend final : public Backend {
     Reply r;
     std::vector<std::string> all;
     for (const auto& path : *paths) {
-      auto caps = isRoot ? std::vector<std::string>{"root"} : capabilityNames(acl.capabilities(path));
+      auto caps =
+          isRoot ? std::vector<std::string>{"root"} : capabilityNames(acl.capabilities(path));
       if (caps.empty()) caps = {"deny"};
-      r.d().AddMember(sim::stringValue(path, r.alloc()), sim::stringArray(caps, r.alloc()), r.alloc());
+      r.d().AddMember(sim::stringValue(path, r.alloc()), sim::stringArray(caps, r.alloc()),
+                      r.alloc());
       all = caps;
     }
-    if (paths->size() == 1) r.d().AddMember("capabilities", sim::stringArray(all, r.alloc()), r.alloc());
+    if (paths->size() == 1)
+      r.d().AddMember("capabilities", sim::stringArray(all, r.alloc()), r.alloc());
     return r;
   }
 
@@ -224,6 +234,8 @@ class SystemBackend final : public Backend {
 
 }  // namespace
 
-std::unique_ptr<Backend> makeSystemBackend(Core& core) { return std::make_unique<SystemBackend>(core); }
+std::unique_ptr<Backend> makeSystemBackend(Core& core) {
+  return std::make_unique<SystemBackend>(core);
+}
 
 }  // namespace nc::vault_sim

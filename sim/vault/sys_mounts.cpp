@@ -42,8 +42,8 @@ Result<std::int64_t> ttlValue(const rapidjson::Value& v, const char* what) {
   auto r = parseDurationSeconds(v);
   if (!r)
     return makeError(errc::invalid_argument, std::string("unable to parse ") + what + " of " +
-                                                 (v.IsString() ? v.GetString() : sim::toJson(v)) + ": " +
-                                                 r.error().message);
+                                                 (v.IsString() ? v.GetString() : sim::toJson(v)) +
+                                                 ": " + r.error().message);
   return r;
 }
 
@@ -60,9 +60,9 @@ Result<void> applyTtls(Mount& m, const rapidjson::Value& cfg) {
     max = *v;
   }
   if (max > 0 && def > max)
-    return makeError(errc::invalid_argument, "backend max lease TTL of " + std::to_string(max) +
-                                                 " would be less than backend default lease TTL of " +
-                                                 std::to_string(def));
+    return makeError(errc::invalid_argument,
+                     "backend max lease TTL of " + std::to_string(max) +
+                         " would be less than backend default lease TTL of " + std::to_string(def));
   m.defaultLeaseTtl = def;
   m.maxLeaseTtl = max;
   return {};
@@ -76,7 +76,8 @@ Reply listMounts(Core& core, bool auth) {
     bool isAuth = key.rfind("auth/", 0) == 0;
     if (isAuth != auth) continue;
     std::string name = auth ? key.substr(5) : key;
-    r.d().AddMember(sim::stringValue(name, r.alloc()), mountJson(*m, auth, core.version, r.alloc()), r.alloc());
+    r.d().AddMember(sim::stringValue(name, r.alloc()), mountJson(*m, auth, core.version, r.alloc()),
+                    r.alloc());
   }
   return r;
 }
@@ -111,20 +112,25 @@ Reply mountOp(Core& core, Request& rq, const std::string& rest, bool auth) {
   std::string key = (auth ? "auth/" : "") + path + "/";
   if (rq.op == "read") {
     Mount* m = core.mountAt(key);
-    if (!m) return Reply::fail(400, "No " + std::string(auth ? "auth" : "secret engine") + " mount at " + path + "/");
+    if (!m)
+      return Reply::fail(
+          400, "No " + std::string(auth ? "auth" : "secret engine") + " mount at " + path + "/");
     Reply r;
     auto obj = mountJson(*m, auth, core.version, r.alloc());
     r.data.CopyFrom(obj, r.alloc());
     return r;
   }
   if (rq.op == "delete") {
-    if (key == "sys/" || key == "auth/token/") return Reply::fail(400, "cannot unmount \"" + path + "/\"");
+    if (key == "sys/" || key == "auth/token/")
+      return Reply::fail(400, "cannot unmount \"" + path + "/\"");
     core.disableMount(key);
     return Reply::noContent();
   }
   if (rq.op != "update" && rq.op != "create") return Reply::fail(405, "unsupported operation");
   auto type = rq.fields.str("type");
-  if (!type || type->empty()) return Reply::fail(400, auth ? "backend type must be specified" : "backend type must be specified");
+  if (!type || type->empty())
+    return Reply::fail(400,
+                       auth ? "backend type must be specified" : "backend type must be specified");
   auto m = core.enableMount(path, *type, auth);
   if (!m) return Reply::fail(400, m.error().message);
   (*m)->description = rq.fields.strOr("description", "");

@@ -89,17 +89,23 @@ class TokenBackend final : public Backend {
       ((msg = (!msg && !rs) ? std::optional<std::string>(rs.error().message) : msg), ...);
       return msg;
     };
-    if (auto e = firstError(noDefault, noParent, renewable, ttl, explicitMax, period, numUses, type, display, meta))
+    if (auto e = firstError(noDefault, noParent, renewable, ttl, explicitMax, period, numUses, type,
+                            display, meta))
       return Reply::fail(400, *e);
     if (!root) {
       for (const auto& pol : p.policies)
-        if (pol != "default" && std::find(caller.policies.begin(), caller.policies.end(), pol) == caller.policies.end())
+        if (pol != "default" &&
+            std::find(caller.policies.begin(), caller.policies.end(), pol) == caller.policies.end())
           return Reply::fail(400, "child policies must be subset of parent");
-      if (*noParent && !orphanPath) return Reply::fail(400, "root or sudo privileges required to create orphan token");
-      if (*period > 0) return Reply::fail(400, "root or sudo privileges required to create periodic token");
-      if (f.has("id")) return Reply::fail(400, "root or sudo privileges required to specify token id");
+      if (*noParent && !orphanPath)
+        return Reply::fail(400, "root or sudo privileges required to create orphan token");
+      if (*period > 0)
+        return Reply::fail(400, "root or sudo privileges required to create periodic token");
+      if (f.has("id"))
+        return Reply::fail(400, "root or sudo privileges required to specify token id");
     }
-    if (*type != "service" && *type != "batch") return Reply::fail(400, "invalid 'type' value \"" + *type + "\"");
+    if (*type != "service" && *type != "batch")
+      return Reply::fail(400, "invalid 'type' value \"" + *type + "\"");
     if (*type == "batch" && *period > 0) return Reply::fail(400, "batch tokens cannot be periodic");
     std::vector<std::string> warnings;
     for (const auto& pol : p.policies)
@@ -148,7 +154,8 @@ class TokenBackend final : public Backend {
       auto maxValid = t.creationTime + std::chrono::seconds(t.maxTtl);
       auto left = std::chrono::duration_cast<std::chrono::seconds>(maxValid - now).count();
       if (ttl > left) {
-        warnings.push_back("TTL of \"" + goDuration(ttl) + "\" exceeded the effective max_ttl of \"" +
+        warnings.push_back("TTL of \"" + goDuration(ttl) +
+                           "\" exceeded the effective max_ttl of \"" +
                            goDuration(left > 0 ? left : 0) + "\"; TTL value is capped accordingly");
         ttl = left > 0 ? left : 0;
       }
@@ -165,6 +172,8 @@ class TokenBackend final : public Backend {
 
 }  // namespace
 
-std::unique_ptr<Backend> makeTokenBackend(Core& core) { return std::make_unique<TokenBackend>(core); }
+std::unique_ptr<Backend> makeTokenBackend(Core& core) {
+  return std::make_unique<TokenBackend>(core);
+}
 
 }  // namespace nc::vault_sim

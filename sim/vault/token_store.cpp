@@ -101,15 +101,18 @@ rapidjson::Value authJson(const Token& t, std::int64_t leaseDuration,
   return o;
 }
 
-rapidjson::Value lookupJson(const Token& t, Clock::WallTime now, rapidjson::Document::AllocatorType& a) {
+rapidjson::Value lookupJson(const Token& t, Clock::WallTime now,
+                            rapidjson::Document::AllocatorType& a) {
   rapidjson::Value o(rapidjson::kObjectType);
   sim::addString(o, "accessor", t.accessor, a);
   o.AddMember("creation_time", unixSeconds(t.creationTime), a);
   o.AddMember("creation_ttl", t.creationTtl, a);
   sim::addString(o, "display_name", t.displayName, a);
   sim::addString(o, "entity_id", t.entityId, a);
-  if (t.expireTime) o.AddMember("expire_time", sim::stringValue(rfc3339Nano(*t.expireTime), a), a);
-  else o.AddMember("expire_time", rapidjson::Value(), a);
+  if (t.expireTime)
+    o.AddMember("expire_time", sim::stringValue(rfc3339Nano(*t.expireTime), a), a);
+  else
+    o.AddMember("expire_time", rapidjson::Value(), a);
   o.AddMember("explicit_max_ttl", t.explicitMaxTtl, a);
   sim::addString(o, "id", t.id, a);
   sim::addString(o, "issue_time", rfc3339Nano(t.creationTime), a);

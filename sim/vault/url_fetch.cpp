@@ -24,7 +24,8 @@ struct Url {
 Result<Url> parseUrl(const std::string& url) {
   Url u;
   std::string rest;
-  if (url.rfind("http://", 0) == 0) rest = url.substr(7);
+  if (url.rfind("http://", 0) == 0)
+    rest = url.substr(7);
   else if (url.rfind("https://", 0) == 0) {
     rest = url.substr(8);
     u.tls = true;
@@ -35,7 +36,9 @@ Result<Url> parseUrl(const std::string& url) {
   std::string hostPort = rest.substr(0, slash);
   u.target = slash == std::string::npos ? "/" : rest.substr(slash);
   auto colon = hostPort.rfind(':');
-  if (colon != std::string::npos && hostPort.find(']') == std::string::npos ? true : colon > hostPort.find(']')) {
+  if (colon != std::string::npos && hostPort.find(']') == std::string::npos
+          ? true
+          : colon > hostPort.find(']')) {
     if (colon != std::string::npos) {
       u.host = hostPort.substr(0, colon);
       u.port = hostPort.substr(colon + 1);
@@ -62,7 +65,8 @@ Result<std::string> exchange(Stream& stream, const Url& u) {
   http::read(stream, buf, res, ec);
   if (ec) return makeError(errc::connection_failed, "read: " + ec.message());
   if (res.result_int() != 200)
-    return makeError(errc::protocol_error, "Get \"" + u.target + "\": status " + std::to_string(res.result_int()));
+    return makeError(errc::protocol_error,
+                     "Get \"" + u.target + "\": status " + std::to_string(res.result_int()));
   return res.body();
 }
 
@@ -80,12 +84,15 @@ Result<std::string> fetchUrl(const std::string& url, const std::string& caPem) {
     beast::tcp_stream stream(io);
     stream.expires_after(std::chrono::seconds(10));
     stream.connect(endpoints, ec);
-    if (ec) return makeError(errc::connection_failed, "Get \"" + url + "\": dial tcp: " + ec.message());
+    if (ec)
+      return makeError(errc::connection_failed, "Get \"" + url + "\": dial tcp: " + ec.message());
     return exchange(stream, *u);
   }
   asio::ssl::context ctx(asio::ssl::context::tls_client);
-  if (!caPem.empty()) ctx.add_certificate_authority(asio::buffer(caPem), ec);
-  else ctx.set_default_verify_paths(ec);
+  if (!caPem.empty())
+    ctx.add_certificate_authority(asio::buffer(caPem), ec);
+  else
+    ctx.set_default_verify_paths(ec);
   if (ec) return makeError(errc::invalid_argument, "bad CA: " + ec.message());
   ctx.set_verify_mode(asio::ssl::verify_peer);
   beast::ssl_stream<beast::tcp_stream> stream(io, ctx);
@@ -93,7 +100,8 @@ Result<std::string> fetchUrl(const std::string& url, const std::string& caPem) {
   stream.set_verify_callback(asio::ssl::host_name_verification(u->host));
   beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(10));
   beast::get_lowest_layer(stream).connect(endpoints, ec);
-  if (ec) return makeError(errc::connection_failed, "Get \"" + url + "\": dial tcp: " + ec.message());
+  if (ec)
+    return makeError(errc::connection_failed, "Get \"" + url + "\": dial tcp: " + ec.message());
   stream.handshake(asio::ssl::stream_base::client, ec);
   if (ec) return makeError(errc::connection_failed, "Get \"" + url + "\": tls: " + ec.message());
   return exchange(stream, *u);

@@ -13,7 +13,8 @@ namespace {
 const char* const kAclDenied = "1 error occurred:\n\t* permission denied\n\n";
 
 bool unauthenticatedSys(const std::string& path) {
-  return path == "sys/health" || path == "sys/seal-status" || path == "sys/leader" || path == "sys/init";
+  return path == "sys/health" || path == "sys/seal-status" || path == "sys/leader" ||
+         path == "sys/init";
 }
 
 }  // namespace
@@ -30,7 +31,8 @@ http::ServerResponse VaultSim::handle(const http::ServerRequest& req) {
   try {
     if (req.path.rfind("/_sim/", 0) == 0) return handleAdmin(req);
     auto resp = handleVault(req);
-    if (!options_.stateFile.empty() && req.method != "GET" && req.method != "HEAD" && req.method != "LIST")
+    if (!options_.stateFile.empty() && req.method != "GET" && req.method != "HEAD" &&
+        req.method != "LIST")
       saveState(*core_, options_.stateFile);
     return resp;
   } catch (const std::exception& e) {
@@ -76,7 +78,8 @@ http::ServerResponse VaultSim::handleVault(const http::ServerRequest& req) {
 
   Core& core = *core_;
   if (core.sealed && !unauthenticatedSys(path)) return fail(503, {"Vault is sealed"});
-  if (core.standby && !unauthenticatedSys(path) && sim::headerValue(req, "X-Vault-No-Request-Forwarding")) {
+  if (core.standby && !unauthenticatedSys(path) &&
+      sim::headerValue(req, "X-Vault-No-Request-Forwarding")) {
     if (core.activeAddress.empty()) return fail(503, {"no active Vault instance found"});
     http::ServerResponse r;
     r.status = 307;
@@ -93,17 +96,23 @@ http::ServerResponse VaultSim::handleVault(const http::ServerRequest& req) {
   bool unauth = unauthenticatedSys(path) || (mount && mount->backend->unauthenticated(rel));
   if (!unauth) {
     std::string id;
-    if (const auto* h = sim::headerValue(req, "X-Vault-Token")) id = *h;
-    else if (const auto* a = sim::headerValue(req, "Authorization"); a && a->rfind("Bearer ", 0) == 0)
+    if (const auto* h = sim::headerValue(req, "X-Vault-Token"))
+      id = *h;
+    else if (const auto* a = sim::headerValue(req, "Authorization");
+             a && a->rfind("Bearer ", 0) == 0)
       id = a->substr(7);
     token = id.empty() ? nullptr : core.tokens().lookup(id, core.now());
     if (!token) return fail(403, {"permission denied"});
-    bool isRoot = std::find(token->policies.begin(), token->policies.end(), "root") != token->policies.end();
+    bool isRoot =
+        std::find(token->policies.begin(), token->policies.end(), "root") != token->policies.end();
     if (!isRoot) {
       Capability cap = kRead;
-      if (op == "list") cap = kList;
-      else if (op == "delete") cap = kDelete;
-      else if (op == "patch") cap = kPatch;
+      if (op == "list")
+        cap = kList;
+      else if (op == "delete")
+        cap = kDelete;
+      else if (op == "patch")
+        cap = kPatch;
       else if (op == "update" && mount) {
         auto exists = mount->backend->exists(rel);
         if (exists && !*exists) op = "create";

@@ -15,10 +15,10 @@ namespace nc::vault_sim {
 
 struct SimOptions {
   std::string rootToken = "root";
-  ClockPtr clock;             ///< defaults to the system clock
-  UrlFetcher fetcher;         ///< for JWKS URLs; unset = fetching fails with a clear error
+  ClockPtr clock;      ///< defaults to the system clock
+  UrlFetcher fetcher;  ///< for JWKS URLs; unset = fetching fails with a clear error
   std::size_t maxRequestSize = 32 * 1024 * 1024;
-  std::string stateFile;      ///< optional persistence (written after each change)
+  std::string stateFile;  ///< optional persistence (written after each change)
 };
 
 class VaultSim {

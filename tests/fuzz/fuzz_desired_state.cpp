@@ -14,15 +14,19 @@
 namespace {
 
 std::filesystem::path workDir() {
-  static const std::filesystem::path dir = [] {
-    auto d = std::filesystem::temp_directory_path() /
-             ("nc-fuzz-ds-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(d);
-    std::ofstream(d / "job.hcl") << "job \"web\" {\n  group \"g\" {\n    task \"server\" {}\n  }\n}\n";
-    std::ofstream(d / "job.json") << R"({"Job":{"ID":"api","TaskGroups":[{"Name":"g","Tasks":[{"Name":"t"}]}]}})";
-    std::ofstream(d / "p.hcl") << "path \"pki-int/issue/x\" {\n  capabilities = [\"update\"]\n}\n";
-    return d;
-  }();
+  static const std::filesystem::path dir =
+      [] {
+        auto d =
+            std::filesystem::temp_directory_path() / ("nc-fuzz-ds-" + std::to_string(::getpid()));
+        std::filesystem::create_directories(d);
+        std::ofstream(d / "job.hcl")
+            << "job \"web\" {\n  group \"g\" {\n    task \"server\" {}\n  }\n}\n";
+        std::ofstream(d / "job.json")
+            << R"({"Job":{"ID":"api","TaskGroups":[{"Name":"g","Tasks":[{"Name":"t"}]}]}})";
+        std::ofstream(d / "p.hcl")
+            << "path \"pki-int/issue/x\" {\n  capabilities = [\"update\"]\n}\n";
+        return d;
+      }();
   return dir;
 }
 

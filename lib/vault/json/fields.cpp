@@ -55,8 +55,8 @@ Fields::Fields(const rapidjson::Value* object, std::string path, DecodeState& st
 Fields rootObject(const rapidjson::Value& v, std::string what, DecodeState& state) {
   if (!v.IsObject()) {
     if (!state.error)
-      state.error = Error(errc::protocol_error,
-                          what + ": expected a JSON object, got " + typeName(v));
+      state.error =
+          Error(errc::protocol_error, what + ": expected a JSON object, got " + typeName(v));
     return Fields(nullptr, std::move(what), state);
   }
   return Fields(&v, std::move(what), state);
@@ -179,7 +179,9 @@ std::string Fields::raw(const char* key) const {
   return v ? toString(*v) : std::string();
 }
 
-ObjectWriter::ObjectWriter() : w_(buf_) { w_.StartObject(); }
+ObjectWriter::ObjectWriter() : w_(buf_) {
+  w_.StartObject();
+}
 
 void ObjectWriter::key(std::string_view k) {
   w_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));

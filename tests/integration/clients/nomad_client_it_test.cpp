@@ -17,8 +17,8 @@
 
 #include "http/client.hpp"
 #include "nomad/nomad_client.hpp"
-#include "vault/vault_client.hpp"
 #include "sim_process.hpp"
+#include "vault/vault_client.hpp"
 
 namespace nc::nomad {
 namespace {
@@ -69,7 +69,8 @@ std::string jobHcl(const std::string& id) {
 }
 
 /// Configures vault-sim the way Nomad's workload identity expects, through VaultClient.
-void setUpVault(boost::asio::io_context& io, const std::string& vaultUrl, const std::string& nomadUrl) {
+void setUpVault(boost::asio::io_context& io, const std::string& vaultUrl,
+                const std::string& nomadUrl) {
   http::ClientOptions o;
   o.baseUrl = vaultUrl;
   auto t = http::makeTransport(io, o);
@@ -78,14 +79,17 @@ void setUpVault(boost::asio::io_context& io, const std::string& vaultUrl, const 
   vault::MountSpec pki;
   pki.type = "pki";
   ASSERT_TRUE(runOn(io, v.enableMount("pki", pki)));
-  auto root = runOn(io, v.call("POST", "pki/root/generate/internal", R"({"common_name":"IT Root","ttl":"87600h"})"));
+  auto root = runOn(io, v.call("POST", "pki/root/generate/internal",
+                               R"({"common_name":"IT Root","ttl":"87600h"})"));
   ASSERT_TRUE(root && root->status == 200) << (root ? root->body : root.error().describe());
   vault::PkiRole role;
   role.allowedDomains = {"svc.internal"};
   role.allowSubdomains = true;
   role.maxTtl = 86400;
   ASSERT_TRUE(runOn(io, v.writePkiRole("pki", "nomad-job", role)));
-  ASSERT_TRUE(runOn(io, v.putPolicy("nomad-workloads", "path \"pki/issue/nomad-job\" {\n  capabilities = [\"update\"]\n}\n")));
+  ASSERT_TRUE(
+      runOn(io, v.putPolicy("nomad-workloads",
+                            "path \"pki/issue/nomad-job\" {\n  capabilities = [\"update\"]\n}\n")));
   vault::MountSpec jwt;
   jwt.type = "jwt";
   ASSERT_TRUE(runOn(io, v.enableAuth("jwt-nomad", jwt)));
@@ -99,7 +103,8 @@ void setUpVault(boost::asio::io_context& io, const std::string& vaultUrl, const 
   jr.userClaim = "/nomad_job_id";
   jr.userClaimJsonPointer = true;
   jr.boundAudiences = {"vault.io"};
-  jr.claimMappings = {{"nomad_namespace", "nomad_namespace"}, {"nomad_job_id", "nomad_job_id"},
+  jr.claimMappings = {{"nomad_namespace", "nomad_namespace"},
+                      {"nomad_job_id", "nomad_job_id"},
                       {"nomad_task", "nomad_task"}};
   jr.tokenType = "service";
   jr.tokenPolicies = {"nomad-workloads"};
@@ -140,7 +145,8 @@ class NomadIt : public ::testing::Test {
     transport_ = *t;
     Options opts;
     opts.nomadNamespace = "default";
-    client_ = std::make_unique<NomadClient>(transport_, [] { return Result<std::string>(""); }, opts);
+    client_ = std::make_unique<NomadClient>(
+        transport_, [] { return Result<std::string>(""); }, opts);
   }
   void TearDown() override { transport_->shutdown(); }
 
@@ -276,7 +282,6 @@ TEST_F(NomadIt, AllocationsFsAndExec) {
   EXPECT_FALSE(gone) << "got content for a missing file: " << *gone;
   auto refused = run(client_->readFile(allocId, "app/secrets/vault_token"));
   EXPECT_TRUE(refused.error().is(errc::permission_denied));
-
 }
 
 TEST_F(NomadIt, ExecCollectsOutputAndExitCode) {
@@ -295,8 +300,9 @@ TEST_F(NomadIt, ExecCollectsOutputAndExitCode) {
   ASSERT_FALSE(badTask);
   EXPECT_TRUE(badTask.error().is(errc::invalid_argument)) << badTask.error().describe();
   // Nomad's reason from the close frame reaches the caller.
-  EXPECT_NE(badTask.error().message.find("(websocket code 1008): unknown task name \"no-such-task\""),
-            std::string::npos)
+  EXPECT_NE(
+      badTask.error().message.find("(websocket code 1008): unknown task name \"no-such-task\""),
+      std::string::npos)
       << badTask.error().message;
   auto badAlloc = run(client_->exec("00000000-0000-0000-0000-000000000000", "app", {"true"}, {}));
   ASSERT_FALSE(badAlloc);
@@ -306,13 +312,15 @@ TEST_F(NomadIt, ExecCollectsOutputAndExitCode) {
 
 /// The subject CN of a PEM certificate ("" when it does not parse).
 std::string commonName(const std::string& pem) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())),
-                                               &BIO_free);
-  std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr),
-                                                   &X509_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(
+      PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), &X509_free);
   if (!cert) return {};
   char cn[256] = {};
-  if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert.get()), NID_commonName, cn, sizeof cn) < 0) return {};
+  if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert.get()), NID_commonName, cn, sizeof cn) <
+      0)
+    return {};
   return cn;
 }
 
@@ -359,10 +367,12 @@ TEST_F(NomadIt, VariablesLocksAndCas) {
   ASSERT_TRUE(run(client_->deleteVariable("certd/it", std::nullopt)));
   EXPECT_TRUE(run(client_->readVariable("certd/it", {})).error().is(errc::not_found));
 
-  auto lock = run(client_->acquireLock("certd/leader-it", Duration::seconds(10), Duration::seconds(10)));
+  auto lock =
+      run(client_->acquireLock("certd/leader-it", Duration::seconds(10), Duration::seconds(10)));
   ASSERT_TRUE(lock) << lock.error().describe();
   ASSERT_TRUE(lock->lock);
-  auto held = run(client_->acquireLock("certd/leader-it", Duration::seconds(10), Duration::seconds(10)));
+  auto held =
+      run(client_->acquireLock("certd/leader-it", Duration::seconds(10), Duration::seconds(10)));
   ASSERT_FALSE(held);
   EXPECT_TRUE(held.error().is(errc::conflict)) << held.error().describe();
   auto renewed = run(client_->renewLock("certd/leader-it", lock->lock->id));
@@ -371,14 +381,16 @@ TEST_F(NomadIt, VariablesLocksAndCas) {
   ASSERT_FALSE(wrong);
   EXPECT_TRUE(wrong.error().is(errc::conflict)) << wrong.error().describe();
   ASSERT_TRUE(run(client_->releaseLock("certd/leader-it", lock->lock->id)));
-  auto again = run(client_->acquireLock("certd/leader-it", Duration::seconds(10), Duration::seconds(10)));
+  auto again =
+      run(client_->acquireLock("certd/leader-it", Duration::seconds(10), Duration::seconds(10)));
   ASSERT_TRUE(again) << again.error().describe();
   ASSERT_TRUE(run(client_->releaseLock("certd/leader-it", again->lock->id)));
 }
 
 // Registers a job after a short delay while a blocking query waits for a change.
 boost::asio::awaitable<void> registerLater(NomadClient* client, std::string json) {
-  boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, std::chrono::milliseconds(300));
+  boost::asio::steady_timer t(co_await boost::asio::this_coro::executor,
+                              std::chrono::milliseconds(300));
   co_await t.async_wait(boost::asio::use_awaitable);
   (void)co_await client->registerJob(json, {});
 }
@@ -414,22 +426,25 @@ TEST_F(NomadIt, BlockingQueryWakesOnChangeAndEventStreamDeliversIt) {
   stream->close();
 }
 
-
 // A missed heartbeat (the server's interval is longer than our timeout) makes the stream
 // reconnect and resume from the last index + 1 without losing or repeating events.
 TEST(NomadEventStreamIt, ReconnectsOnHeartbeatTimeoutAndResumes) {
-  auto dataDir = std::filesystem::temp_directory_path() / ("nc-nomad-ev-" + std::to_string(::getpid()));
+  auto dataDir =
+      std::filesystem::temp_directory_path() / ("nc-nomad-ev-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dataDir);
-  nc::testing::SimProcess sim(nc::testing::binaryPath("nomad-sim"),
-                              {"--listen", "127.0.0.1:0", "--data-dir", dataDir.string(), "--event-heartbeat", "30s"});
+  nc::testing::SimProcess sim(
+      nc::testing::binaryPath("nomad-sim"),
+      {"--listen", "127.0.0.1:0", "--data-dir", dataDir.string(), "--event-heartbeat", "30s"});
   boost::asio::io_context io;
   http::ClientOptions o;
   o.baseUrl = sim.url();
   auto t = http::makeTransport(io, o);
   ASSERT_TRUE(t) << t.error().describe();
-  NomadClient client(*t, [] { return Result<std::string>(""); }, Options{});
+  NomadClient client(
+      *t, [] { return Result<std::string>(""); }, Options{});
   auto json = [](const std::string& id) {
-    return R"({"ID":")" + id + R"(","Name":")" + id + R"(","Type":"batch","Datacenters":["*"],"TaskGroups":[{"Name":"g","Count":1,"Tasks":[{"Name":"t","Driver":"docker","Config":{"image":"busybox:1.36"}}]}]})";
+    return R"({"ID":")" + id + R"(","Name":")" + id +
+           R"(","Type":"batch","Datacenters":["*"],"TaskGroups":[{"Name":"g","Count":1,"Tasks":[{"Name":"t","Driver":"docker","Config":{"image":"busybox:1.36"}}]}]})";
   };
   ASSERT_TRUE(runOn(io, client.registerJob(json("ev-one"), {})));
 
@@ -446,11 +461,15 @@ TEST(NomadEventStreamIt, ReconnectsOnHeartbeatTimeoutAndResumes) {
 
   // Idle for longer than the heartbeat timeout, then change something.
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  boost::asio::co_spawn(io, [](NomadClient* c, std::string j) -> boost::asio::awaitable<void> {
-    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, std::chrono::milliseconds(1500));
-    co_await timer.async_wait(boost::asio::use_awaitable);
-    (void)co_await c->registerJob(j, {});
-  }(&client, json("ev-two")), boost::asio::detached);
+  boost::asio::co_spawn(
+      io,
+      [](NomadClient* c, std::string j) -> boost::asio::awaitable<void> {
+        boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor,
+                                        std::chrono::milliseconds(1500));
+        co_await timer.async_wait(boost::asio::use_awaitable);
+        (void)co_await c->registerJob(j, {});
+      }(&client, json("ev-two")),
+      boost::asio::detached);
   auto next = runOn(io, stream->next());
   ASSERT_TRUE(next) << next.error().describe();
   EXPECT_GE(stream->reconnects(), 1);

@@ -29,9 +29,9 @@ enum class Cert { server, other };
 /// localhost/127.0.0.1 (or for other.example), requiring client certificates when mtls.
 std::vector<std::string> tlsArgs(Cert cert, bool mtls) {
   const auto& c = testCerts();
-  std::vector<std::string> a{"--listen", "127.0.0.1:0", "--tls-cert",
-                             cert == Cert::server ? c.serverCert : c.otherCert, "--tls-key",
-                             cert == Cert::server ? c.serverKey : c.otherKey};
+  std::vector<std::string> a{"--listen",   "127.0.0.1:0",
+                             "--tls-cert", cert == Cert::server ? c.serverCert : c.otherCert,
+                             "--tls-key",  cert == Cert::server ? c.serverKey : c.otherKey};
   if (mtls) {
     a.push_back("--tls-client-ca");
     a.push_back(c.caFile);
@@ -117,7 +117,8 @@ void exerciseVault(Clients& c, vault::TokenSourcePtr tokens = nullptr) {
   auto chain = c.run(v.caChain("pki"));
   ASSERT_TRUE(chain) << chain.error().describe();
   EXPECT_NE(chain->find("BEGIN CERTIFICATE"), std::string::npos);
-  ASSERT_TRUE(c.run(v.putPolicy("tls-it", "path \"pki/issue/web\" {\n  capabilities = [\"update\"]\n}\n")));
+  ASSERT_TRUE(
+      c.run(v.putPolicy("tls-it", "path \"pki/issue/web\" {\n  capabilities = [\"update\"]\n}\n")));
   auto p = c.run(v.readPolicy("tls-it"));
   ASSERT_TRUE(p) << p.error().describe();
   auto self = c.run(v.lookupSelf());
@@ -244,7 +245,8 @@ struct TempDir {
 /// Key Nomad calls over `c`: agent, parse/register, blocking query, allocation, fs, exec
 /// (websocket), event stream (line stream), variables.
 void exerciseNomad(Clients& c) {
-  nomad::NomadClient n(c.transport, [] { return Result<std::string>(""); }, nomad::Options{});
+  nomad::NomadClient n(
+      c.transport, [] { return Result<std::string>(""); }, nomad::Options{});
   auto h = c.run(n.agentHealth());
   ASSERT_TRUE(h) << h.error().describe();
   EXPECT_TRUE(h->ok);
@@ -298,7 +300,8 @@ void exerciseNomad(Clients& c) {
 
 std::string failingNomadCall(http::ClientOptions o) {
   Clients c(std::move(o));
-  nomad::NomadClient n(c.transport, [] { return Result<std::string>(""); }, nomad::Options{});
+  nomad::NomadClient n(
+      c.transport, [] { return Result<std::string>(""); }, nomad::Options{});
   auto l = c.run(n.leader());
   EXPECT_FALSE(l) << "leader succeeded: " << *l;
   if (l) return {};

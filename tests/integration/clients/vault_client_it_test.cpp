@@ -50,7 +50,8 @@ class VaultIt : public ::testing::Test {
     return runOn(io_, std::move(task));
   }
   /// A raw call returning the parsed body (for setup steps without a typed operation).
-  rapidjson::Document raw(const std::string& method, const std::string& path, const std::string& body) {
+  rapidjson::Document raw(const std::string& method, const std::string& path,
+                          const std::string& body) {
     auto r = run(client_->call(method, path, body));
     EXPECT_TRUE(r) << (r ? "" : r.error().describe());
     rapidjson::Document d;
@@ -100,7 +101,8 @@ TEST_F(VaultIt, MountsPkiRolesIssueAndCertificates) {
   for (const auto& m : *mounts) found |= m.path == "pki-it/" && m.type == "pki";
   EXPECT_TRUE(found);
 
-  raw("POST", "pki-it/root/generate/internal", R"({"common_name":"IT Root","ttl":"87600h","key_type":"ec"})");
+  raw("POST", "pki-it/root/generate/internal",
+      R"({"common_name":"IT Root","ttl":"87600h","key_type":"ec"})");
 
   auto empty = run(client_->listPkiRoles("pki-it"));
   ASSERT_TRUE(empty) << empty.error().describe();
@@ -144,7 +146,8 @@ TEST_F(VaultIt, MountsPkiRolesIssueAndCertificates) {
   auto denied = run(client_->issue("pki-it", "web", req));
   ASSERT_FALSE(denied);
   EXPECT_TRUE(denied.error().is(errc::invalid_argument));
-  EXPECT_NE(denied.error().message.find("not allowed by this role"), std::string::npos) << denied.error().message;
+  EXPECT_NE(denied.error().message.find("not allowed by this role"), std::string::npos)
+      << denied.error().message;
 
   auto chain = run(client_->caChain("pki-it"));
   ASSERT_TRUE(chain) << chain.error().describe();
@@ -254,18 +257,20 @@ TEST_F(VaultIt, TokensAndAppRole) {
   auto bad = run(client_->loginAppRole("approle", roleId["data"]["role_id"].GetString(), "nope"));
   ASSERT_FALSE(bad);
   EXPECT_TRUE(bad.error().is(errc::invalid_argument));
-  EXPECT_NE(bad.error().message.find("invalid role or secret ID"), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("invalid role or secret ID"), std::string::npos)
+      << bad.error().message;
 }
-
 
 TEST_F(VaultIt, TokenManagerLogsInWithAppRoleAndRenewsAtTwoThirds) {
   MountSpec spec;
   spec.type = "approle";
   ASSERT_TRUE(run(client_->enableAuth("approle-tm", spec)));
-  raw("POST", "auth/approle-tm/role/daemon", R"({"token_ttl":"1h","token_max_ttl":"24h","token_policies":["default"]})");
+  raw("POST", "auth/approle-tm/role/daemon",
+      R"({"token_ttl":"1h","token_max_ttl":"24h","token_policies":["default"]})");
   auto roleId = raw("GET", "auth/approle-tm/role/daemon/role-id", "");
   auto secretId = raw("POST", "auth/approle-tm/role/daemon/secret-id", "");
-  ASSERT_TRUE(roleId.IsObject() && roleId.HasMember("data") && secretId.IsObject() && secretId.HasMember("data"));
+  ASSERT_TRUE(roleId.IsObject() && roleId.HasMember("data") && secretId.IsObject() &&
+              secretId.HasMember("data"));
   auto dir = std::filesystem::temp_directory_path() / ("nc-vault-it-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "role-id") << roleId["data"]["role_id"].GetString() << "\n";
@@ -323,10 +328,12 @@ TEST_F(VaultIt, TokensAndSecretIdsNeverReachTheLogOrErrors) {
   raw("POST", "auth/approle-log/role/daemon", R"({"token_ttl":"1h","token_policies":["default"]})");
   auto roleId = raw("GET", "auth/approle-log/role/daemon/role-id", "");
   auto secretId = raw("POST", "auth/approle-log/role/daemon/secret-id", "");
-  ASSERT_TRUE(roleId.IsObject() && roleId.HasMember("data") && secretId.IsObject() && secretId.HasMember("data"));
+  ASSERT_TRUE(roleId.IsObject() && roleId.HasMember("data") && secretId.IsObject() &&
+              secretId.HasMember("data"));
   const std::string secret = secretId["data"]["secret_id"].GetString();
 
-  auto dir = std::filesystem::temp_directory_path() / ("nc-vault-log-" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("nc-vault-log-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "role-id") << roleId["data"]["role_id"].GetString() << "\n";
   std::ofstream(dir / "secret-id") << secret << "\n";
@@ -357,7 +364,8 @@ TEST_F(VaultIt, TokensAndSecretIdsNeverReachTheLogOrErrors) {
   EXPECT_NE(log.find("vault: approle login ok"), std::string::npos) << "nothing was logged";
   EXPECT_NE(log.find("/v1/auth/token/lookup-self"), std::string::npos) << "no request lines logged";
   for (const std::string& s : {std::string(kRoot), secret, daemonToken, wrong}) {
-    EXPECT_EQ(log.find(s), std::string::npos) << "a secret of " << s.size() << " bytes is in the log";
+    EXPECT_EQ(log.find(s), std::string::npos)
+        << "a secret of " << s.size() << " bytes is in the log";
     EXPECT_EQ(denied.error().message.find(s), std::string::npos);
     EXPECT_EQ(badLogin.error().message.find(s), std::string::npos);
   }

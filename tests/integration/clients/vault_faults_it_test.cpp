@@ -107,7 +107,8 @@ boost::asio::awaitable<void> clearFaultsAfterFirstHit(http::TransportPtr t, std:
     c.target = "/_sim/counters?prefix=" + prefix;
     auto r = co_await t->send(std::move(c));
     if (r && r->body.find(prefix) != std::string::npos) break;
-    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, std::chrono::milliseconds(5));
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor,
+                                    std::chrono::milliseconds(5));
     co_await timer.async_wait(boost::asio::use_awaitable);
   }
   http::Request d;
@@ -127,11 +128,13 @@ TEST_F(VaultFaultsIt, Retries503UntilTheServerRecovers) {
 }
 
 TEST_F(VaultFaultsIt, Persistent503EndsAfterMaxAttemptsWithVaultsText) {
-  ASSERT_TRUE(admin("POST", "/_sim/faults",
-                  R"({"prefix":"/v1/sys/mounts","status":503,"body":"{\"errors\":[\"Vault is sealed\"]}"})"));
+  ASSERT_TRUE(admin(
+      "POST", "/_sim/faults",
+      R"({"prefix":"/v1/sys/mounts","status":503,"body":"{\"errors\":[\"Vault is sealed\"]}"})"));
   auto mounts = run(client_->listMounts());
   ASSERT_FALSE(mounts);
-  EXPECT_NE(mounts.error().message.find("Vault is sealed"), std::string::npos) << mounts.error().message;
+  EXPECT_NE(mounts.error().message.find("Vault is sealed"), std::string::npos)
+      << mounts.error().message;
   EXPECT_EQ(count("/v1/sys/mounts", "GET"), kAttempts);
 }
 
@@ -163,7 +166,8 @@ TEST_F(VaultFaultsIt, DroppedConnectionsRetryIdempotentRequestsOnly) {
 }
 
 TEST_F(VaultFaultsIt, SlowServerHitsTheRequestDeadline) {
-  ASSERT_TRUE(admin("POST", "/_sim/faults", R"({"prefix":"/v1/sys/seal-status","latency_ms":3000})"));
+  ASSERT_TRUE(
+      admin("POST", "/_sim/faults", R"({"prefix":"/v1/sys/seal-status","latency_ms":3000})"));
   auto fast = makeTransport(sim_->url(), {}, Duration::milliseconds(300));
   Options opts;
   opts.requestTimeout = Duration::milliseconds(300);  // VaultClient sets it on every request

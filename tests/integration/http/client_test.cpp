@@ -1,8 +1,8 @@
 // The client Transport against the lib/http server on loopback: keep-alive, pool cap, limits,
 // timeouts, retries, redirects, line streams, websocket, stale connections and shutdown.
+#include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <gtest/gtest.h>
 
 #include "client_fixture.hpp"
 
@@ -36,8 +36,13 @@ TEST_F(HttpClient, ConnectionCapQueuesConcurrentRequests) {
   ClientSide c(o);
   int ok = 0;
   for (int i = 0; i < 6; ++i) {
-    net::co_spawn(c.io, c.transport->send(Request{.method = "GET", .target = "/busy", .headers = {},
-                                                  .body = "", .timeout = {}, .idempotent = {}}),
+    net::co_spawn(c.io,
+                  c.transport->send(Request{.method = "GET",
+                                            .target = "/busy",
+                                            .headers = {},
+                                            .body = "",
+                                            .timeout = {},
+                                            .idempotent = {}}),
                   [&](std::exception_ptr, Result<Response> r) { ok += r && r->status == 200; });
   }
   c.io.run();
@@ -125,8 +130,13 @@ TEST_F(HttpClient, DeadlineBoundsRetries) {
 TEST_F(HttpClient, ShutdownCancelsABackoffWait) {
   ClientSide c(fastOptions(server.url()));
   std::optional<Result<Response>> out;
-  net::co_spawn(c.io, c.transport->send(Request{.method = "GET", .target = "/retry-after", .headers = {},
-                                                .body = "", .timeout = {}, .idempotent = {}}),
+  net::co_spawn(c.io,
+                c.transport->send(Request{.method = "GET",
+                                          .target = "/retry-after",
+                                          .headers = {},
+                                          .body = "",
+                                          .timeout = {},
+                                          .idempotent = {}}),
                 [&](std::exception_ptr, Result<Response> r) { out.emplace(std::move(r)); });
   net::steady_timer t(c.io, std::chrono::milliseconds(150));
   t.async_wait([&](boost::system::error_code) { c.transport->shutdown(); });
@@ -141,19 +151,30 @@ TEST_F(HttpClient, ShutdownCancelsABackoffWait) {
 
 TEST_F(HttpClient, ShutdownEndsAWaitingLineStreamAndWebSocket) {
   ClientSide c(fastOptions(server.url()));
-  auto s = run(c.io, c.transport->openLineStream(Request{.method = "GET", .target = "/silent-stream",
-                                                         .headers = {}, .body = "", .timeout = {},
+  auto s = run(c.io, c.transport->openLineStream(Request{.method = "GET",
+                                                         .target = "/silent-stream",
+                                                         .headers = {},
+                                                         .body = "",
+                                                         .timeout = {},
                                                          .idempotent = {}}));
   ASSERT_TRUE(s) << s.error().describe();
   EXPECT_EQ(**run(c.io, (*s)->nextLine(Duration::seconds(5))), "{}");
-  auto ws = run(c.io, c.transport->openWebSocket(Request{.method = "GET", .target = "/exec", .headers = {},
-                                                         .body = "", .timeout = {}, .idempotent = {}}));
+  auto ws = run(c.io, c.transport->openWebSocket(Request{.method = "GET",
+                                                         .target = "/exec",
+                                                         .headers = {},
+                                                         .body = "",
+                                                         .timeout = {},
+                                                         .idempotent = {}}));
   ASSERT_TRUE(ws) << ws.error().describe();
   std::optional<Result<std::optional<std::string>>> line, message;
   net::co_spawn(c.io, (*s)->nextLine(Duration::seconds(5)),
-                [&](std::exception_ptr, Result<std::optional<std::string>> r) { line.emplace(std::move(r)); });
+                [&](std::exception_ptr, Result<std::optional<std::string>> r) {
+                  line.emplace(std::move(r));
+                });
   net::co_spawn(c.io, (*ws)->receive(Duration::seconds(5)),
-                [&](std::exception_ptr, Result<std::optional<std::string>> r) { message.emplace(std::move(r)); });
+                [&](std::exception_ptr, Result<std::optional<std::string>> r) {
+                  message.emplace(std::move(r));
+                });
   net::steady_timer t(c.io, std::chrono::milliseconds(100));
   t.async_wait([&](boost::system::error_code) { c.transport->shutdown(); });
   auto start = SteadyClock::now();
@@ -191,13 +212,15 @@ TEST(HttpClientRedirect, FollowsAllowedRedirectWithMethodAndBodyButNotForeignOne
   ASSERT_TRUE(peer.start({}, recording(seenPeer)));
   ASSERT_TRUE(foreign.start({}, recording(seenForeign)));
   std::string peerUrl = peer.url(), foreignUrl = foreign.url();
-  ASSERT_TRUE(base.start({}, [&, peerUrl, foreignUrl](ServerRequest req) -> net::awaitable<ServerResponse> {
-    seenBase.add(req);
-    ServerResponse r;
-    r.status = 307;
-    r.headers.push_back({"Location", (req.path == "/to-peer" ? peerUrl : foreignUrl) + req.target});
-    co_return r;
-  }));
+  ASSERT_TRUE(
+      base.start({}, [&, peerUrl, foreignUrl](ServerRequest req) -> net::awaitable<ServerResponse> {
+        seenBase.add(req);
+        ServerResponse r;
+        r.status = 307;
+        r.headers.push_back(
+            {"Location", (req.path == "/to-peer" ? peerUrl : foreignUrl) + req.target});
+        co_return r;
+      }));
   auto o = fastOptions(base.url());
   o.redirectAllowList = {peer.url()};
   ClientSide c(o);
@@ -217,8 +240,12 @@ TEST(HttpClientRedirect, FollowsAllowedRedirectWithMethodAndBodyButNotForeignOne
 
 TEST_F(HttpClient, LineStreamEndsWhenTheServerCloses) {
   ClientSide c(fastOptions(server.url()));
-  auto s = run(c.io, c.transport->openLineStream(Request{.method = "GET", .target = "/events", .headers = {},
-                                                         .body = "", .timeout = {}, .idempotent = {}}));
+  auto s = run(c.io, c.transport->openLineStream(Request{.method = "GET",
+                                                         .target = "/events",
+                                                         .headers = {},
+                                                         .body = "",
+                                                         .timeout = {},
+                                                         .idempotent = {}}));
   ASSERT_TRUE(s) << s.error().describe();
   std::vector<std::string> lines;
   for (;;) {
@@ -232,8 +259,11 @@ TEST_F(HttpClient, LineStreamEndsWhenTheServerCloses) {
 
 TEST_F(HttpClient, LineStreamHeartbeatTimeout) {
   ClientSide c(fastOptions(server.url()));
-  auto s = run(c.io, c.transport->openLineStream(Request{.method = "GET", .target = "/silent-stream",
-                                                         .headers = {}, .body = "", .timeout = {},
+  auto s = run(c.io, c.transport->openLineStream(Request{.method = "GET",
+                                                         .target = "/silent-stream",
+                                                         .headers = {},
+                                                         .body = "",
+                                                         .timeout = {},
                                                          .idempotent = {}}));
   ASSERT_TRUE(s);
   EXPECT_EQ(**run(c.io, (*s)->nextLine(Duration::seconds(5))), "{}");
@@ -244,8 +274,12 @@ TEST_F(HttpClient, LineStreamHeartbeatTimeout) {
 
 TEST_F(HttpClient, WebSocketEcho) {
   ClientSide c(fastOptions(server.url()));
-  auto ws = run(c.io, c.transport->openWebSocket(Request{.method = "GET", .target = "/exec", .headers = {},
-                                                         .body = "", .timeout = {}, .idempotent = {}}));
+  auto ws = run(c.io, c.transport->openWebSocket(Request{.method = "GET",
+                                                         .target = "/exec",
+                                                         .headers = {},
+                                                         .body = "",
+                                                         .timeout = {},
+                                                         .idempotent = {}}));
   ASSERT_TRUE(ws) << ws.error().describe();
   ASSERT_TRUE(run(c.io, (*ws)->send("hello")));
   auto m = run(c.io, (*ws)->receive(Duration::seconds(5)));
@@ -262,8 +296,13 @@ TEST_F(HttpClient, WebSocketEcho) {
 TEST_F(HttpClient, ShutdownCancelsInFlightRequests) {
   ClientSide c(fastOptions(server.url()));
   std::optional<Result<Response>> out;
-  net::co_spawn(c.io, c.transport->send(Request{.method = "GET", .target = "/slow", .headers = {},
-                                                .body = "", .timeout = {}, .idempotent = {}}),
+  net::co_spawn(c.io,
+                c.transport->send(Request{.method = "GET",
+                                          .target = "/slow",
+                                          .headers = {},
+                                          .body = "",
+                                          .timeout = {},
+                                          .idempotent = {}}),
                 [&](std::exception_ptr, Result<Response> r) { out.emplace(std::move(r)); });
   net::steady_timer t(c.io, std::chrono::milliseconds(100));
   t.async_wait([&](boost::system::error_code) { c.transport->shutdown(); });

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 
+#include <gtest/gtest.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ssl.hpp>
@@ -12,7 +13,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
-#include <gtest/gtest.h>
 
 #include "server_fixture.hpp"
 #include "test_certs.hpp"
@@ -34,7 +34,9 @@ ServerResponse statusOnly(int status) {
   return r;
 }
 
-tcp::endpoint local(unsigned short port) { return {net::ip::make_address("127.0.0.1"), port}; }
+tcp::endpoint local(unsigned short port) {
+  return {net::ip::make_address("127.0.0.1"), port};
+}
 
 /// A blocking client over one TCP connection.
 struct Client {

@@ -8,15 +8,15 @@ namespace nc::http::testing {
 
 struct TestCerts {
   std::string dir;
-  std::string caFile;          ///< CA certificate (PEM)
-  std::string caDir;           ///< directory holding the CA under its subject hash (CA path)
-  std::string serverCert;      ///< SAN DNS:localhost, IP:127.0.0.1
+  std::string caFile;      ///< CA certificate (PEM)
+  std::string caDir;       ///< directory holding the CA under its subject hash (CA path)
+  std::string serverCert;  ///< SAN DNS:localhost, IP:127.0.0.1
   std::string serverKey;
-  std::string otherCert;       ///< SAN DNS:other.example only (hostname mismatch)
+  std::string otherCert;  ///< SAN DNS:other.example only (hostname mismatch)
   std::string otherKey;
-  std::string clientCert;      ///< clientAuth certificate signed by the CA
+  std::string clientCert;  ///< clientAuth certificate signed by the CA
   std::string clientKey;
-  std::string strangerCert;    ///< self-signed client certificate not from the CA
+  std::string strangerCert;  ///< self-signed client certificate not from the CA
   std::string strangerKey;
 };
 

@@ -5,11 +5,11 @@
 
 #include <algorithm>
 
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
-#include <unistd.h>
 
 #include "json.hpp"
 #include "keyring.hpp"
@@ -21,9 +21,11 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-std::string jobBody(const std::string& id, const std::string& type, int count, const std::string& image) {
-  return R"({"Job":{"ID":")" + id + R"(","Type":")" + type + R"(","TaskGroups":[{"Name":"g","Count":)" +
-         std::to_string(count) + R"(,"Tasks":[{"Name":"t","Driver":"docker","Config":{"image":")" + image +
+std::string jobBody(const std::string& id, const std::string& type, int count,
+                    const std::string& image) {
+  return R"({"Job":{"ID":")" + id + R"(","Type":")" + type +
+         R"(","TaskGroups":[{"Name":"g","Count":)" + std::to_string(count) +
+         R"(,"Tasks":[{"Name":"t","Driver":"docker","Config":{"image":")" + image +
          R"("},"Vault":{"Role":"nomad-workloads"}}]}]}})";
 }
 
@@ -47,8 +49,9 @@ std::string base64UrlDecode(std::string s) {
 
 class NomadSimClients : public ::testing::Test {
  protected:
-  fs::path dataDir = fs::temp_directory_path() / ("nomad-sim-test-" + std::to_string(::getpid()) + "-" +
-                                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  fs::path dataDir =
+      fs::temp_directory_path() / ("nomad-sim-test-" + std::to_string(::getpid()) + "-" +
+                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
   std::unique_ptr<SimProcess> sim;
   void SetUp() override {
     fs::create_directories(dataDir);
@@ -138,7 +141,8 @@ TEST_F(NomadSimClients, ServiceAllocationsRunWithEventsIdentitiesAndFs) {
   EXPECT_EQ(call("GET", "/v1/client/fs/cat/" + id + "?path=T/Secrets/nomad_token").body,
             "Reading secret file prohibited: T/Secrets/nomad_token");
   EXPECT_EQ(call("GET", "/v1/client/fs/cat/" + id + "?path=alloc/logs/t.stdout.0").status, 200);
-  EXPECT_EQ(call("GET", "/v1/client/fs/ls/" + id + "?path=../../..").body, "Path escapes the alloc directory");
+  EXPECT_EQ(call("GET", "/v1/client/fs/ls/" + id + "?path=../../..").body,
+            "Path escapes the alloc directory");
   EXPECT_EQ(call("GET", "/v1/client/fs/stat/" + id).body, "must provide a file name");
   EXPECT_EQ(call("GET", "/v1/client/fs/ls/" + id + "?path=/nope").status, 404);
 
@@ -153,16 +157,19 @@ TEST_F(NomadSimClients, ServiceAllocationsRunWithEventsIdentitiesAndFs) {
   const Val& evs = old.value()["TaskStates"]["t"]["Events"];
   EXPECT_EQ(getString(evs[evs.Size() - 1], "Type"), "Killed");
   EXPECT_EQ(getString(evs[evs.Size() - 3], "Type"), "Killing");
-  for (int i = 0; i < 100 && getString(parseJson(call("GET", "/v1/job/web").body).value(), "Status") != "dead"; ++i) {
+  for (int i = 0;
+       i < 100 && getString(parseJson(call("GET", "/v1/job/web").body).value(), "Status") != "dead";
+       ++i) {
     std::this_thread::sleep_for(20ms);
   }
   EXPECT_EQ(getString(parseJson(call("GET", "/v1/job/web").body).value(), "Status"), "dead");
 }
 
 TEST_F(NomadSimClients, BatchJobsRunPrestartFirstAndComplete) {
-  std::string body = R"({"Job":{"ID":"b","Type":"batch","TaskGroups":[{"Name":"g","Tasks":[)"
-                     R"({"Name":"pre","Driver":"docker","Lifecycle":{"Hook":"prestart","Sidecar":false}},)"
-                     R"({"Name":"main","Driver":"docker"}]}]}})";
+  std::string body =
+      R"({"Job":{"ID":"b","Type":"batch","TaskGroups":[{"Name":"g","Tasks":[)"
+      R"({"Name":"pre","Driver":"docker","Lifecycle":{"Hook":"prestart","Sidecar":false}},)"
+      R"({"Name":"main","Driver":"docker"}]}]}})";
   ASSERT_EQ(call("PUT", "/v1/jobs", body).status, 200);
   Doc allocs = waitAllocs("b", "complete", 1);
   auto a = parseJson(call("GET", "/v1/allocation/" + getString(allocs[0], "ID")).body);
@@ -173,7 +180,9 @@ TEST_F(NomadSimClients, BatchJobsRunPrestartFirstAndComplete) {
   EXPECT_EQ(getString(pre["Events"][pre["Events"].Size() - 1], "DisplayMessage"), "Exit Code: 0");
   EXPECT_LE(getInt(pre["Events"][pre["Events"].Size() - 1], "Time"),
             getInt(main["Events"][main["Events"].Size() - 1], "Time"));
-  for (int i = 0; i < 100 && getString(parseJson(call("GET", "/v1/job/b").body).value(), "Status") != "dead"; ++i) {
+  for (int i = 0;
+       i < 100 && getString(parseJson(call("GET", "/v1/job/b").body).value(), "Status") != "dead";
+       ++i) {
     std::this_thread::sleep_for(20ms);
   }
   EXPECT_EQ(getString(parseJson(call("GET", "/v1/job/b").body).value(), "Status"), "dead");
@@ -211,10 +220,14 @@ TEST_F(NomadSimClients, ExecCatsSecretFilesAndReportsErrorsAsCloseFrames) {
   std::string id = getString(allocs[0], "ID");
   auto target = [&](const std::string& task, const std::string& cmdJson) {
     std::string enc;
-    for (char c : cmdJson) enc += std::isalnum(static_cast<unsigned char>(c)) ? std::string(1, c) : fmt::format("%{:02X}", static_cast<unsigned char>(c));
+    for (char c : cmdJson)
+      enc += std::isalnum(static_cast<unsigned char>(c))
+                 ? std::string(1, c)
+                 : fmt::format("%{:02X}", static_cast<unsigned char>(c));
     return "/v1/client/allocation/" + id + "/exec?task=" + task + "&command=" + enc;
   };
-  WsResult cat = websocketSession(sim->port(), target("t", R"(["cat","/secrets/nomad_token"])"), {});
+  WsResult cat =
+      websocketSession(sim->port(), target("t", R"(["cat","/secrets/nomad_token"])"), {});
   ASSERT_GE(cat.frames.size(), 2u);
   auto first = parseJson(cat.frames[0]);
   std::string jwt = base64Decode(getString(first.value()["stdout"], "data"));
@@ -232,7 +245,8 @@ TEST_F(NomadSimClients, ExecCatsSecretFilesAndReportsErrorsAsCloseFrames) {
   WsResult badTask = websocketSession(sim->port(), target("zz", R"(["ls"])"), {});
   EXPECT_EQ(badTask.closeCode, 1008);
   EXPECT_EQ(badTask.closeReason, "unknown task name \"zz\"");
-  WsResult noCmd = websocketSession(sim->port(), "/v1/client/allocation/" + id + "/exec?task=t", {});
+  WsResult noCmd =
+      websocketSession(sim->port(), "/v1/client/allocation/" + id + "/exec?task=t", {});
   EXPECT_EQ(noCmd.closeReason, "command is not present");
 }
 
@@ -242,19 +256,24 @@ TEST(NomadSimExecAcl, TokenInFirstFrame) {
   {
     SimProcess sim({"--data-dir", dir.string(), "--acl-token", "s3cret"});
     std::vector<std::pair<std::string, std::string>> auth = {{"X-Nomad-Token", "s3cret"}};
-    ASSERT_EQ(request(sim.port(), "PUT", "/v1/jobs", jobBody("web", "service", 1, "x"), auth).status, 200);
+    ASSERT_EQ(
+        request(sim.port(), "PUT", "/v1/jobs", jobBody("web", "service", 1, "x"), auth).status,
+        200);
     std::string id;
     for (int i = 0; i < 100 && id.empty(); ++i) {
       auto d = parseJson(request(sim.port(), "GET", "/v1/job/web/allocations", "", auth).body);
-      if (d.value().Size() == 1 && getString(d.value()[0], "ClientStatus") == "running") id = getString(d.value()[0], "ID");
+      if (d.value().Size() == 1 && getString(d.value()[0], "ClientStatus") == "running")
+        id = getString(d.value()[0], "ID");
       std::this_thread::sleep_for(20ms);
     }
     ASSERT_FALSE(id.empty());
-    std::string t = "/v1/client/allocation/" + id + "/exec?task=t&command=%5B%22echo%22%2C%22hi%22%5D";
+    std::string t =
+        "/v1/client/allocation/" + id + "/exec?task=t&command=%5B%22echo%22%2C%22hi%22%5D";
     WsResult denied = websocketSession(sim.port(), t, {});
     EXPECT_EQ(denied.closeCode, 1011);
     EXPECT_EQ(denied.closeReason, "Permission denied");
-    WsResult ok = websocketSession(sim.port(), t + "&ws_handshake=true", {R"({"version":1,"auth_token":"s3cret"})"});
+    WsResult ok = websocketSession(sim.port(), t + "&ws_handshake=true",
+                                   {R"({"version":1,"auth_token":"s3cret"})"});
     ASSERT_FALSE(ok.frames.empty());
     EXPECT_EQ(base64Decode(getString(parseJson(ok.frames[0]).value()["stdout"], "data")), "hi\n");
   }
@@ -276,8 +295,11 @@ std::string readAll(const fs::path& p) {
 
 TEST_F(NomadSimClients, ConfigJobsRenderTheirEnvOnlyTemplates) {
   for (auto name : {"batch-with-certs", "service-with-tls"}) {
-    std::string hcl = readAll(fs::path(NC_SOURCE_DIR) / "config/jobs" / (std::string(name) + ".nomad.hcl"));
-    auto parsed = call("POST", "/v1/jobs/parse", "{\"JobHCL\":" + toJson(Val(rapidjson::StringRef(hcl.c_str(), hcl.size()))) + "}");
+    std::string hcl =
+        readAll(fs::path(NC_SOURCE_DIR) / "config/jobs" / (std::string(name) + ".nomad.hcl"));
+    auto parsed =
+        call("POST", "/v1/jobs/parse",
+             "{\"JobHCL\":" + toJson(Val(rapidjson::StringRef(hcl.c_str(), hcl.size()))) + "}");
     ASSERT_EQ(parsed.status, 200);
     ASSERT_EQ(call("PUT", "/v1/jobs", "{\"Job\":" + parsed.body + "}").status, 200);
   }
@@ -286,7 +308,8 @@ TEST_F(NomadSimClients, ConfigJobsRenderTheirEnvOnlyTemplates) {
   EXPECT_EQ(readAll(dataDir / "alloc" / bid / "upload/local/report.json"),
             "{\"job\": \"batch-with-certs\", \"alloc\": \"" + bid + "\"}\n");
   Doc svc = waitAllocs("service-with-tls", "running", 1);
-  std::string agent = readAll(dataDir / "alloc" / getString(svc[0], "ID") / "vault-agent/local/agent.hcl");
+  std::string agent =
+      readAll(dataDir / "alloc" / getString(svc[0], "ID") / "vault-agent/local/agent.hcl");
   EXPECT_NE(agent.find("rendered by Nomad for job service-with-tls."), std::string::npos) << agent;
   EXPECT_NE(agent.find("common_name=service-with-tls.service.consul"), std::string::npos);
   EXPECT_NE(agent.find("{{ .Data.certificate }}"), std::string::npos);  // left for Vault Agent
@@ -302,7 +325,8 @@ TEST_F(NomadSimClients, LargeJobStartsInSlicesWhileTheApiAnswers) {
   for (int i = 0; i < 5000 && firstRunning == 0; ++i) {
     auto d = parseJson(call("GET", "/v1/job/big/allocations").body);
     ASSERT_TRUE(d && d.value().IsArray());
-    for (const auto& a : d.value().GetArray()) firstRunning += getString(a, "ClientStatus") == "running";
+    for (const auto& a : d.value().GetArray())
+      firstRunning += getString(a, "ClientStatus") == "running";
   }
   EXPECT_GT(firstRunning, 0u);
   EXPECT_LT(firstRunning, kCount);

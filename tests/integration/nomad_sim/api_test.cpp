@@ -34,15 +34,16 @@ class NomadSimApi : public ::testing::Test {
     return request(sim.port(), method, target, body);
   }
   Doc parseHcl(const std::string& hcl) {
-    auto r = call("POST", "/v1/jobs/parse", "{\"JobHCL\":" + quoteJson(hcl) + ",\"Canonicalize\":true}");
+    auto r =
+        call("POST", "/v1/jobs/parse", "{\"JobHCL\":" + quoteJson(hcl) + ",\"Canonicalize\":true}");
     EXPECT_EQ(r.status, 200) << r.body;
     return std::move(parseJson(r.body).value());
   }
   std::string jobHcl(int count = 1, const std::string& data = "x") {
     return "job \"web\" {\n  group \"g\" {\n    count = " + std::to_string(count) +
            "\n    task \"t\" {\n      driver = \"docker\"\n      vault { role = \"r\" }\n"
-           "      template {\n        destination = \"secrets/c.pem\"\n        data = \"" + data +
-           "\"\n      }\n    }\n  }\n}\n";
+           "      template {\n        destination = \"secrets/c.pem\"\n        data = \"" +
+           data + "\"\n      }\n    }\n  }\n}\n";
   }
   std::string registerBody(const Doc& job, const std::string& extra = "") {
     return "{\"Job\":" + toJson(job) + extra + "}";
@@ -56,7 +57,8 @@ TEST_F(NomadSimApi, ConfigJobsParseToGoldens) {
     std::string name = e.path().filename().string();
     if (name.size() < 10 || name.substr(name.size() - 10) != ".nomad.hcl") continue;
     std::string base = name.substr(0, name.size() - 10);
-    auto want = parseJson(readFile(fs::path(NC_SOURCE_DIR) / "tests/unit/nomad_sim/golden" / (base + ".canonical.json")));
+    auto want = parseJson(readFile(fs::path(NC_SOURCE_DIR) / "tests/unit/nomad_sim/golden" /
+                                   (base + ".canonical.json")));
     ASSERT_TRUE(want.has_value()) << base;
     Doc got = parseHcl(readFile(e.path()));
     EXPECT_TRUE(got == want.value()) << name;
@@ -66,14 +68,16 @@ TEST_F(NomadSimApi, ConfigJobsParseToGoldens) {
 }
 
 TEST_F(NomadSimApi, ParseErrorsCarryLineNumbers) {
-  auto r = call("POST", "/v1/jobs/parse",
-                "{\"JobHCL\":" + quoteJson("job \"x\" {\n  group \"g\" {\n    counte = 1\n  }\n}\n") + "}");
+  auto r = call(
+      "POST", "/v1/jobs/parse",
+      "{\"JobHCL\":" + quoteJson("job \"x\" {\n  group \"g\" {\n    counte = 1\n  }\n}\n") + "}");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.header("Content-Type"), "text/plain; charset=utf-8");
   EXPECT_EQ(r.body,
             "Failed to parse job: input.hcl:3,5-11: Unsupported argument; An argument named "
             "\"counte\" is not expected here.");
-  auto s = call("POST", "/v1/jobs/parse", "{\"JobHCL\":" + quoteJson("job \"x\" {\n\n  a = [1,\n") + "}");
+  auto s = call("POST", "/v1/jobs/parse",
+                "{\"JobHCL\":" + quoteJson("job \"x\" {\n\n  a = [1,\n") + "}");
   EXPECT_EQ(s.status, 400);
   EXPECT_NE(s.body.find("input.hcl:3,"), std::string::npos) << s.body;
   EXPECT_EQ(call("POST", "/v1/jobs/parse", "{\"JobHCL\":\"\"}").body, "Job spec is empty");
@@ -89,20 +93,24 @@ TEST_F(NomadSimApi, RegisterPlanEnforceIndexStopPurgeVersions) {
   EXPECT_EQ(getInt(p.value()["Annotations"]["DesiredTGUpdates"]["g"], "Place"), 2);
   EXPECT_EQ(getInt(p.value(), "JobModifyIndex"), 0);
 
-  auto reg = call("PUT", "/v1/jobs", registerBody(job, ",\"EnforceIndex\":true,\"JobModifyIndex\":0"));
+  auto reg =
+      call("PUT", "/v1/jobs", registerBody(job, ",\"EnforceIndex\":true,\"JobModifyIndex\":0"));
   ASSERT_EQ(reg.status, 200) << reg.body;
   auto rj = parseJson(reg.body);
   std::uint64_t jmi = getUint(rj.value(), "JobModifyIndex");
   EXPECT_EQ(reg.header("X-Nomad-Index"), std::to_string(jmi));
   EXPECT_FALSE(getString(rj.value(), "EvalID").empty());
 
-  auto again = call("PUT", "/v1/jobs", registerBody(job, ",\"EnforceIndex\":true,\"JobModifyIndex\":0"));
+  auto again =
+      call("PUT", "/v1/jobs", registerBody(job, ",\"EnforceIndex\":true,\"JobModifyIndex\":0"));
   EXPECT_EQ(again.status, 500);
   EXPECT_EQ(again.body, "Enforcing job modify index 0: job already exists");
-  auto stale = call("PUT", "/v1/jobs", registerBody(job, ",\"EnforceIndex\":true,\"JobModifyIndex\":1"));
+  auto stale =
+      call("PUT", "/v1/jobs", registerBody(job, ",\"EnforceIndex\":true,\"JobModifyIndex\":1"));
   EXPECT_EQ(stale.status, 500);
-  EXPECT_EQ(stale.body, "Enforcing job modify index 1: job exists with conflicting job modify index: " +
-                            std::to_string(jmi));
+  EXPECT_EQ(stale.body,
+            "Enforcing job modify index 1: job exists with conflicting job modify index: " +
+                std::to_string(jmi));
 
   // GET shows the server's injections: default identity, vault_default, implied constraints.
   auto get = call("GET", "/v1/job/web");
@@ -110,15 +118,18 @@ TEST_F(NomadSimApi, RegisterPlanEnforceIndexStopPurgeVersions) {
   EXPECT_EQ(get.header("X-Nomad-KnownLeader"), "true");
   auto gj = parseJson(get.body);
   EXPECT_EQ(getString(gj.value()["TaskGroups"][0]["Tasks"][0]["Identity"], "Name"), "default");
-  EXPECT_EQ(getString(gj.value()["TaskGroups"][0]["Tasks"][0]["Identities"][0], "Name"), "vault_default");
+  EXPECT_EQ(getString(gj.value()["TaskGroups"][0]["Tasks"][0]["Identities"][0], "Name"),
+            "vault_default");
 
   // Plan of the unchanged job (the desired spec, not the GET output): None.
-  auto none = parseJson(call("POST", "/v1/job/web/plan", "{\"Job\":" + toJson(job) + ",\"Diff\":true}").body);
+  auto none = parseJson(
+      call("POST", "/v1/job/web/plan", "{\"Job\":" + toJson(job) + ",\"Diff\":true}").body);
   EXPECT_EQ(getString(none.value()["Diff"], "Type"), "None");
   EXPECT_EQ(getUint(none.value(), "JobModifyIndex"), jmi);
   // Re-register unchanged: new eval, no new version, JobModifyIndex = the job's ModifyIndex
   // (which status changes from the clients have moved past the JobModifyIndex).
-  std::uint64_t modifyIndex = getUint(parseJson(call("GET", "/v1/job/web").body).value(), "ModifyIndex");
+  std::uint64_t modifyIndex =
+      getUint(parseJson(call("GET", "/v1/job/web").body).value(), "ModifyIndex");
   auto same = parseJson(call("PUT", "/v1/jobs", registerBody(job)).body);
   EXPECT_NE(getString(same.value(), "EvalID"), getString(rj.value(), "EvalID"));
   EXPECT_EQ(getUint(same.value(), "JobModifyIndex"), modifyIndex);
@@ -126,7 +137,8 @@ TEST_F(NomadSimApi, RegisterPlanEnforceIndexStopPurgeVersions) {
 
   // A changed template: Edited, with the field and the destructive annotation.
   Doc changed = parseHcl(jobHcl(2, "y"));
-  auto edited = parseJson(call("POST", "/v1/job/web/plan", "{\"Job\":" + toJson(changed) + ",\"Diff\":true}").body);
+  auto edited = parseJson(
+      call("POST", "/v1/job/web/plan", "{\"Job\":" + toJson(changed) + ",\"Diff\":true}").body);
   const Val& diff = edited.value()["Diff"];
   EXPECT_EQ(getString(diff, "Type"), "Edited");
   const Val& task = diff["TaskGroups"][0]["Tasks"][0];
@@ -144,7 +156,11 @@ TEST_F(NomadSimApi, RegisterPlanEnforceIndexStopPurgeVersions) {
     }
   }
   EXPECT_TRUE(found) << toJson(diff);
-  ASSERT_EQ(call("PUT", "/v1/job/web", registerBody(changed, ",\"EnforceIndex\":true,\"JobModifyIndex\":" + std::to_string(jmi))).status, 200);
+  ASSERT_EQ(call("PUT", "/v1/job/web",
+                 registerBody(changed,
+                              ",\"EnforceIndex\":true,\"JobModifyIndex\":" + std::to_string(jmi)))
+                .status,
+            200);
   EXPECT_EQ(call("PUT", "/v1/job/other", registerBody(changed)).body, "Job ID does not match name");
 
   auto versions = parseJson(call("GET", "/v1/job/web/versions?diffs=true").body);
@@ -186,7 +202,9 @@ TEST_F(NomadSimApi, ListStubsPrefixFilterNamespacesAndErrors) {
   ASSERT_EQ(def.value().Size(), 2u);
   EXPECT_EQ(getString(def.value()[0], "ID"), "api");
   EXPECT_EQ(parseJson(call("GET", "/v1/jobs?prefix=w").body).value().Size(), 1u);
-  auto filtered = parseJson(call("GET", "/v1/jobs?namespace=*&filter=" + std::string("Namespace%20%3D%3D%20%22team%22")).body);
+  auto filtered = parseJson(
+      call("GET", "/v1/jobs?namespace=*&filter=" + std::string("Namespace%20%3D%3D%20%22team%22"))
+          .body);
   ASSERT_EQ(filtered.value().Size(), 1u);
   EXPECT_EQ(getString(filtered.value()[0], "ID"), "worker");
   auto bad = call("GET", "/v1/jobs?filter=ID%20%3D%3D");
@@ -206,7 +224,8 @@ TEST_F(NomadSimApi, ListStubsPrefixFilterNamespacesAndErrors) {
   EXPECT_EQ(call("PUT", "/v1/jobs", "{}").body, "Job must be specified");
   auto invalid = call("PUT", "/v1/jobs", "{\"Job\":{\"ID\":\"x\",\"Type\":\"bogus\"}}");
   EXPECT_EQ(invalid.status, 500);
-  EXPECT_EQ(invalid.body, "2 errors occurred:\n\t* Invalid job type: \"bogus\"\n\t* Missing job task groups\n\n");
+  EXPECT_EQ(invalid.body,
+            "2 errors occurred:\n\t* Invalid job type: \"bogus\"\n\t* Missing job task groups\n\n");
 }
 
 TEST_F(NomadSimApi, BlockingQueryWakesWithinMillisecondsAndTimesOut) {
@@ -241,13 +260,15 @@ TEST_F(NomadSimApi, AgentEndpointsLeaderLossFaultsCountersAndDrift) {
   EXPECT_EQ(call("GET", "/v1/agent/health").status, 200);
   auto jwks = parseJson(call("GET", "/.well-known/jwks.json").body);
   EXPECT_EQ(getString(jwks.value()["keys"][0], "alg"), "RS256");
-  EXPECT_EQ(getString(parseJson(call("GET", "/v1/agent/self").body).value()["config"], "Region"), "global");
+  EXPECT_EQ(getString(parseJson(call("GET", "/v1/agent/self").body).value()["config"], "Region"),
+            "global");
 
   Doc job = parseHcl(jobHcl());
   ASSERT_EQ(call("PUT", "/v1/jobs", registerBody(job)).status, 200);
   // Drift: an out-of-band change makes the plan of the desired job Edited.
   ASSERT_EQ(call("POST", "/_sim/job/web/edit", R"({"Meta":{"changed":"yes"}})").status, 200);
-  auto plan = parseJson(call("POST", "/v1/job/web/plan", "{\"Job\":" + toJson(job) + ",\"Diff\":true}").body);
+  auto plan = parseJson(
+      call("POST", "/v1/job/web/plan", "{\"Job\":" + toJson(job) + ",\"Diff\":true}").body);
   EXPECT_EQ(getString(plan.value()["Diff"], "Type"), "Edited");
   EXPECT_EQ(getString(plan.value()["Diff"]["Fields"][0], "Name"), "Meta[changed]");
 
@@ -267,7 +288,9 @@ TEST_F(NomadSimApi, AgentEndpointsLeaderLossFaultsCountersAndDrift) {
   call("GET", "/v1/jobs");
   auto counters = call("GET", "/_sim/counters?prefix=/v1/jobs");
   EXPECT_NE(counters.body.find("\"total\":2"), std::string::npos) << counters.body;
-  ASSERT_EQ(call("POST", "/_sim/faults", R"({"prefix":"/v1/job/","status":503,"rate":1})").status / 100, 2);
+  ASSERT_EQ(
+      call("POST", "/_sim/faults", R"({"prefix":"/v1/job/","status":503,"rate":1})").status / 100,
+      2);
   auto faulted = call("GET", "/v1/job/web");
   EXPECT_EQ(faulted.status, 503);
   ASSERT_EQ(call("DELETE", "/_sim/faults").status / 100, 2);
@@ -283,8 +306,10 @@ TEST(NomadSimAcl, TokensRequiredWhenConfigured) {
   EXPECT_EQ(denied.status, 403);
   EXPECT_EQ(denied.body, "Permission denied");
   EXPECT_EQ(denied.header("Content-Type"), "text/plain; charset=utf-8");
-  EXPECT_EQ(request(sim.port(), "GET", "/v1/jobs", "", {{"X-Nomad-Token", " s3cret "}}).status, 200);
-  EXPECT_EQ(request(sim.port(), "GET", "/v1/jobs", "", {{"Authorization", "Bearer s3cret"}}).status, 200);
+  EXPECT_EQ(request(sim.port(), "GET", "/v1/jobs", "", {{"X-Nomad-Token", " s3cret "}}).status,
+            200);
+  EXPECT_EQ(request(sim.port(), "GET", "/v1/jobs", "", {{"Authorization", "Bearer s3cret"}}).status,
+            200);
   EXPECT_EQ(request(sim.port(), "GET", "/v1/agent/health").status, 200);
   EXPECT_EQ(request(sim.port(), "GET", "/v1/status/leader").status, 200);
   EXPECT_EQ(request(sim.port(), "GET", "/v1/agent/self").status, 403);
@@ -294,7 +319,8 @@ TEST(NomadSimAcl, TokensRequiredWhenConfigured) {
   EXPECT_FALSE(stream.next(2s).has_value());
 
   SimProcess open;  // ACLs off: tokens are ignored
-  EXPECT_EQ(request(open.port(), "GET", "/v1/jobs", "", {{"X-Nomad-Token", "anything"}}).status, 200);
+  EXPECT_EQ(request(open.port(), "GET", "/v1/jobs", "", {{"X-Nomad-Token", "anything"}}).status,
+            200);
 }
 
 TEST(NomadSimProcess, StopsCleanlyOnSigterm) {

@@ -50,7 +50,8 @@ TEST(NomadSimEvents, DeliveryHeartbeatAndReplay) {
     ASSERT_TRUE(l.has_value());
     auto d = parseJson(*l);
     for (const auto& x : d.value()["Events"].GetArray()) {
-      types.push_back(getString(x, "Topic") + "/" + getString(x, "Type") + "/" + getString(x, "Key"));
+      types.push_back(getString(x, "Topic") + "/" + getString(x, "Type") + "/" +
+                      getString(x, "Key"));
     }
   }
   ASSERT_EQ(types.size(), 6u);
@@ -85,7 +86,8 @@ TEST(NomadSimVariables, LockContentionAndLapseBetweenTwoClients) {
     auto renew = request(sim.port(), "PUT", "/v1/var/nomad-certd/leader?lock-renew",
                          R"({"Lock":{"ID":")" + idA + R"("}})");
     ASSERT_EQ(renew.status, 200) << renew.body;
-    EXPECT_EQ(request(sim.port(), "PUT", "/v1/var/nomad-certd/leader?lock-acquire", acquire).status, 409);
+    EXPECT_EQ(request(sim.port(), "PUT", "/v1/var/nomad-certd/leader?lock-acquire", acquire).status,
+              409);
   }
   // A stops renewing: the lock lapses after 2×TTL, then LockDelay, and B gets it.
   auto start = std::chrono::steady_clock::now();

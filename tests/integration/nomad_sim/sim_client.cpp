@@ -1,6 +1,9 @@
 // Test helpers: nomad-sim child process and a synchronous Beast HTTP client / line reader.
 #include "sim_client.hpp"
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
@@ -8,12 +11,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <stdexcept>
 #include <strings.h>
+#include <stdexcept>
 #include <thread>
 
 namespace nc::nomadsim::test {
@@ -78,7 +78,9 @@ int SimProcess::terminate() {
   return -1;
 }
 
-SimProcess::~SimProcess() { terminate(); }
+SimProcess::~SimProcess() {
+  terminate();
+}
 
 Reply request(unsigned short port, const std::string& method, const std::string& target,
               const std::string& body, std::vector<std::pair<std::string, std::string>> headers,
@@ -98,21 +100,24 @@ Reply request(unsigned short port, const std::string& method, const std::string&
   bhttp::read(stream, buf, res);
   Reply r;
   r.status = static_cast<int>(res.result_int());
-  for (const auto& f : res) r.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  for (const auto& f : res)
+    r.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
   r.body = res.body();
   beast::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_both, ec);
   return r;
 }
 
-WsResult websocketSession(unsigned short port, const std::string& target, std::vector<std::string> send,
+WsResult websocketSession(unsigned short port, const std::string& target,
+                          std::vector<std::string> send,
                           std::vector<std::pair<std::string, std::string>> headers) {
   net::io_context io;
   beast::websocket::stream<tcp::socket> ws(io);
   ws.next_layer().connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
-  ws.set_option(beast::websocket::stream_base::decorator([headers](beast::websocket::request_type& req) {
-    for (const auto& [k, v] : headers) req.set(k, v);
-  }));
+  ws.set_option(
+      beast::websocket::stream_base::decorator([headers](beast::websocket::request_type& req) {
+        for (const auto& [k, v] : headers) req.set(k, v);
+      }));
   ws.handshake("127.0.0.1", target);
   ws.text(true);
   for (const auto& f : send) ws.write(net::buffer(f));
@@ -197,8 +202,10 @@ std::optional<std::string> LineReader::next(std::chrono::milliseconds timeout) {
     char chunk[4096];
     beast::error_code ec;
     std::size_t n = impl_->sock.read_some(net::buffer(chunk), ec);
-    if (ec) impl_->closed = true;
-    else impl_->buffer.append(chunk, n);
+    if (ec)
+      impl_->closed = true;
+    else
+      impl_->buffer.append(chunk, n);
   }
 }
 

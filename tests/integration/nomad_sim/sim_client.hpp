@@ -49,7 +49,8 @@ struct WsResult {
   std::string closeReason;
 };
 /// Opens a websocket, sends `send` as text frames, and reads until the server closes.
-WsResult websocketSession(unsigned short port, const std::string& target, std::vector<std::string> send,
+WsResult websocketSession(unsigned short port, const std::string& target,
+                          std::vector<std::string> send,
                           std::vector<std::pair<std::string, std::string>> headers = {});
 
 /// Reads the event stream line by line.

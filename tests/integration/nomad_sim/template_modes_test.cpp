@@ -11,7 +11,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::int64_t eventTime(const std::vector<std::pair<std::string, std::int64_t>>& ev, const std::string& prefix) {
+std::int64_t eventTime(const std::vector<std::pair<std::string, std::int64_t>>& ev,
+                       const std::string& prefix) {
   for (const auto& [e, t] : ev) {
     if (e.rfind(prefix, 0) == 0) return t;
   }
@@ -22,13 +23,16 @@ std::int64_t eventTime(const std::vector<std::pair<std::string, std::int64_t>>& 
 // rate (150 ms here, 3 s in Nomad) lists three sorted dependencies "and 1 more", before the
 // retries give up and the task fails.
 TEST_F(VaultTemplates, MissingEventListsOutstandingDependencies) {
-  ASSERT_EQ(nomad("POST", "/_sim/templates/fail", R"({"job":"missing","error":"simulated outage"})").status, 200);
+  ASSERT_EQ(nomad("POST", "/_sim/templates/fail", R"({"job":"missing","error":"simulated outage"})")
+                .status,
+            200);
   std::string job = renewJob("missing", "1h", {{"t", "noop"}});
   std::string extra;
   for (int i = 1; i <= 3; ++i) {
-    extra += "template {\n destination = \"secrets/c" + std::to_string(i) + ".pem\"\n data = <<-EOT\n"
-             "{{ with secret \"pki-int/issue/nomad-job\" \"common_name=m" + std::to_string(i) +
-             ".service.consul\" }}{{ .Data.certificate }}{{ end }}\nEOT\n}\n";
+    extra += "template {\n destination = \"secrets/c" + std::to_string(i) +
+             ".pem\"\n data = <<-EOT\n"
+             "{{ with secret \"pki-int/issue/nomad-job\" \"common_name=m" +
+             std::to_string(i) + ".service.consul\" }}{{ .Data.certificate }}{{ end }}\nEOT\n}\n";
   }
   job.replace(job.find("template {"), 0, extra);
   registerHcl(job);
@@ -85,7 +89,8 @@ TEST_F(VaultTemplates, SplayDelaysTheChangeAction) {
 
 // wait { min = "2s" } holds the first render (and so the task start) for the quiescence period.
 TEST_F(VaultTemplates, WaitHoldsTheRenderForTheMinimum) {
-  registerHcl(renewJob("waiting", "1h", {{"t", "noop"}}, "0s", {{"t", "wait {\n min = \"2s\"\n max = \"10s\"\n }"}}));
+  registerHcl(renewJob("waiting", "1h", {{"t", "noop"}}, "0s",
+                       {{"t", "wait {\n min = \"2s\"\n max = \"10s\"\n }"}}));
   auto start = std::chrono::steady_clock::now();
   Doc pending = waitAllocs("waiting", "pending", 1);
   std::string id = getString(pending[0], "ID");
@@ -107,9 +112,12 @@ TEST_F(VaultTemplates, WaitHoldsTheRenderForTheMinimum) {
 // fail_on_error kills the task (fail_on_error has no default in the jobspec: it is required).
 TEST_F(VaultTemplates, ChangeScriptRunsInTheTask) {
   registerHcl(renewJob("scripted", "6s", {{"t", "script"}}, "0s",
-                       {{"t", "change_script {\n command = \"cat\"\n args = [\"/secrets/cert.pem\"]\n fail_on_error = false\n }"}}));
-  registerHcl(renewJob("scriptfail", "6s", {{"t", "script"}}, "0s",
-                       {{"t", "change_script {\n command = \"false\"\n fail_on_error = true\n }"}}));
+                       {{"t",
+                         "change_script {\n command = \"cat\"\n args = [\"/secrets/cert.pem\"]\n "
+                         "fail_on_error = false\n }"}}));
+  registerHcl(
+      renewJob("scriptfail", "6s", {{"t", "script"}}, "0s",
+               {{"t", "change_script {\n command = \"false\"\n fail_on_error = true\n }"}}));
   Doc ok = waitAllocs("scripted", "running", 1);
   Doc failed = waitAllocs("scriptfail", "failed", 1, 20s);
   auto deadline = std::chrono::steady_clock::now() + 15s;
@@ -119,12 +127,15 @@ TEST_F(VaultTemplates, ChangeScriptRunsInTheTask) {
     if (contains(ev, "Task hook message|")) break;
     std::this_thread::sleep_for(100ms);
   }
-  EXPECT_TRUE(contains(ev, "Task hook message|Template successfully ran script cat with arguments: "
-                           "[/secrets/cert.pem]. Exit code: 0"))
+  EXPECT_TRUE(contains(ev,
+                       "Task hook message|Template successfully ran script cat with arguments: "
+                       "[/secrets/cert.pem]. Exit code: 0"))
       << ::testing::PrintToString(ev);
   auto fev = events(getString(failed[0], "ID"), "t");
-  EXPECT_TRUE(contains(fev, "Task hook failed|Template ran script false with arguments [] on change but it exited "
-                            "with code: 1"))
+  EXPECT_TRUE(contains(
+      fev,
+      "Task hook failed|Template ran script false with arguments [] on change but it exited "
+      "with code: 1"))
       << ::testing::PrintToString(fev);
   EXPECT_TRUE(contains(fev, "Killing|Template script failed, task is being killed"));
 }

@@ -53,9 +53,11 @@ TEST_F(VaultTemplates, AgentSidecarRendersVerifiedCertificateIntoAllocDir) {
   EXPECT_EQ(mode(tls / "key.pem"), 0600);
   EXPECT_EQ(run("openssl x509 -noout -pubkey -in " + (tls / "cert.pem").string()),
             run("openssl pkey -pubout -in " + (tls / "key.pem").string()));
-  // Nomad's side: the agent config keeps the agent's {{ }} actions, the token came from the vault hook.
+  // Nomad's side: the agent config keeps the agent's {{ }} actions, the token came from the vault
+  // hook.
   std::string agentHcl = readAll(allocRoot(id) / "vault-agent/local/agent.hcl");
-  EXPECT_NE(agentHcl.find("{{- with secret \"pki-int/issue/nomad-job\" \"common_name=service-with-tls.service.consul\""),
+  EXPECT_NE(agentHcl.find("{{- with secret \"pki-int/issue/nomad-job\" "
+                          "\"common_name=service-with-tls.service.consul\""),
             std::string::npos)
       << agentHcl;
   EXPECT_NE(readAll(allocRoot(id) / "vault-agent/secrets/vault_token"), "");
@@ -72,7 +74,8 @@ TEST_F(VaultTemplates, AgentSidecarRendersVerifiedCertificateIntoAllocDir) {
   for (const auto& task : {"vault-agent", "app"}) {
     auto ev = events(id, task);
     EXPECT_TRUE(contains(ev, "Started|")) << task;
-    EXPECT_FALSE(contains(ev, "Killing|") || contains(ev, "Terminated|")) << ::testing::PrintToString(ev);
+    EXPECT_FALSE(contains(ev, "Killing|") || contains(ev, "Terminated|"))
+        << ::testing::PrintToString(ev);
   }
   // What the certificate watcher reads: the file through the fs API.
   Reply cat = nomad("GET", "/v1/client/fs/cat/" + id + "?path=alloc/tls/cert.pem");
@@ -82,12 +85,14 @@ TEST_F(VaultTemplates, AgentSidecarRendersVerifiedCertificateIntoAllocDir) {
 
 TEST_F(VaultTemplates, AgentJwtAutoAuthRenewsInsideTheWindowWithoutNomadEvents) {
   registerHcl(jobFile("service-with-tls"), {{"job \"service-with-tls\"", "job \"agent-jwt\""},
-                                            {kTokenFileAuth, kJwtAuth}, {"\"ttl=24h\"", "\"ttl=6s\""}});
+                                            {kTokenFileAuth, kJwtAuth},
+                                            {"\"ttl=24h\"", "\"ttl=6s\""}});
   Doc allocs = waitAllocs("agent-jwt", "running", 1);
   std::string id = getString(allocs[0], "ID");
   fs::path cert = allocRoot(id) / "alloc/tls/cert.pem";
   ASSERT_TRUE(waitFile(cert));
-  ASSERT_NE(readAll(allocRoot(id) / "vault-agent/local/agent.hcl").find("type       = \"jwt\""), std::string::npos);
+  ASSERT_NE(readAll(allocRoot(id) / "vault-agent/local/agent.hcl").find("type       = \"jwt\""),
+            std::string::npos);
   std::string first = certInfo(readAll(cert)).serial;
   EXPECT_EQ(certInfo(readAll(cert)).cn, "agent-jwt.service.consul");
   std::string now = first;
@@ -108,22 +113,29 @@ TEST_F(VaultTemplates, AgentJwtAutoAuthRenewsInsideTheWindowWithoutNomadEvents) 
   // Agent renders are invisible to Nomad: no change_mode events on either task.
   for (const auto& task : {"vault-agent", "app"}) {
     auto ev = events(id, task);
-    EXPECT_FALSE(contains(ev, "Signaling|") || contains(ev, "Restart Signaled|")) << ::testing::PrintToString(ev);
+    EXPECT_FALSE(contains(ev, "Signaling|") || contains(ev, "Restart Signaled|"))
+        << ::testing::PrintToString(ev);
   }
 }
 
 TEST_F(VaultTemplates, AgentExitsOnVaultFailureAndTheAllocationFails) {
-  ASSERT_EQ(nomad("POST", "/_sim/templates/fail", R"({"job":"agent-fail","error":"simulated outage"})").status, 200);
+  ASSERT_EQ(
+      nomad("POST", "/_sim/templates/fail", R"({"job":"agent-fail","error":"simulated outage"})")
+          .status,
+      200);
   registerHcl(jobFile("service-with-tls"), {{"job \"service-with-tls\"", "job \"agent-fail\""}});
   Doc allocs = waitAllocs("agent-fail", "failed", 1);
   std::string id = getString(allocs[0], "ID");
   auto ev = events(id, "vault-agent");
   EXPECT_TRUE(contains(ev, "Started|")) << ::testing::PrintToString(ev);
   EXPECT_TRUE(contains(ev, "Terminated|Exit Code: 1")) << ::testing::PrintToString(ev);
-  EXPECT_TRUE(contains(events(id, "app"), "Sibling Task Failed|Task's sibling \"vault-agent\" failed"));
-  EXPECT_NE(readAll(allocRoot(id) / "alloc/logs/vault-agent.stderr.0").find("simulated outage"), std::string::npos);
+  EXPECT_TRUE(
+      contains(events(id, "app"), "Sibling Task Failed|Task's sibling \"vault-agent\" failed"));
+  EXPECT_NE(readAll(allocRoot(id) / "alloc/logs/vault-agent.stderr.0").find("simulated outage"),
+            std::string::npos);
   EXPECT_FALSE(fs::exists(allocRoot(id) / "alloc/tls/cert.pem"));
-  ASSERT_EQ(nomad("POST", "/_sim/templates/fail", R"({"job":"agent-fail","error":""})").status, 200);
+  ASSERT_EQ(nomad("POST", "/_sim/templates/fail", R"({"job":"agent-fail","error":""})").status,
+            200);
 }
 
 }  // namespace

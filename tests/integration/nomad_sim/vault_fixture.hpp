@@ -36,7 +36,8 @@ bool contains(const std::vector<std::string>& v, const std::string& prefix);
 /// A job "name" in group "g" with one task per (task, change_mode), each rendering a certificate
 /// of the given TTL into secrets/cert.pem with the splay; extra[task] replaces change_signal.
 std::string renewJob(const std::string& name, const std::string& ttl,
-                     const std::vector<std::pair<std::string, std::string>>& tasks, const std::string& splay = "0s",
+                     const std::vector<std::pair<std::string, std::string>>& tasks,
+                     const std::string& splay = "0s",
                      const std::map<std::string, std::string>& extra = {});
 
 class VaultTemplates : public ::testing::Test {
@@ -58,7 +59,8 @@ class VaultTemplates : public ::testing::Test {
   /// The task's events as "Type|DisplayMessage|task_signal".
   std::vector<std::string> events(const std::string& allocId, const std::string& task);
   /// The task's events as (Type|DisplayMessage, Time in ns).
-  std::vector<std::pair<std::string, std::int64_t>> timedEvents(const std::string& allocId, const std::string& task);
+  std::vector<std::pair<std::string, std::int64_t>> timedEvents(const std::string& allocId,
+                                                                const std::string& task);
   void expectVerified(const fs::path& cert, const fs::path& chain);
   fs::path allocRoot(const std::string& id);
 

@@ -39,7 +39,8 @@ TEST_F(VaultTemplates, ServiceTemplateIssuesOneVerifiedCertificatePerTask) {
       EXPECT_EQ(getInt(r["Secrets"][0], "Issues"), 1);
     }
     EXPECT_NE(readAll(s / "vault_token"), "");
-    EXPECT_NE(readAll(allocRoot(id) / "proxy/local/nginx.conf").find("proxy_ssl_verify"), std::string::npos);
+    EXPECT_NE(readAll(allocRoot(id) / "proxy/local/nginx.conf").find("proxy_ssl_verify"),
+              std::string::npos);
     auto ev = events(id, "proxy");
     EXPECT_TRUE(contains(ev, "Started|")) << ::testing::PrintToString(ev);
     EXPECT_FALSE(contains(ev, "Killing|"));
@@ -63,9 +64,9 @@ TEST_F(VaultTemplates, BatchPrestartWritesCertificateIntoSharedAllocDir) {
 }
 
 TEST_F(VaultTemplates, PolicyDenyingIssueFailsTheTask) {
-  registerHcl(jobFile("service-template"),
-              {{"job \"service-template\"", "job \"denied\""}, {"role = \"nomad-workloads\"", "role = \"no-issue\""},
-               {"count = 2", "count = 1"}});
+  registerHcl(jobFile("service-template"), {{"job \"service-template\"", "job \"denied\""},
+                                            {"role = \"nomad-workloads\"", "role = \"no-issue\""},
+                                            {"count = 2", "count = 1"}});
   Doc allocs = waitAllocs("denied", "failed", 1);
   std::string id = getString(allocs[0], "ID");
   Doc a = alloc(id);
@@ -87,8 +88,11 @@ TEST_F(VaultTemplates, PolicyDenyingIssueFailsTheTask) {
 }
 
 TEST_F(VaultTemplates, AdminFailMakesRendersFailForTheJobOnly) {
-  ASSERT_EQ(nomad("POST", "/_sim/templates/fail", R"({"job":"failing","error":"simulated outage"})").status, 200);
-  registerHcl(jobFile("service-template"), {{"job \"service-template\"", "job \"failing\""}, {"count = 2", "count = 1"}});
+  ASSERT_EQ(nomad("POST", "/_sim/templates/fail", R"({"job":"failing","error":"simulated outage"})")
+                .status,
+            200);
+  registerHcl(jobFile("service-template"),
+              {{"job \"service-template\"", "job \"failing\""}, {"count = 2", "count = 1"}});
   Doc allocs = waitAllocs("failing", "failed", 1);
   auto ev = events(getString(allocs[0], "ID"), "proxy");
   EXPECT_TRUE(contains(ev, "Killing|Template failed: ")) << ::testing::PrintToString(ev);
@@ -104,7 +108,8 @@ TEST_F(VaultTemplates, RenewalInsideTheWindowEmitsChangeModeEvents) {
   Doc allocs = waitAllocs("renew", "running", 1);
   std::string id = getString(allocs[0], "ID");
   std::map<std::string, std::string> firstSerial;
-  for (auto t : {"sig", "rst", "nop"}) firstSerial[t] = certInfo(readAll(allocRoot(id) / t / "secrets/cert.pem")).serial;
+  for (auto t : {"sig", "rst", "nop"})
+    firstSerial[t] = certInfo(readAll(allocRoot(id) / t / "secrets/cert.pem")).serial;
   Doc st = templates("renew");
   ASSERT_EQ(st.Size(), 3u);
   for (const auto& r : st.GetArray()) {
@@ -131,29 +136,34 @@ TEST_F(VaultTemplates, RenewalInsideTheWindowEmitsChangeModeEvents) {
     EXPECT_NE(certInfo(readAll(cert)).serial, firstSerial[t]) << t;
   }
   auto sig = events(id, "sig");
-  EXPECT_TRUE(contains(sig, "Signaling|Template re-rendered|hangup")) << ::testing::PrintToString(sig);
+  EXPECT_TRUE(contains(sig, "Signaling|Template re-rendered|hangup"))
+      << ::testing::PrintToString(sig);
   auto rst = events(id, "rst");
   EXPECT_TRUE(contains(rst, "Restart Signaled|Template with change_mode restart re-rendered"))
       << ::testing::PrintToString(rst);
   EXPECT_TRUE(contains(rst, "Restarting|Task restarting in 0s"));
   EXPECT_EQ(alloc(id)["TaskStates"]["rst"]["Restarts"].GetInt(), 1);
   auto nop = events(id, "nop");
-  EXPECT_FALSE(contains(nop, "Signaling|") || contains(nop, "Restart Signaled|")) << ::testing::PrintToString(nop);
+  EXPECT_FALSE(contains(nop, "Signaling|") || contains(nop, "Restart Signaled|"))
+      << ::testing::PrintToString(nop);
 }
 
 TEST_F(VaultTemplates, PausedRenewalsWaitAndResumeReissues) {
   registerHcl(renewJob("paused", "6s", {{"t", "signal"}}));
   Doc allocs = waitAllocs("paused", "running", 1);
-  ASSERT_EQ(nomad("POST", "/_sim/templates/renewals", R"({"job":"paused","paused":true})").status, 200);
+  ASSERT_EQ(nomad("POST", "/_sim/templates/renewals", R"({"job":"paused","paused":true})").status,
+            200);
   std::this_thread::sleep_for(7s);
   Doc st = templates("paused");
   ASSERT_EQ(st.Size(), 1u);
   EXPECT_EQ(getInt(st[0]["Secrets"][0], "Issues"), 1);
   EXPECT_TRUE(getBool(st[0]["Secrets"][0], "RenewalDue"));
-  ASSERT_EQ(nomad("POST", "/_sim/templates/renewals", R"({"job":"paused","paused":false})").status, 200);
+  ASSERT_EQ(nomad("POST", "/_sim/templates/renewals", R"({"job":"paused","paused":false})").status,
+            200);
   std::this_thread::sleep_for(1s);
   EXPECT_GE(getInt(templates("paused")[0]["Secrets"][0], "Issues"), 2);
-  EXPECT_TRUE(contains(events(getString(allocs[0], "ID"), "t"), "Signaling|Template re-rendered|hangup"));
+  EXPECT_TRUE(
+      contains(events(getString(allocs[0], "ID"), "t"), "Signaling|Template re-rendered|hangup"));
 }
 
 TEST_F(VaultTemplates, ClientRestartReissuesAndReRenders) {

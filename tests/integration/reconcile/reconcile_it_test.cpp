@@ -5,13 +5,13 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
 
-#include <boost/asio/io_context.hpp>
 #include <rapidjson/document.h>
+#include <boost/asio/io_context.hpp>
 
 #include "cli.hpp"
 #include "config/load.hpp"
@@ -27,8 +27,9 @@ namespace {
 namespace fs = std::filesystem;
 using nc::testing::runOn;
 
-const char* kPolicy = "# workloads issue their own certificates\n"
-                      "path \"pki-int/issue/nomad-job\" {\n  capabilities = [\"update\"]\n}\n";
+const char* kPolicy =
+    "# workloads issue their own certificates\n"
+    "path \"pki-int/issue/nomad-job\" {\n  capabilities = [\"update\"]\n}\n";
 
 const char* kJob = R"(job "web" {
   datacenters = ["*"]
@@ -48,18 +49,21 @@ const char* kJob = R"(job "web" {
 class ReconcileIt : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new fs::path(fs::temp_directory_path() / ("nc-reconcile-it-" + std::to_string(::getpid())));
+    dir_ =
+        new fs::path(fs::temp_directory_path() / ("nc-reconcile-it-" + std::to_string(::getpid())));
     fs::create_directories(*dir_ / "data");
     vault_ = new nc::testing::SimProcess(nc::testing::binaryPath("vault-sim"),
                                          {"--listen", "127.0.0.1:0", "--root-token", "root"});
-    nomad_ = new nc::testing::SimProcess(
-        nc::testing::binaryPath("nomad-sim"),
-        {"--listen", "127.0.0.1:0", "--vault-addr", vault_->url(), "--data-dir", (*dir_ / "data").string()});
-    write("config.yaml", "desired_state: desired-state.yaml\nvault:\n  address: " + vault_->url() +
-                             "\n  auth:\n    method: token\nnomad:\n  address: " + nomad_->url() +
-                             "\n  namespace: default\nreconcile:\n  mode: enforce\n"
-                             "  max_writes_per_second: 100\n  leader_election:\n    enabled: false\n"
-                             "alerts:\n  spool_dir: " + (*dir_ / "spool").string() + "\n");
+    nomad_ = new nc::testing::SimProcess(nc::testing::binaryPath("nomad-sim"),
+                                         {"--listen", "127.0.0.1:0", "--vault-addr", vault_->url(),
+                                          "--data-dir", (*dir_ / "data").string()});
+    write("config.yaml",
+          "desired_state: desired-state.yaml\nvault:\n  address: " + vault_->url() +
+              "\n  auth:\n    method: token\nnomad:\n  address: " + nomad_->url() +
+              "\n  namespace: default\nreconcile:\n  mode: enforce\n"
+              "  max_writes_per_second: 100\n  leader_election:\n    enabled: false\n"
+              "alerts:\n  spool_dir: " +
+              (*dir_ / "spool").string() + "\n");
     write("policy.hcl", kPolicy);
     write("web.nomad.hcl", kJob);
   }
@@ -73,26 +77,31 @@ class ReconcileIt : public ::testing::Test {
     std::ofstream(*dir_ / name) << text;
   }
   /// The desired state; `policyMode` adds a mode to the policy, `prune`/`job` as named.
-  static void writeDesired(const std::string& policyMode = "", bool prune = false, bool job = true) {
-    std::string s = "version: 1\ndefaults:\n  mode: enforce\n  prune: " +
-                    std::string(prune ? "true" : "false") +
-                    "\nvault:\n  mounts:\n    - path: pki-int\n      type: pki\n"
-                    "      description: workload CA\n      config:\n        max_lease_ttl: 8760h\n"
-                    "  pki_roles:\n    - mount: pki-int\n      name: nomad-job\n      config:\n"
-                    "        allowed_domains: [service.consul, nomad.local]\n"
-                    "        allow_subdomains: true\n        allow_localhost: false\n"
-                    "        key_type: ec\n        key_bits: 256\n        ttl: 24h\n        max_ttl: 168h\n"
-                    "  policies:\n    - name: nomad-job-pki\n      file: policy.hcl\n" +
-                    (policyMode.empty() ? "" : "      mode: " + policyMode + "\n") +
-                    "  auth:\n    - path: jwt-nomad\n      type: jwt\n      description: Nomad workload identity\n"
-                    "      config:\n        jwks_url: " + nomad_->url() + "/.well-known/jwks.json\n"
-                    "        jwt_supported_algs: [RS256, EdDSA]\n        default_role: nomad-workloads\n"
-                    "      roles:\n        - name: nomad-workloads\n          config:\n"
-                    "            role_type: jwt\n            bound_audiences: [vault.io]\n"
-                    "            user_claim: /nomad_job_id\n            user_claim_json_pointer: true\n"
-                    "            claim_mappings:\n              nomad_job_id: nomad_job_id\n"
-                    "            token_type: service\n            token_period: 30m\n"
-                    "            token_policies: [nomad-job-pki]\n";
+  static void writeDesired(const std::string& policyMode = "", bool prune = false,
+                           bool job = true) {
+    std::string s =
+        "version: 1\ndefaults:\n  mode: enforce\n  prune: " +
+        std::string(prune ? "true" : "false") +
+        "\nvault:\n  mounts:\n    - path: pki-int\n      type: pki\n"
+        "      description: workload CA\n      config:\n        max_lease_ttl: 8760h\n"
+        "  pki_roles:\n    - mount: pki-int\n      name: nomad-job\n      config:\n"
+        "        allowed_domains: [service.consul, nomad.local]\n"
+        "        allow_subdomains: true\n        allow_localhost: false\n"
+        "        key_type: ec\n        key_bits: 256\n        ttl: 24h\n        max_ttl: 168h\n"
+        "  policies:\n    - name: nomad-job-pki\n      file: policy.hcl\n" +
+        (policyMode.empty() ? "" : "      mode: " + policyMode + "\n") +
+        "  auth:\n    - path: jwt-nomad\n      type: jwt\n      description: Nomad workload "
+        "identity\n"
+        "      config:\n        jwks_url: " +
+        nomad_->url() +
+        "/.well-known/jwks.json\n"
+        "        jwt_supported_algs: [RS256, EdDSA]\n        default_role: nomad-workloads\n"
+        "      roles:\n        - name: nomad-workloads\n          config:\n"
+        "            role_type: jwt\n            bound_audiences: [vault.io]\n"
+        "            user_claim: /nomad_job_id\n            user_claim_json_pointer: true\n"
+        "            claim_mappings:\n              nomad_job_id: nomad_job_id\n"
+        "            token_type: service\n            token_period: 30m\n"
+        "            token_policies: [nomad-job-pki]\n";
     if (job) s += "nomad:\n  jobs:\n    - file: web.nomad.hcl\n";
     write("desired-state.yaml", s);
   }
@@ -120,13 +129,15 @@ class ReconcileIt : public ::testing::Test {
     vt_ = *http::makeTransport(io_, v);
     vault::Options vo;
     vo.address = vault_->url();
-    vaultClient_ = std::make_shared<vault::VaultClient>(vt_, std::make_shared<vault::StaticTokenSource>("root"), vo);
+    vaultClient_ = std::make_shared<vault::VaultClient>(
+        vt_, std::make_shared<vault::StaticTokenSource>("root"), vo);
     http::ClientOptions n;
     n.baseUrl = nomad_->url();
     nt_ = *http::makeTransport(io_, n);
     nomad::Options no;
     no.nomadNamespace = "default";
-    nomadClient_ = std::make_shared<nomad::NomadClient>(nt_, [] { return Result<std::string>(""); }, no);
+    nomadClient_ = std::make_shared<nomad::NomadClient>(
+        nt_, [] { return Result<std::string>(""); }, no);
   }
   void TearDown() override {
     vt_->shutdown();
@@ -152,8 +163,10 @@ std::string tlsJob(const std::string& role) {
          "      driver = \"docker\"\n      config {\n        image = \"busybox:1.36\"\n      }\n"
          "      vault {\n        role = \"nomad-workloads\"\n      }\n      template {\n"
          "        destination = \"secrets/cert.pem\"\n        change_mode = \"noop\"\n"
-         "        data = <<EOT\n{{ with secret \"pki-int/issue/" + role +
-         "\" \"common_name=tls.service.consul\" \"ttl=1h\" }}{{ .Data.certificate }}{{ end }}\nEOT\n"
+         "        data = <<EOT\n{{ with secret \"pki-int/issue/" +
+         role +
+         "\" \"common_name=tls.service.consul\" \"ttl=1h\" }}{{ .Data.certificate }}{{ end "
+         "}}\nEOT\n"
          "      }\n    }\n  }\n}\n";
 }
 
@@ -162,7 +175,8 @@ std::vector<std::string> preflightIds(const std::string& json, bool* live = null
   rapidjson::Document d;
   d.Parse(json.c_str());
   std::vector<std::string> out;
-  if (d.HasParseError() || !d.IsObject() || !d.HasMember("preflight")) return {"no preflight member"};
+  if (d.HasParseError() || !d.IsObject() || !d.HasMember("preflight"))
+    return {"no preflight member"};
   if (live) *live = d["preflight"]["live"].GetBool();
   for (const auto& f : d["preflight"]["findings"].GetArray())
     out.push_back(std::string(f["id"].GetString()) + ":" + f["severity"].GetString());
@@ -174,7 +188,8 @@ std::string stateOf(const std::string& json, const std::string& kind, const std:
   d.Parse(json.c_str());
   if (d.HasParseError() || !d.IsObject()) return "unparsed";
   for (const auto& r : d["resources"].GetArray())
-    if (kind == r["kind"].GetString() && name == r["name"].GetString()) return r["state"].GetString();
+    if (kind == r["kind"].GetString() && name == r["name"].GetString())
+      return r["state"].GetString();
   return "absent";
 }
 
@@ -190,7 +205,8 @@ TEST_F(ReconcileIt, EmptyThenApplyThenPlanInSync) {
   EXPECT_EQ(plan.code, 0) << plan.out << plan.err;
   EXPECT_NE(plan.out.find("6 resources: 6 in sync"), std::string::npos) << plan.out;
   EXPECT_NE(plan.out.find("preflight (templates against Vault as applied): every job can obtain"),
-            std::string::npos) << plan.out;
+            std::string::npos)
+      << plan.out;
   bool live = false;
   EXPECT_EQ(preflightIds(cli({"plan", "--output", "json"}).out, &live), std::vector<std::string>{});
   EXPECT_TRUE(live);
@@ -246,7 +262,8 @@ TEST_F(ReconcileIt, OutOfBandChangeIsDetectedAndApplyRepairsIt) {
   writeDesired();
   // ctest runs each case in its own process with fresh simulators: converge first.
   ASSERT_EQ(cli({"apply", "--yes"}).code, 0);
-  ASSERT_TRUE(runOn(io_, vaultClient_->putPolicy("nomad-job-pki", "path \"secret/*\" { capabilities = [\"read\"] }")));
+  ASSERT_TRUE(runOn(io_, vaultClient_->putPolicy(
+                             "nomad-job-pki", "path \"secret/*\" { capabilities = [\"read\"] }")));
   auto plan = cli({"plan", "--output", "json"});
   EXPECT_EQ(plan.code, 2) << plan.out << plan.err;
   EXPECT_EQ(stateOf(plan.out, "vault_policy", "nomad-job-pki"), "drifted");
@@ -368,7 +385,8 @@ TEST_F(ReconcileIt, StopCancelsBlockingQueriesAndTheFollowerTakesOverAtOnce) {
   };
   auto runUntil = [&](const std::function<bool()>& pred, std::chrono::seconds limit) {
     const auto t0 = std::chrono::steady_clock::now();
-    while (!pred() && std::chrono::steady_clock::now() - t0 < limit) runFor(std::chrono::milliseconds(10));
+    while (!pred() && std::chrono::steady_clock::now() - t0 < limit)
+      runFor(std::chrono::milliseconds(10));
     return std::chrono::steady_clock::now() - t0;
   };
   boost::asio::co_spawn(io_, a.run(), [&](std::exception_ptr) { doneA = true; });
@@ -390,9 +408,10 @@ TEST_F(ReconcileIt, StopCancelsBlockingQueriesAndTheFollowerTakesOverAtOnce) {
   EXPECT_LT(stoppedB, std::chrono::seconds(1));
   using std::chrono::duration_cast;
   using std::chrono::milliseconds;
-  std::cout << "[ figures ] leader stop() to run() end " << duration_cast<milliseconds>(stopped).count()
-            << " ms; follower takeover " << duration_cast<milliseconds>(takeover).count()
-            << " ms; follower stop " << duration_cast<milliseconds>(stoppedB).count() << " ms\n";
+  std::cout << "[ figures ] leader stop() to run() end "
+            << duration_cast<milliseconds>(stopped).count() << " ms; follower takeover "
+            << duration_cast<milliseconds>(takeover).count() << " ms; follower stop "
+            << duration_cast<milliseconds>(stoppedB).count() << " ms\n";
 }
 
 }  // namespace

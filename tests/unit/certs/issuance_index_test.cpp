@@ -24,8 +24,10 @@ using Task = vault::Task<T>;
 const TimePoint kT0 = TimePoint(std::chrono::seconds(1'800'000'000));
 const Duration kEvery = Duration::seconds(300);
 
-#define NC_UNUSED(ret, name, ...) \
-  Task<ret> name(__VA_ARGS__) override { co_return Error(errc::not_implemented, "not used"); }
+#define NC_UNUSED(ret, name, ...)                       \
+  Task<ret> name(__VA_ARGS__) override {                \
+    co_return Error(errc::not_implemented, "not used"); \
+  }
 
 /// LIST and read of issued certificates; every other call fails (the index must not use them).
 class FakeVault final : public vault::VaultApi {

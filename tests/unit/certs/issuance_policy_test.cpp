@@ -58,30 +58,47 @@ TEST(IssuancePolicy, RenewalNotAppliedNeedsAnOverdueRowAndANewerCertificate) {
   };
   const Case cases[] = {
       {"overdue, newer issued", row("a1", served, "RenewalOverdue"), {served, newer}, "aa-02"},
-      {"overdue, the newest wins", row("a1", served, "RenewalOverdue"), {newer, served, newest},
+      {"overdue, the newest wins",
+       row("a1", served, "RenewalOverdue"),
+       {newer, served, newest},
        "aa-03"},
       {"overdue, only older", row("a1", served, "RenewalOverdue"), {older, served}, nullptr},
       {"overdue, only the served one", row("a1", served, "RenewalOverdue"), {served}, nullptr},
-      {"overdue, newer for another name", row("a1", served, "RenewalOverdue"),
-       {served, otherName}, nullptr},
+      {"overdue, newer for another name",
+       row("a1", served, "RenewalOverdue"),
+       {served, otherName},
+       nullptr},
       {"inside the window (early renewal elsewhere is normal)",
-       row("a1", served, "RenewalWindow"), {served, newer}, nullptr},
-      {"under critical_before, newer issued", row("a1", served, "ExpiryImminent"),
-       {served, newer}, "aa-02"},
+       row("a1", served, "RenewalWindow"),
+       {served, newer},
+       nullptr},
+      {"under critical_before, newer issued",
+       row("a1", served, "ExpiryImminent"),
+       {served, newer},
+       "aa-02"},
       {"valid", row("a1", served), {served, newer}, nullptr},
       {"expired is CertificateExpired, not this", row("a1", served, "Expired"), {newer}, nullptr},
       // X.509 times have whole seconds: issued in the served one's second, but outliving it.
-      {"overdue, newer issued in the same second", row("a1", served, "RenewalOverdue"),
-       {served, issued("aa-04", "web.service.consul", kT0, 25h)}, "aa-04"},
+      {"overdue, newer issued in the same second",
+       row("a1", served, "RenewalOverdue"),
+       {served, issued("aa-04", "web.service.consul", kT0, 25h)},
+       "aa-04"},
       {"overdue, same second and same dates (another allocation's)",
-       row("a1", served, "RenewalOverdue"), {served, issued("aa-05", "web.service.consul", kT0,
-                                                             24h)}, nullptr},
-      {"overdue, same second but shorter-lived", row("a1", served, "RenewalOverdue"),
-       {served, issued("aa-06", "web.service.consul", kT0, 1h)}, nullptr},
-      {"same second loses to a later issue", row("a1", served, "RenewalOverdue"),
-       {issued("aa-04", "web.service.consul", kT0, 25h), newer}, "aa-02"},
-      {"serial spelled with colons by Vault", row("a1", served, "RenewalOverdue"),
-       {issued("AA:01", "web.service.consul", kT0 + 1h, 24h)}, nullptr},
+       row("a1", served, "RenewalOverdue"),
+       {served, issued("aa-05", "web.service.consul", kT0, 24h)},
+       nullptr},
+      {"overdue, same second but shorter-lived",
+       row("a1", served, "RenewalOverdue"),
+       {served, issued("aa-06", "web.service.consul", kT0, 1h)},
+       nullptr},
+      {"same second loses to a later issue",
+       row("a1", served, "RenewalOverdue"),
+       {issued("aa-04", "web.service.consul", kT0, 25h), newer},
+       "aa-02"},
+      {"serial spelled with colons by Vault",
+       row("a1", served, "RenewalOverdue"),
+       {issued("AA:01", "web.service.consul", kT0 + 1h, 24h)},
+       nullptr},
   };
   for (const auto& c : cases) {
     auto found = newerIssuance(c.r, c.store);
@@ -116,11 +133,11 @@ TEST(IssuancePolicy, MarkedRowRaisesRenewalNotApplied) {
 TEST(IssuancePolicy, ExpectedIssuancesFollowTheLifetime) {
   const Duration hour = Duration::seconds(3600);
   EXPECT_EQ(expectedIssuances(0, Duration::seconds(86400), hour), 0u);
-  EXPECT_EQ(expectedIssuances(1, Duration::seconds(86400), hour), 2u);   // 1 + first issue
+  EXPECT_EQ(expectedIssuances(1, Duration::seconds(86400), hour), 2u);  // 1 + first issue
   EXPECT_EQ(expectedIssuances(3, Duration::seconds(86400), hour), 6u);
-  EXPECT_EQ(expectedIssuances(1, Duration::seconds(3600), hour), 3u);    // 1h: 2 + 1
-  EXPECT_EQ(expectedIssuances(1, Duration::seconds(60), hour), 72u);     // 3600/51 -> 71 + 1
-  EXPECT_EQ(expectedIssuances(1, Duration::seconds(0), hour), 3601u);    // never divides by 0
+  EXPECT_EQ(expectedIssuances(1, Duration::seconds(3600), hour), 3u);  // 1h: 2 + 1
+  EXPECT_EQ(expectedIssuances(1, Duration::seconds(60), hour), 72u);   // 3600/51 -> 71 + 1
+  EXPECT_EQ(expectedIssuances(1, Duration::seconds(0), hour), 3601u);  // never divides by 0
 }
 
 TEST(IssuancePolicy, ChurnCountsIssuancesInTheWindowBeyondRenewals) {
@@ -130,8 +147,8 @@ TEST(IssuancePolicy, ChurnCountsIssuancesInTheWindowBeyondRenewals) {
   const TimePoint now = kT0 + 30min;
   for (int i = 1; i <= 12; ++i)
     store.push_back(issued("s-" + std::to_string(i), cn, kT0 + std::chrono::minutes(2 * i), 24h));
-  store.push_back(issued("old", cn, now - 2h, 24h));               // outside the window
-  store.push_back(issued("x", "db.service.consul", kT0, 24h));     // another name
+  store.push_back(issued("old", cn, now - 2h, 24h));            // outside the window
+  store.push_back(issued("x", "db.service.consul", kT0, 24h));  // another name
   const std::vector<CertificateRow> rows = {row("a1", served)};
   IssuancePolicy p;
   p.churnThreshold = 10;  // expected 2 for one allocation of a 24h certificate

@@ -10,10 +10,10 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
-#include <spdlog/spdlog.h>
 
 #include "core/logging.hpp"
 
@@ -24,9 +24,12 @@ Alert sample() {
   Alert a;
   a.name = std::string(alertname::kRenewalDue);
   a.severity = Severity::critical;
-  a.labels = {{"job", "web"},      {"namespace", "default"},
-              {"task", "app"},     {"alloc_id", "0b6c0a1e"},
-              {"path", "secrets/cert.pem"}, {"common_name", "web.service.consul"}};
+  a.labels = {{"job", "web"},
+              {"namespace", "default"},
+              {"task", "app"},
+              {"alloc_id", "0b6c0a1e"},
+              {"path", "secrets/cert.pem"},
+              {"common_name", "web.service.consul"}};
   a.annotations = {{"summary", "RenewalOverdue: web/app"},
                    {"not_after", "2026-11-29T10:00:00.000Z"},
                    {"remaining", "5m"}};
@@ -48,7 +51,8 @@ class LogSinkTest : public ::testing::Test {
 
 TEST_F(LogSinkTest, JournalEntriesCarryTheAlertAsFields) {
   std::vector<std::vector<std::string>> entries;
-  logging::setJournalWriterForTest([&](const std::vector<std::string>& e) { entries.push_back(e); });
+  logging::setJournalWriterForTest(
+      [&](const std::vector<std::string>& e) { entries.push_back(e); });
   logging::setup({logging::Format::journal, "info"});
   LogSink sink("log");
   boost::asio::io_context io;
@@ -91,12 +95,14 @@ TEST_F(LogSinkTest, JournalEntriesCarryTheAlertAsFields) {
 TEST_F(LogSinkTest, LogfmtEventLinesBecomeFields) {
   // The reconcile logs write "event=... key=value" lines; journald gets them as fields.
   std::vector<std::vector<std::string>> entries;
-  logging::setJournalWriterForTest([&](const std::vector<std::string>& e) { entries.push_back(e); });
+  logging::setJournalWriterForTest(
+      [&](const std::vector<std::string>& e) { entries.push_back(e); });
   logging::setup({logging::Format::journal, "info"});
   spdlog::warn(
       "event=drift_detected resource=vault/pki_role/pki-int/nomad-job mode=report missing=false "
       "fields=[max_ttl: desired=168h live=8760h; ttl: desired=24h live=48h]");
-  spdlog::error("event=reconcile_failure resource=nomad/job/default/web message=\"Vault said \\\"no\\\" x\"");
+  spdlog::error(
+      "event=reconcile_failure resource=nomad/job/default/web message=\"Vault said \\\"no\\\" x\"");
   spdlog::info("not an event=line");
   ASSERT_EQ(entries.size(), 3u);
   const auto& d = entries[0];
@@ -108,7 +114,9 @@ TEST_F(LogSinkTest, LogfmtEventLinesBecomeFields) {
   const auto& f = entries[1];
   EXPECT_TRUE(has(f, "EVENT=reconcile_failure"));
   EXPECT_TRUE(has(f, "RESOURCE=nomad/job/default/web"));
-  EXPECT_TRUE(has(f, "MESSAGE=event=reconcile_failure resource=nomad/job/default/web message=\"Vault said \\\"no\\\" x\""));
+  EXPECT_TRUE(has(f,
+                  "MESSAGE=event=reconcile_failure resource=nomad/job/default/web message=\"Vault "
+                  "said \\\"no\\\" x\""));
   for (const auto& field : f) EXPECT_FALSE(field.starts_with("DRIFT=")) << field;
   EXPECT_EQ(entries[2].size(), 3u);  // MESSAGE, PRIORITY, SYSLOG_IDENTIFIER only
 }
@@ -121,7 +129,8 @@ TEST_F(LogSinkTest, JournalFieldNamesAreSanitized) {
   EXPECT_EQ(logging::journalFieldName(std::string(80, 'a')).size(), 64u);
   // A field that would overwrite the entry's own fields is dropped.
   std::vector<std::vector<std::string>> entries;
-  logging::setJournalWriterForTest([&](const std::vector<std::string>& e) { entries.push_back(e); });
+  logging::setJournalWriterForTest(
+      [&](const std::vector<std::string>& e) { entries.push_back(e); });
   logging::setup({logging::Format::journal, "info"});
   logging::event(logging::Level::info, "m", {{"message", "spoof"}, {"priority", "0"}, {"ok", "1"}});
   ASSERT_EQ(entries.size(), 1u);
@@ -166,8 +175,7 @@ TEST_F(LogSinkTest, AutomaticFormatPicksTheJournalOnlyForItsOwnStream) {
   EXPECT_FALSE(logging::parseFormat("syslog"));
   struct stat st {};
   ASSERT_EQ(::fstat(STDERR_FILENO, &st), 0);
-  const std::string mine =
-      std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+  const std::string mine = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
   ::setenv("JOURNAL_STREAM", mine.c_str(), 1);
   EXPECT_EQ(logging::resolveFormat(logging::Format::automatic), logging::Format::journal);
   EXPECT_EQ(logging::resolveFormat(logging::Format::json), logging::Format::json);

@@ -53,7 +53,8 @@ TEST_F(PemHostile, BinaryGarbage) {
 }
 
 TEST_F(PemHostile, BadBase64InsideABlock) {
-  expectParseError(kBegin + "!!!! not base64 ****\n" + kEnd, "PEM block #1 is truncated or corrupt");
+  expectParseError(kBegin + "!!!! not base64 ****\n" + kEnd,
+                   "PEM block #1 is truncated or corrupt");
 }
 
 TEST_F(PemHostile, ValidBase64OfNonDerBytes) {
@@ -92,8 +93,9 @@ TEST_F(PemHostile, PrivateKeyOnlyIsNoCertificateAndIsNotEchoed) {
 
 TEST_F(PemHostile, KeyMatchingWithGarbageKeyDoesNotEchoIt) {
   auto leaf = pki_->issue("web.service.consul", 3600);
-  std::string fakeKey = "-----BEGIN PRIVATE KEY-----\nSECRETKEYMATERIALdonotprint0123456789\n"
-                        "-----END PRIVATE KEY-----\n";
+  std::string fakeKey =
+      "-----BEGIN PRIVATE KEY-----\nSECRETKEYMATERIALdonotprint0123456789\n"
+      "-----END PRIVATE KEY-----\n";
   auto r = privateKeyMatches(leaf.certPem, fakeKey);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().message.find("SECRETKEYMATERIAL"), std::string::npos) << r.error().message;

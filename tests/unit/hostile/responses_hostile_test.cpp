@@ -36,8 +36,8 @@ const std::string kDeepObject = repeat("{\"a\":", 500000);
 // --- Vault -------------------------------------------------------------------------------
 
 TEST(VaultHostile, HealthWithWrongTypesNamesTheField) {
-  expectError(vault::codec::decodeHealth(200, R"({"initialized":"yes","sealed":false,"standby":false})",
-                                         {}),
+  expectError(vault::codec::decodeHealth(
+                  200, R"({"initialized":"yes","sealed":false,"standby":false})", {}),
               "initialized");
 }
 
@@ -91,8 +91,8 @@ TEST(VaultHostile, HugeValidKeyListIsDecoded) {
 }
 
 TEST(VaultHostile, EndlessErrorListMakesABoundedMessage) {
-  std::string body = "{\"errors\":[" + repeat("\"" + std::string(1000, 'e') + "\",", 20000) +
-                     "\"last\"]}";
+  std::string body =
+      "{\"errors\":[" + repeat("\"" + std::string(1000, 'e') + "\",", 20000) + "\"last\"]}";
   auto e = vault::codec::responseError("issue certificate", 400, body);
   EXPECT_TRUE(e.is(errc::invalid_argument)) << e.message;
   EXPECT_LT(e.message.size(), 4096u) << "an error list of 20 MB is copied into one message";

@@ -3,10 +3,10 @@
 #include "http/client_io.hpp"
 #include "http/client_line_stream.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/_experimental/test/stream.hpp>
-#include <gtest/gtest.h>
 
 namespace nc::http::detail {
 namespace {
@@ -44,9 +44,10 @@ struct Peer {
 };
 
 TEST(ClientIo, ReadsAResponseDeliveredOneByteAtATime) {
-  Peer p("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n"
-         "{\"ok\":true}",
-         false, 1);
+  Peer p(
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n"
+      "{\"ok\":true}",
+      false, 1);
   auto r = p.read();
   ASSERT_TRUE(r) << r.error().describe();
   EXPECT_EQ(r->response.status, 200);
@@ -57,8 +58,9 @@ TEST(ClientIo, ReadsAResponseDeliveredOneByteAtATime) {
 }
 
 TEST(ClientIo, ReadsChunkedAndConnectionDelimitedBodies) {
-  Peer chunked("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
-               false, 5);
+  Peer chunked(
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+      false, 5);
   auto r = chunked.read();
   ASSERT_TRUE(r) << r.error().describe();
   EXPECT_EQ(r->response.body, "abcde");
@@ -75,8 +77,8 @@ TEST(ClientIo, OversizedBodiesFailWithTooLarge) {
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(errc::too_large)) << r.error().describe();
   EXPECT_NE(r.error().message.find("99 bytes"), std::string::npos);
-  Peer chunked("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n" + std::string(64, 'y') +
-                   "\r\n40\r\n" + std::string(64, 'y') + "\r\n0\r\n\r\n",
+  Peer chunked("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n" +
+                   std::string(64, 'y') + "\r\n40\r\n" + std::string(64, 'y') + "\r\n0\r\n\r\n",
                false);
   r = chunked.read(100);
   ASSERT_FALSE(r);
@@ -143,9 +145,10 @@ struct LinePeer : Peer {
 };
 
 TEST(ClientLineStream, RawStreamSplitAcrossReadsEndsWithNullopt) {
-  LinePeer p("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n"
-             "{\"Index\":1}\n{}\r\n{\"Index\":2,\"Events\":[]}\nlast-without-newline",
-             true, 3);
+  LinePeer p(
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n"
+      "{\"Index\":1}\n{}\r\n{\"Index\":2,\"Events\":[]}\nlast-without-newline",
+      true, 3);
   auto s = p.open();
   ASSERT_TRUE(s) << s.error().describe();
   std::vector<std::string> lines;
@@ -160,9 +163,10 @@ TEST(ClientLineStream, RawStreamSplitAcrossReadsEndsWithNullopt) {
 }
 
 TEST(ClientLineStream, ChunkedStreamWithLinesAcrossChunks) {
-  LinePeer p("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-             "4\r\n{\"a\"\r\n6\r\n:1}\n{}\r\n1\r\n\n\r\n0\r\n\r\n",
-             false);
+  LinePeer p(
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "4\r\n{\"a\"\r\n6\r\n:1}\n{}\r\n1\r\n\n\r\n0\r\n\r\n",
+      false);
   auto s = p.open();
   ASSERT_TRUE(s);
   EXPECT_EQ(**p.next(**s), "{\"a\":1}");
@@ -177,7 +181,8 @@ TEST(ClientLineStream, ErrorStatusCarriesStatusAndBody) {
   auto s = p.open();
   ASSERT_FALSE(s);
   EXPECT_TRUE(s.error().is(errc::permission_denied));
-  EXPECT_NE(s.error().message.find("403: Permission denied"), std::string::npos) << s.error().message;
+  EXPECT_NE(s.error().message.find("403: Permission denied"), std::string::npos)
+      << s.error().message;
 }
 
 TEST(ClientLineStream, OverlongLineIsTooLargeAndMidStreamCloseIsAnError) {

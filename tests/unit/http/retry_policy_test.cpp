@@ -9,7 +9,8 @@ namespace {
 using std::chrono::milliseconds;
 
 TEST(RetryPolicy, IdempotentMethods) {
-  for (auto m : {"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "LIST"}) EXPECT_TRUE(isIdempotentMethod(m)) << m;
+  for (auto m : {"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "LIST"})
+    EXPECT_TRUE(isIdempotentMethod(m)) << m;
   for (auto m : {"POST", "PATCH", "get"}) EXPECT_FALSE(isIdempotentMethod(m)) << m;
 }
 

@@ -30,7 +30,8 @@ TEST_F(NomadIoTest, StatAndList) {
   EXPECT_EQ(headerOr(fake->last(), "X-Nomad-Token"), "tok");
   EXPECT_EQ(s->size, 1200);
 
-  fake->push(200, R"([{"Name":"cert.pem","IsDir":false,"Size":1,"FileMode":"-rw-------","ModTime":"x"},
+  fake->push(200,
+             R"([{"Name":"cert.pem","IsDir":false,"Size":1,"FileMode":"-rw-------","ModTime":"x"},
                      {"Name":"sub","IsDir":true,"Size":4096,"FileMode":"drwxrwxrwx","ModTime":"x"}])");
   auto l = run(client.listFiles("a1", "app/secrets"));
   ASSERT_TRUE(l) << l.error().describe();
@@ -45,7 +46,8 @@ TEST_F(NomadIoTest, StatAndList) {
 }
 
 TEST_F(NomadIoTest, CatTurnsA200CarryingAnErrorTextIntoAnError) {
-  fake->push(200, "Reading secret file prohibited: app/secrets/key.pem", {{"Content-Type", "text/plain; charset=utf-8"}});
+  fake->push(200, "Reading secret file prohibited: app/secrets/key.pem",
+             {{"Content-Type", "text/plain; charset=utf-8"}});
   auto c = run(client.catFile("a1", "app/secrets/key.pem"));
   ASSERT_FALSE(c);
   EXPECT_TRUE(c.error().is(errc::permission_denied));
@@ -90,7 +92,8 @@ TEST_F(NomadIoTest, ReadFileRefusesSecretsLocallyAndCrossChecksTheSize) {
   auto err = run(client.readFile("a1", "app/local/x"));
   EXPECT_TRUE(err.error().is(errc::permission_denied));
 
-  fake->push(200, R"({"Name":"local","IsDir":true,"Size":4096,"FileMode":"drwxrwxrwx","ModTime":"t"})");
+  fake->push(200,
+             R"({"Name":"local","IsDir":true,"Size":4096,"FileMode":"drwxrwxrwx","ModTime":"t"})");
   EXPECT_TRUE(run(client.readFile("a1", "app/local")).error().is(errc::invalid_argument));
 }
 
@@ -106,7 +109,8 @@ TEST(ExecFrames, DecodeEveryFrameKind) {
   f = decodeExecFrame(R"({"exited":true,"result":{}})");
   EXPECT_EQ(f->kind, ExecFrame::Kind::exited);
   EXPECT_EQ(f->exitCode, 0);  // exit_code 0 is omitted on the wire
-  f = decodeExecFrame(R"({"exited":true,"result":{"exit_code":137,"signal":"SIGKILL","oom_killed":true}})");
+  f = decodeExecFrame(
+      R"({"exited":true,"result":{"exit_code":137,"signal":"SIGKILL","oom_killed":true}})");
   EXPECT_EQ(f->exitCode, 137);
   EXPECT_TRUE(f->oomKilled);
   EXPECT_EQ(decodeExecFrame("{}")->kind, ExecFrame::Kind::heartbeat);
@@ -119,25 +123,27 @@ TEST(ExecFrames, DecodeEveryFrameKind) {
   EXPECT_EQ(*base64Decode(base64Encode(std::string("\0\1\2xyz", 6))), std::string("\0\1\2xyz", 6));
 }
 
-http::WebSocketPtr socket(std::vector<Result<std::optional<std::string>>> frames, int code, WebSocketLog* log,
-                          std::string reason = "") {
+http::WebSocketPtr socket(std::vector<Result<std::optional<std::string>>> frames, int code,
+                          WebSocketLog* log, std::string reason = "") {
   return std::make_unique<FakeWebSocket>(std::move(frames), code, log, std::move(reason));
 }
 
 TEST_F(NomadIoTest, ExecCollectsOutputAndExitCode) {
   WebSocketLog log;
-  fake->webSockets.push_back(socket({std::optional<std::string>(R"({})"),
-                                     std::optional<std::string>(R"({"stdout":{"data":"LS0tLS1CRUdJTg=="}})"),
-                                     std::optional<std::string>(R"({"stderr":{"data":"d2Fybg=="}})"),
-                                     std::optional<std::string>(R"({"stdout":{"close":true}})"),
-                                     std::optional<std::string>(R"({"exited":true,"result":{"exit_code":3}})")},
-                                    1006, &log));
+  fake->webSockets.push_back(
+      socket({std::optional<std::string>(R"({})"),
+              std::optional<std::string>(R"({"stdout":{"data":"LS0tLS1CRUdJTg=="}})"),
+              std::optional<std::string>(R"({"stderr":{"data":"d2Fybg=="}})"),
+              std::optional<std::string>(R"({"stdout":{"close":true}})"),
+              std::optional<std::string>(R"({"exited":true,"result":{"exit_code":3}})")},
+             1006, &log));
   ExecOptions o;
   o.stdinData = "in";
   auto r = run(client.exec("a1", "app", {"cat", "/secrets/cert.pem"}, o));
   ASSERT_TRUE(r) << r.error().describe();
   EXPECT_EQ(fake->last().target,
-            "/v1/client/allocation/a1/exec?task=app&command=%5B%22cat%22%2C%22%2Fsecrets%2Fcert.pem%22%5D&tty=false");
+            "/v1/client/allocation/a1/"
+            "exec?task=app&command=%5B%22cat%22%2C%22%2Fsecrets%2Fcert.pem%22%5D&tty=false");
   EXPECT_EQ(headerOr(fake->last(), "X-Nomad-Token"), "tok");
   EXPECT_EQ(r->stdoutData, "-----BEGIN");
   EXPECT_EQ(r->stderrData, "warn");
@@ -151,11 +157,13 @@ TEST_F(NomadIoTest, ExecCollectsOutputAndExitCode) {
 
 TEST_F(NomadIoTest, ExecErrorsCloseFramesTimeoutAndOversizedOutput) {
   WebSocketLog log;
-  fake->webSockets.push_back(socket({}, 1008, &log, "unknown task name \"nope\""));  // closed before exited
+  fake->webSockets.push_back(
+      socket({}, 1008, &log, "unknown task name \"nope\""));  // closed before exited
   auto r = run(client.exec("a1", "nope", {"true"}, {}));
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(errc::invalid_argument));
-  EXPECT_NE(r.error().message.find("websocket code 1008): unknown task name \"nope\""), std::string::npos)
+  EXPECT_NE(r.error().message.find("websocket code 1008): unknown task name \"nope\""),
+            std::string::npos)
       << r.error().message;
 
   fake->webSockets.push_back(socket({}, 1011, &log, "Permission denied"));
@@ -177,7 +185,8 @@ TEST_F(NomadIoTest, ExecErrorsCloseFramesTimeoutAndOversizedOutput) {
 
   ExecOptions small;
   small.maxOutputBytes = 4;
-  fake->webSockets.push_back(socket({std::optional<std::string>(R"({"stdout":{"data":"aGVsbG8K"}})")}, 0, &log));
+  fake->webSockets.push_back(
+      socket({std::optional<std::string>(R"({"stdout":{"data":"aGVsbG8K"}})")}, 0, &log));
   r = run(client.exec("a1", "app", {"cat", "big"}, small));
   EXPECT_TRUE(r.error().is(errc::too_large));
 
@@ -197,14 +206,16 @@ TEST_F(NomadIoTest, VariablesReadWriteCasDelete) {
   EXPECT_EQ(v->value.items.at("k"), "v");
   EXPECT_EQ(v->meta.index, 7u);
 
-  fake->push(200, R"({"Namespace":"default","Path":"certd/state","ModifyIndex":8,"Items":{"k":"w"}})");
+  fake->push(200,
+             R"({"Namespace":"default","Path":"certd/state","ModifyIndex":8,"Items":{"k":"w"}})");
   auto w = run(client.putVariable("certd/state", {{"k", "w"}}, 7));
   ASSERT_TRUE(w) << w.error().describe();
   EXPECT_EQ(fake->last().method, "PUT");
   EXPECT_EQ(fake->last().target, "/v1/var/certd/state?cas=7");
   EXPECT_EQ(fake->last().body, R"({"Path":"certd/state","Items":{"k":"w"}})");
 
-  fake->push(409, R"({"Namespace":"default","Path":"certd/state","ModifyIndex":9,"Items":{"k":"z"}})",
+  fake->push(409,
+             R"({"Namespace":"default","Path":"certd/state","ModifyIndex":9,"Items":{"k":"z"}})",
              {{"Content-Type", "text/plain; charset=utf-8"}});
   w = run(client.putVariable("certd/state", {{"k", "w"}}, 7));
   ASSERT_FALSE(w);
@@ -229,13 +240,17 @@ TEST_F(NomadIoTest, LocksAcquireRenewReleaseAndConflicts) {
   ASSERT_TRUE(l->lock);
   EXPECT_EQ(l->lock->id, "11111111-2222");
 
-  fake->push(409, R"({"Namespace":"default","Path":"certd/leader","CreateIndex":0,"ModifyIndex":0,"CreateTime":0,"ModifyTime":0})");
+  fake->push(
+      409,
+      R"({"Namespace":"default","Path":"certd/leader","CreateIndex":0,"ModifyIndex":0,"CreateTime":0,"ModifyTime":0})");
   auto held = run(client.acquireLock("certd/leader", Duration::seconds(15), Duration::seconds(15)));
   ASSERT_FALSE(held);
   EXPECT_TRUE(held.error().is(errc::conflict));
   EXPECT_NE(held.error().message.find("held by another"), std::string::npos);
 
-  fake->push(200, R"({"Namespace":"default","Path":"certd/leader","Lock":{"ID":"11111111-2222","TTL":15000000000,"LockDelay":"15s"}})");
+  fake->push(
+      200,
+      R"({"Namespace":"default","Path":"certd/leader","Lock":{"ID":"11111111-2222","TTL":15000000000,"LockDelay":"15s"}})");
   auto renewed = run(client.renewLock("certd/leader", "11111111-2222"));
   ASSERT_TRUE(renewed) << renewed.error().describe();
   EXPECT_EQ(fake->last().target, "/v1/var/certd/leader?lock-renew");
@@ -252,25 +267,34 @@ TEST_F(NomadIoTest, LocksAcquireRenewReleaseAndConflicts) {
   EXPECT_EQ(fake->last().target, "/v1/var/certd/leader?lock-release");
   fake->push(500, "variable doesn't hold a lock");
   EXPECT_TRUE(run(client.releaseLock("certd/leader", "x")).error().is(errc::not_found));
-  fake->push(400, "RPC Error:: 400,1 error occurred:\n\t* TTL must be between 10 seconds and 24 hours\n\n");
+  fake->push(
+      400,
+      "RPC Error:: 400,1 error occurred:\n\t* TTL must be between 10 seconds and 24 hours\n\n");
   auto bad = run(client.acquireLock("certd/leader", Duration::seconds(1), Duration::seconds(0)));
   EXPECT_TRUE(bad.error().is(errc::invalid_argument));
   EXPECT_NE(bad.error().message.find("TTL must be between"), std::string::npos);
 }
 
 using Lines = std::vector<Result<std::optional<std::string>>>;
-std::optional<std::string> line(const char* s) { return std::string(s); }
+std::optional<std::string> line(const char* s) {
+  return std::string(s);
+}
 
 TEST_F(NomadIoTest, EventStreamResumesAfterHeartbeatTimeoutAndServerClose) {
-  const char* batch7 = R"({"Index":7,"Events":[{"Topic":"Job","Type":"JobRegistered","Key":"web","Namespace":"default",
+  const char* batch7 =
+      R"({"Index":7,"Events":[{"Topic":"Job","Type":"JobRegistered","Key":"web","Namespace":"default",
                          "FilterKeys":null,"Index":7,"Payload":{"Job":{"ID":"web"}}}]})";
-  const char* batch9 = R"({"Index":9,"Events":[{"Topic":"Allocation","Type":"PlanResult","Key":"a1","Namespace":"default",
+  const char* batch9 =
+      R"({"Index":9,"Events":[{"Topic":"Allocation","Type":"PlanResult","Key":"a1","Namespace":"default",
                          "FilterKeys":["web",""],"Index":9,"Payload":{"Allocation":{"ID":"a1"}}}]})";
   fake->lineStreams.push_back(http::LineStreamPtr(std::make_unique<FakeLineStream>(
       Lines{line("{}"), line(batch7), Error(errc::timeout, "no data within 45s")})));
-  fake->lineStreams.push_back(http::LineStreamPtr(std::make_unique<FakeLineStream>(Lines{line("{}"), line(batch9)})));
-  fake->lineStreams.push_back(http::LineStreamPtr(std::make_unique<FakeLineStream>(Lines{})));  // refused
-  fake->lineStreams.push_back(http::LineStreamPtr(std::make_unique<FakeLineStream>(Lines{line("{}"), line(batch9)})));
+  fake->lineStreams.push_back(
+      http::LineStreamPtr(std::make_unique<FakeLineStream>(Lines{line("{}"), line(batch9)})));
+  fake->lineStreams.push_back(
+      http::LineStreamPtr(std::make_unique<FakeLineStream>(Lines{})));  // refused
+  fake->lineStreams.push_back(
+      http::LineStreamPtr(std::make_unique<FakeLineStream>(Lines{line("{}"), line(batch9)})));
   EventStreamOptions o;
   o.topics = {"Job:*", "Allocation:web"};
   o.index = 5;
@@ -295,7 +319,8 @@ TEST_F(NomadIoTest, EventStreamResumesAfterHeartbeatTimeoutAndServerClose) {
 
   b = run(stream->next());  // server closes; next stream closes before `{}`; then resumes from 10
   ASSERT_TRUE(b) << b.error().describe();
-  EXPECT_EQ(fake->last().target, "/v1/event/stream?topic=Job%3A%2A&topic=Allocation%3Aweb&index=10");
+  EXPECT_EQ(fake->last().target,
+            "/v1/event/stream?topic=Job%3A%2A&topic=Allocation%3Aweb&index=10");
   EXPECT_EQ(stream->reconnects(), 3);
   EXPECT_EQ(fake->requests.size(), 4u);
 }
@@ -312,8 +337,8 @@ TEST_F(NomadIoTest, EventStreamReportsRepeatedFailuresAndBadLines) {
   EXPECT_EQ(fake->requests.size(), 2u);
   EXPECT_EQ(fake->last().target, "/v1/event/stream");
 
-  fake->lineStreams.push_back(http::LineStreamPtr(std::make_unique<FakeLineStream>(
-      Lines{line("{}"), line(R"({"Index":"x","Events":[]})")})));
+  fake->lineStreams.push_back(http::LineStreamPtr(
+      std::make_unique<FakeLineStream>(Lines{line("{}"), line(R"({"Index":"x","Events":[]})")})));
   b = run(stream->next());
   ASSERT_FALSE(b);
   EXPECT_TRUE(b.error().is(errc::protocol_error));

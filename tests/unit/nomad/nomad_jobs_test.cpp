@@ -24,11 +24,13 @@ struct NomadJobsTest : ::testing::Test {
   }
   NomadClient client{fake, [] { return Result<std::string>("nomad-secret-id"); }, opts()};
   http::Headers meta(const std::string& index) {
-    return {{"X-Nomad-Index", index}, {"X-Nomad-KnownLeader", "true"}, {"X-Nomad-LastContact", "0"}};
+    return {
+        {"X-Nomad-Index", index}, {"X-Nomad-KnownLeader", "true"}, {"X-Nomad-LastContact", "0"}};
   }
 };
 
-const char* kStub = R"({"ID":"web","ParentID":"","Name":"web","Namespace":"prod","Datacenters":["*"],
+const char* kStub =
+    R"({"ID":"web","ParentID":"","Name":"web","Namespace":"prod","Datacenters":["*"],
   "NodePool":"default","Multiregion":null,"Type":"service","Priority":50,"Periodic":false,
   "ParameterizedJob":false,"Stop":false,"Status":"running","StatusDescription":"",
   "JobSummary":{"JobID":"web"},"CreateIndex":10,"ModifyIndex":42,"JobModifyIndex":40,
@@ -60,7 +62,9 @@ TEST_F(NomadJobsTest, BlockingQueryParametersAndTimeout) {
   auto r = run(client.listJobs(q));
   ASSERT_TRUE(r) << r.error().describe();
   EXPECT_EQ(fake->last().target,
-            "/v1/jobs?index=42&wait=120s&prefix=we&filter=Meta.team%20%3D%3D%20%22x%22&namespace=%2A&region=eu");
+            "/v1/"
+            "jobs?index=42&wait=120s&prefix=we&filter=Meta.team%20%3D%3D%20%22x%22&namespace=%2A&"
+            "region=eu");
   ASSERT_TRUE(fake->last().timeout);
   EXPECT_EQ(*fake->last().timeout, blockingTimeout(Duration::seconds(120)));
   EXPECT_GT(*fake->last().timeout, Duration::seconds(127));
@@ -94,13 +98,15 @@ TEST(Blocking, WaitParameterAlwaysHasAUnitAndIsCapped) {
   EXPECT_EQ(waitParam(Duration::milliseconds(1500)), "1500ms");
   EXPECT_EQ(waitParam(Duration::seconds(900)), "300s");
   EXPECT_EQ(blockingTimeout(Duration::seconds(300)),
-            Duration(std::chrono::seconds(300) + std::chrono::milliseconds(18750) + std::chrono::seconds(10)));
+            Duration(std::chrono::seconds(300) + std::chrono::milliseconds(18750) +
+                     std::chrono::seconds(10)));
 }
 
 TEST_F(NomadJobsTest, ReadJobKeepsFullJsonAndErrorsKeepPlainText) {
-  fake->push(200, R"({"ID":"web","Name":"web","Namespace":"prod","Type":"service","Version":3,"Stop":false,
+  fake->push(
+      200, R"({"ID":"web","Name":"web","Namespace":"prod","Type":"service","Version":3,"Stop":false,
                     "JobModifyIndex":40,"ModifyIndex":42,"CreateIndex":10,"TaskGroups":[{"Name":"g"}]})",
-             meta("42"));
+      meta("42"));
   auto r = run(client.readJob("web", {}));
   ASSERT_TRUE(r) << r.error().describe();
   EXPECT_EQ(fake->last().target, "/v1/job/web?namespace=prod&region=eu");
@@ -126,7 +132,8 @@ TEST_F(NomadJobsTest, ReadJobKeepsFullJsonAndErrorsKeepPlainText) {
 }
 
 TEST_F(NomadJobsTest, RegisterWithEnforceIndexUsesTheJobsNamespace) {
-  fake->push(200, R"({"EvalID":"e1","EvalCreateIndex":44,"JobModifyIndex":44,"Warnings":"","Index":44,
+  fake->push(200,
+             R"({"EvalID":"e1","EvalCreateIndex":44,"JobModifyIndex":44,"Warnings":"","Index":44,
                     "LastContact":0,"KnownLeader":false,"NextToken":""})",
              {{"X-Nomad-Index", "44"}});
   RegisterOptions o;
@@ -135,13 +142,15 @@ TEST_F(NomadJobsTest, RegisterWithEnforceIndexUsesTheJobsNamespace) {
   ASSERT_TRUE(r) << r.error().describe();
   EXPECT_EQ(fake->last().method, "PUT");
   EXPECT_EQ(fake->last().target, "/v1/jobs?namespace=batch&region=eu");
-  EXPECT_EQ(fake->last().body,
-            R"({"Job":{"ID":"web","Namespace":"batch","Type":"service"},"EnforceIndex":true,"JobModifyIndex":40})");
+  EXPECT_EQ(
+      fake->last().body,
+      R"({"Job":{"ID":"web","Namespace":"batch","Type":"service"},"EnforceIndex":true,"JobModifyIndex":40})");
   EXPECT_EQ(fake->last().idempotent, std::optional<bool>(false));
   EXPECT_EQ(r->jobModifyIndex, 44u);
   EXPECT_EQ(r->evalId, "e1");
 
-  fake->push(500, "Enforcing job modify index 40: job exists with conflicting job modify index: 41");
+  fake->push(500,
+             "Enforcing job modify index 40: job exists with conflicting job modify index: 41");
   r = run(client.registerJob(R"({"ID":"web"})", o));
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(errc::conflict));
@@ -201,7 +210,8 @@ TEST_F(NomadJobsTest, ParseStopPurgeVersionsAllocations) {
   ASSERT_TRUE(j) << j.error().describe();
   EXPECT_EQ(fake->last().method, "POST");
   EXPECT_EQ(fake->last().target, "/v1/jobs/parse?namespace=prod&region=eu");
-  EXPECT_EQ(fake->last().body, R"({"JobHCL":"job \"web\" {}","Canonicalize":true,"Variables":"a = \"1\""})");
+  EXPECT_EQ(fake->last().body,
+            R"({"JobHCL":"job \"web\" {}","Canonicalize":true,"Variables":"a = \"1\""})");
   fake->push(400, "Failed to parse job: input.hcl:1,1-4: Unsupported block type");
   j = run(client.parseJob("jo {}", false, ""));
   EXPECT_TRUE(j.error().is(errc::invalid_argument));
@@ -216,27 +226,32 @@ TEST_F(NomadJobsTest, ParseStopPurgeVersionsAllocations) {
   ASSERT_TRUE(run(client.deregisterJob("web", false)));
   EXPECT_EQ(fake->last().target, "/v1/job/web?namespace=prod&region=eu");
 
-  fake->push(200, R"({"Versions":[{"ID":"web","Version":2},{"ID":"web","Version":1}],"Diffs":null,"Index":9})",
-             meta("9"));
+  fake->push(
+      200,
+      R"({"Versions":[{"ID":"web","Version":2},{"ID":"web","Version":1}],"Diffs":null,"Index":9})",
+      meta("9"));
   auto v = run(client.jobVersions("web", {}));
   ASSERT_TRUE(v) << v.error().describe();
   EXPECT_EQ(fake->last().target, "/v1/job/web/versions?namespace=prod&region=eu");
   ASSERT_EQ(v->value.size(), 2u);
   EXPECT_EQ(v->value[0].version, 2u);
 
-  fake->push(200, R"J([{"ID":"a1","EvalID":"e","Name":"web.g[0]","Namespace":"prod","NodeID":"n","NodeName":"n1",
+  fake->push(
+      200,
+      R"J([{"ID":"a1","EvalID":"e","Name":"web.g[0]","Namespace":"prod","NodeID":"n","NodeName":"n1",
     "JobID":"web","JobType":"service","JobVersion":2,"TaskGroup":"g","DesiredStatus":"run","DesiredDescription":"",
     "ClientStatus":"running","ClientDescription":"","TaskStates":{"app":{"State":"running","Failed":false,"Restarts":1,
     "LastRestart":"2026-01-01T00:00:00Z","StartedAt":"2026-01-01T00:00:00Z","FinishedAt":"0001-01-01T00:00:00Z",
     "Events":[{"Type":"Template","Time":1767225600000000000,"Message":"","DisplayMessage":"Missing: vault.write(pki/issue/web)",
     "Details":{},"FailsTask":false}]}},"CreateIndex":11,"ModifyIndex":12,"CreateTime":1,"ModifyTime":2}])J",
-             meta("12"));
+      meta("12"));
   auto a = run(client.jobAllocations("web", {}));
   ASSERT_TRUE(a) << a.error().describe();
   EXPECT_EQ(fake->last().target, "/v1/job/web/allocations?namespace=prod&region=eu");
   ASSERT_EQ(a->value.size(), 1u);
   EXPECT_EQ(a->value[0].taskStates.at("app").restarts, 1u);
-  EXPECT_EQ(a->value[0].taskStates.at("app").events[0].displayMessage, "Missing: vault.write(pki/issue/web)");
+  EXPECT_EQ(a->value[0].taskStates.at("app").events[0].displayMessage,
+            "Missing: vault.write(pki/issue/web)");
 }
 
 TEST_F(NomadJobsTest, AllocationsListAndOmitEmptyRead) {
@@ -245,12 +260,15 @@ TEST_F(NomadJobsTest, AllocationsListAndOmitEmptyRead) {
   q.filter = R"(JobID == "web")";
   auto l = run(client.listAllocations(q));
   ASSERT_TRUE(l);
-  EXPECT_EQ(fake->last().target, "/v1/allocations?filter=JobID%20%3D%3D%20%22web%22&namespace=prod&region=eu");
+  EXPECT_EQ(fake->last().target,
+            "/v1/allocations?filter=JobID%20%3D%3D%20%22web%22&namespace=prod&region=eu");
 
   // Full allocations omit zero values (no DesiredDescription, no PreviousAllocation...).
-  fake->push(200, R"({"ID":"0f1e","Namespace":"prod","JobID":"web","Job":{"ID":"web","Type":"batch","Version":4},
+  fake->push(
+      200,
+      R"({"ID":"0f1e","Namespace":"prod","JobID":"web","Job":{"ID":"web","Type":"batch","Version":4},
     "TaskGroup":"g","ClientStatus":"complete","TaskStates":{"app":{"State":"dead","Events":null}},"CreateIndex":5})",
-             meta("5"));
+      meta("5"));
   auto a = run(client.readAllocation("0f1e", {}));
   ASSERT_TRUE(a) << a.error().describe();
   EXPECT_EQ(fake->last().target, "/v1/allocation/0f1e?namespace=prod&region=eu");
@@ -259,10 +277,12 @@ TEST_F(NomadJobsTest, AllocationsListAndOmitEmptyRead) {
   EXPECT_TRUE(a->value.taskStates.at("app").events.empty());
   EXPECT_NE(a->value.json.find("\"Job\""), std::string::npos);
 
-  fake->push(200, R"({"ID":"0f1e","TaskStates":{"app":{"State":"dead","Events":[{"Type":3}]}}})", meta("5"));
+  fake->push(200, R"({"ID":"0f1e","TaskStates":{"app":{"State":"dead","Events":[{"Type":3}]}}})",
+             meta("5"));
   a = run(client.readAllocation("0f1e", {}));
   ASSERT_FALSE(a);
-  EXPECT_NE(a.error().message.find("TaskStates.app.Events[0].Type"), std::string::npos) << a.error().message;
+  EXPECT_NE(a.error().message.find("TaskStates.app.Events[0].Type"), std::string::npos)
+      << a.error().message;
 }
 
 TEST_F(NomadJobsTest, AgentHealthAndLeader) {
@@ -273,7 +293,8 @@ TEST_F(NomadJobsTest, AgentHealthAndLeader) {
   ASSERT_TRUE(h->server);
   EXPECT_TRUE(h->server->ok);
 
-  fake->push(500, R"({"server":{"ok":false,"message":"no leader"}})", {{"Content-Type", "text/plain"}});
+  fake->push(500, R"({"server":{"ok":false,"message":"no leader"}})",
+             {{"Content-Type", "text/plain"}});
   h = run(client.agentHealth());
   ASSERT_TRUE(h) << h.error().describe();
   EXPECT_FALSE(h->ok);

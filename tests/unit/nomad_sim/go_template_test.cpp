@@ -12,15 +12,20 @@ class GoTemplateTest : public ::testing::Test {
   void SetUp() override {
     secret_ = std::move(parseJson(R"({"lease_id":"","lease_duration":0,"renewable":false,
       "data":{"certificate":"CERT","private_key":"KEY","ca_chain":["INT","ROOT"],"expiration":1700000000,
-              "meta":{"b":"2","a":"1"},"empty":[]}})").value());
-    funcs_.env = [](const std::string& n) { return n == "NOMAD_JOB_NAME" ? std::string("web") : std::string(); };
-    funcs_.secret = [this](const std::string& path, const std::vector<std::string>& params) -> const Val* {
+              "meta":{"b":"2","a":"1"},"empty":[]}})")
+                            .value());
+    funcs_.env = [](const std::string& n) {
+      return n == "NOMAD_JOB_NAME" ? std::string("web") : std::string();
+    };
+    funcs_.secret = [this](const std::string& path,
+                           const std::vector<std::string>& params) -> const Val* {
       calls_.push_back(path);
       for (const auto& p : params) calls_.back() += " " + p;
       return fetched_ ? &secret_ : nullptr;
     };
   }
-  std::string render(const std::string& t, const std::string& l = "{{", const std::string& r = "}}") {
+  std::string render(const std::string& t, const std::string& l = "{{",
+                     const std::string& r = "}}") {
     auto out = renderGoTemplate(t, l, r, funcs_);
     EXPECT_TRUE(out) << (out ? "" : out.error().message);
     return out ? out.value() : "<error>";
@@ -33,7 +38,8 @@ class GoTemplateTest : public ::testing::Test {
 
 TEST_F(GoTemplateTest, SecretWithPrintfAndEnvPassesParams) {
   const std::string t =
-      "{{- with secret \"pki-int/issue/nomad-job\" (printf \"common_name=%s.service.consul\" (env \"NOMAD_JOB_NAME\")) "
+      "{{- with secret \"pki-int/issue/nomad-job\" (printf \"common_name=%s.service.consul\" (env "
+      "\"NOMAD_JOB_NAME\")) "
       "\"ttl=24h\" -}}\n{{ .Data.certificate }}\n{{- end }}\n";
   EXPECT_EQ(render(t), "CERT\n");
   ASSERT_EQ(calls_.size(), 1u);
@@ -42,22 +48,28 @@ TEST_F(GoTemplateTest, SecretWithPrintfAndEnvPassesParams) {
 
 TEST_F(GoTemplateTest, UnfetchedSecretSkipsWithBody) {
   fetched_ = false;
-  EXPECT_EQ(render("a{{ with secret \"p\" }}{{ .Data.certificate }}{{ else }}none{{ end }}b"), "anoneb");
+  EXPECT_EQ(render("a{{ with secret \"p\" }}{{ .Data.certificate }}{{ else }}none{{ end }}b"),
+            "anoneb");
   EXPECT_TRUE(templateUsesSecret("{{ with secret \"p\" }}x{{ end }}", "{{", "}}"));
   EXPECT_FALSE(templateUsesSecret("{{ env \"A\" }}", "{{", "}}"));
 }
 
 TEST_F(GoTemplateTest, RangeOverChainAndGoPrintOfLists) {
-  EXPECT_EQ(render("{{ with secret \"p\" }}{{ range .Data.ca_chain }}{{ . }}\n{{ end }}{{ end }}"), "INT\nROOT\n");
+  EXPECT_EQ(render("{{ with secret \"p\" }}{{ range .Data.ca_chain }}{{ . }}\n{{ end }}{{ end }}"),
+            "INT\nROOT\n");
   EXPECT_EQ(render("{{ with secret \"p\" }}{{ .Data.ca_chain }}{{ end }}"), "[INT ROOT]");
   EXPECT_EQ(render("{{ with secret \"p\" }}{{ .Data.meta }}{{ end }}"), "map[a:1 b:2]");
-  EXPECT_EQ(render("{{ with secret \"p\" }}{{ range .Data.empty }}x{{ else }}empty{{ end }}{{ end }}"), "empty");
+  EXPECT_EQ(
+      render("{{ with secret \"p\" }}{{ range .Data.empty }}x{{ else }}empty{{ end }}{{ end }}"),
+      "empty");
   EXPECT_EQ(render("{{ with secret \"p\" }}{{ .Data.missing }}{{ end }}"), "<no value>");
-  EXPECT_EQ(render("{{ with secret \"p\" }}{{ .Data.expiration }}{{ .LeaseID }}{{ end }}"), "1700000000");
+  EXPECT_EQ(render("{{ with secret \"p\" }}{{ .Data.expiration }}{{ .LeaseID }}{{ end }}"),
+            "1700000000");
 }
 
 TEST_F(GoTemplateTest, ToJsonIsCompactAndHtmlSafe) {
-  EXPECT_EQ(render("{{ with secret \"p\" }}{{ .Data.ca_chain | toJSON }}{{ end }}"), "[\"INT\",\"ROOT\"]");
+  EXPECT_EQ(render("{{ with secret \"p\" }}{{ .Data.ca_chain | toJSON }}{{ end }}"),
+            "[\"INT\",\"ROOT\"]");
   EXPECT_EQ(render("{{ \"a<b\" | toJSON }}"), "\"a\\u003cb\"");
 }
 
@@ -68,7 +80,8 @@ TEST_F(GoTemplateTest, CustomDelimitersLeaveBracesLiteral) {
 
 TEST_F(GoTemplateTest, TrimMarkersCommentsAndIfElse) {
   EXPECT_EQ(render("a  {{- /* c */ -}}  b"), "ab");
-  EXPECT_EQ(render("{{ if eq (env \"NOMAD_JOB_NAME\") \"web\" }}yes{{ else if true }}no{{ end }}"), "yes");
+  EXPECT_EQ(render("{{ if eq (env \"NOMAD_JOB_NAME\") \"web\" }}yes{{ else if true }}no{{ end }}"),
+            "yes");
   EXPECT_EQ(render("{{ if false }}1{{ else if true }}2{{ else }}3{{ end }}"), "2");
   EXPECT_EQ(render("{{ printf \"%s-%d%%\" \"x\" 5 }}"), "x-5%");
 }

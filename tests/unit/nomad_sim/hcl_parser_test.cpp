@@ -71,7 +71,8 @@ TEST(HclParser, StringEscapesAndInterpolationKeptVerbatim) {
 }
 
 TEST(HclParser, Heredocs) {
-  Body b = parseOk("a = <<EOF\n  line1\n    {{ .Data }}\nEOF\nb = <<-EOT\n    x\n      y\n    EOT\n");
+  Body b =
+      parseOk("a = <<EOF\n  line1\n    {{ .Data }}\nEOF\nb = <<-EOT\n    x\n      y\n    EOT\n");
   EXPECT_EQ(literal(*b.attributes[0].expr), "  line1\n    {{ .Data }}\n");
   EXPECT_EQ(literal(*b.attributes[1].expr), "x\n  y\n");
 }

@@ -209,9 +209,10 @@ TEST(Jobspec, ErrorsCarryLineNumbers) {
   EXPECT_EQ(parseErr("job \"x\" {\n  group \"g\" {\n    bogus = 1\n  }\n}\n"),
             "input.hcl:3,5-10: Unsupported argument; An argument named \"bogus\" is not expected "
             "here.");
-  EXPECT_EQ(parseErr("job \"x\" {\n  group \"g\" {\n    task \"t\" {\n      templat {}\n    }\n  }\n}\n"),
-            "input.hcl:4,7-14: Unsupported block type; Blocks of type \"templat\" are not expected "
-            "here.");
+  EXPECT_EQ(
+      parseErr("job \"x\" {\n  group \"g\" {\n    task \"t\" {\n      templat {}\n    }\n  }\n}\n"),
+      "input.hcl:4,7-14: Unsupported block type; Blocks of type \"templat\" are not expected "
+      "here.");
   EXPECT_EQ(parseErr("job \"x\" {\n  group {\n  }\n}\n"),
             "input.hcl:2,3-8: Missing name for group; All group blocks must have 1 labels (name).");
   EXPECT_EQ(parseErr("job \"x\" {\n  group \"g\" {\n    count = \"many\"\n  }\n}\n"),

@@ -28,7 +28,8 @@ job "web" {
 }
 )";
 
-Doc serverJob(const char* hcl = kJob, std::string_view replaceFrom = "", std::string_view replaceTo = "") {
+Doc serverJob(const char* hcl = kJob, std::string_view replaceFrom = "",
+              std::string_view replaceTo = "") {
   std::string src = hcl;
   if (!replaceFrom.empty()) src.replace(src.find(replaceFrom), replaceFrom.size(), replaceTo);
   auto api = parseJobspec(src, {});
@@ -154,7 +155,8 @@ TEST_F(StateTest, EventsForRegisterAndPurge) {
   EXPECT_NE(line2.find("\"Deleted\":true"), std::string::npos);
   EventFilter evals;
   evals.topics = {{"Evaluation", "web"}};  // matches via FilterKeys (the job ID)
-  EXPECT_NE(state.events().next(0, evals).first.find("\"Topic\":\"Evaluation\""), std::string::npos);
+  EXPECT_NE(state.events().next(0, evals).first.find("\"Topic\":\"Evaluation\""),
+            std::string::npos);
   EventFilter other;
   other.topics = {{"Job", "nope"}};
   EXPECT_EQ(state.events().next(0, other).first, "");
@@ -182,7 +184,8 @@ TEST_F(StateTest, ListPrefixAndStubs) {
 }
 
 TEST(Bexpr, Expressions) {
-  auto doc = parseJson(R"({"ID":"web","Meta":{"team":"a"},"Datacenters":["dc1","dc2"],"Priority":50})");
+  auto doc =
+      parseJson(R"({"ID":"web","Meta":{"team":"a"},"Datacenters":["dc1","dc2"],"Priority":50})");
   auto m = [&](const char* e) {
     auto f = Filter::parse(e);
     EXPECT_TRUE(f.has_value()) << e;

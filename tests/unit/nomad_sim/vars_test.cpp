@@ -41,47 +41,68 @@ TEST_F(VarsTest, CrudWithCas) {
 }
 
 TEST_F(VarsTest, LockContentionRenewRelease) {
-  auto a = vars.write("", "lock/leader", R"({"Lock":{"TTL":"10s","LockDelay":"5s"}})", std::nullopt, LockOp::acquire);
+  auto a = vars.write("", "lock/leader", R"({"Lock":{"TTL":"10s","LockDelay":"5s"}})", std::nullopt,
+                      LockOp::acquire);
   ASSERT_EQ(a.status, 200) << a.body;
   std::string id = lockId(a);
   EXPECT_FALSE(id.empty());
   EXPECT_NE(a.body.find("\"TTL\":\"10s\""), std::string::npos);
   EXPECT_NE(a.body.find("\"LockDelay\":\"5s\""), std::string::npos);
-  auto b = vars.write("", "lock/leader", R"({"Lock":{"TTL":"10s"}})", std::nullopt, LockOp::acquire);
+  auto b =
+      vars.write("", "lock/leader", R"({"Lock":{"TTL":"10s"}})", std::nullopt, LockOp::acquire);
   EXPECT_EQ(b.status, 409);
   EXPECT_EQ(b.body.find("Items"), std::string::npos);
   EXPECT_NE(b.body.find("\"CreateIndex\":0"), std::string::npos);
   EXPECT_EQ(vars.read("default", "lock/leader", false).body.find("Lock"), std::string::npos);
   EXPECT_NE(vars.read("default", "lock/leader", true).body.find("Lock"), std::string::npos);
 
-  auto renewWrong = vars.write("", "lock/leader", R"({"Lock":{"ID":"nope"}})", std::nullopt, LockOp::renew);
+  auto renewWrong =
+      vars.write("", "lock/leader", R"({"Lock":{"ID":"nope"}})", std::nullopt, LockOp::renew);
   EXPECT_EQ(renewWrong.status, 409);
   EXPECT_EQ(renewWrong.body, "attempting to modify locked variable");
-  auto renew = vars.write("", "lock/leader", "{\"Lock\":{\"ID\":\"" + id + "\"}}", std::nullopt, LockOp::renew);
+  auto renew = vars.write("", "lock/leader", "{\"Lock\":{\"ID\":\"" + id + "\"}}", std::nullopt,
+                          LockOp::renew);
   EXPECT_EQ(renew.status, 200);
-  EXPECT_EQ(vars.write("", "lock/leader", R"({"Lock":{"ID":"nope"}})", std::nullopt, LockOp::release).status, 409);
-  auto rel = vars.write("", "lock/leader", "{\"Lock\":{\"ID\":\"" + id + "\"}}", std::nullopt, LockOp::release);
+  EXPECT_EQ(
+      vars.write("", "lock/leader", R"({"Lock":{"ID":"nope"}})", std::nullopt, LockOp::release)
+          .status,
+      409);
+  auto rel = vars.write("", "lock/leader", "{\"Lock\":{\"ID\":\"" + id + "\"}}", std::nullopt,
+                        LockOp::release);
   EXPECT_EQ(rel.status, 200);
   EXPECT_EQ(rel.body.find("Lock"), std::string::npos);
-  auto again = vars.write("", "lock/leader", "{\"Lock\":{\"ID\":\"" + id + "\"}}", std::nullopt, LockOp::release);
+  auto again = vars.write("", "lock/leader", "{\"Lock\":{\"ID\":\"" + id + "\"}}", std::nullopt,
+                          LockOp::release);
   EXPECT_EQ(again.status, 500);
   EXPECT_EQ(again.body, "variable doesn't hold a lock");
-  EXPECT_EQ(vars.write("", "lock/none", R"({"Lock":{"ID":"x"}})", std::nullopt, LockOp::release).body,
-            "variable doesn't exist");
-  EXPECT_EQ(vars.write("", "lock/x", R"({"Lock":{"TTL":"1s"}})", std::nullopt, LockOp::acquire).status, 400);
-  EXPECT_EQ(vars.write("", "lock/x", R"({})", 3, LockOp::acquire).body, "CAS can't be used with lock operations");
+  EXPECT_EQ(
+      vars.write("", "lock/none", R"({"Lock":{"ID":"x"}})", std::nullopt, LockOp::release).body,
+      "variable doesn't exist");
+  EXPECT_EQ(
+      vars.write("", "lock/x", R"({"Lock":{"TTL":"1s"}})", std::nullopt, LockOp::acquire).status,
+      400);
+  EXPECT_EQ(vars.write("", "lock/x", R"({})", 3, LockOp::acquire).body,
+            "CAS can't be used with lock operations");
 }
 
 TEST_F(VarsTest, LockLapsesAfterTwiceTtlThenLockDelay) {
-  auto a = vars.write("", "lock/l", R"({"Lock":{"TTL":"10s","LockDelay":"5s"}})", std::nullopt, LockOp::acquire);
+  auto a = vars.write("", "lock/l", R"({"Lock":{"TTL":"10s","LockDelay":"5s"}})", std::nullopt,
+                      LockOp::acquire);
   std::string id = lockId(a);
   clock->advance(19s);
   vars.tick();
-  EXPECT_EQ(vars.write("", "lock/l", "{\"Lock\":{\"ID\":\"" + id + "\"}}", std::nullopt, LockOp::renew).status, 200);
+  EXPECT_EQ(
+      vars.write("", "lock/l", "{\"Lock\":{\"ID\":\"" + id + "\"}}", std::nullopt, LockOp::renew)
+          .status,
+      200);
   clock->advance(20s);  // 2×TTL after the renew: lapsed, not renewable
   vars.tick();
-  EXPECT_EQ(vars.write("", "lock/l", "{\"Lock\":{\"ID\":\"" + id + "\"}}", std::nullopt, LockOp::renew).status, 409);
-  EXPECT_EQ(vars.write("", "lock/l", R"({"Lock":{}})", std::nullopt, LockOp::acquire).status, 409);  // LockDelay
+  EXPECT_EQ(
+      vars.write("", "lock/l", "{\"Lock\":{\"ID\":\"" + id + "\"}}", std::nullopt, LockOp::renew)
+          .status,
+      409);
+  EXPECT_EQ(vars.write("", "lock/l", R"({"Lock":{}})", std::nullopt, LockOp::acquire).status,
+            409);  // LockDelay
   std::uint64_t before = vars.varIndex("default", "lock/l");
   clock->advance(5s);
   vars.tick();

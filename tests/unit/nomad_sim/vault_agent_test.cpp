@@ -7,17 +7,26 @@
 namespace nc::nomadsim {
 namespace {
 
-Doc task(const std::string& json) { return std::move(parseJson(json).value()); }
+Doc task(const std::string& json) {
+  return std::move(parseJson(json).value());
+}
 
 TEST(VaultAgent, RecognisesTheAgentTaskAndItsConfigPath) {
   EXPECT_EQ(vaultAgentConfigPath(task(R"({"Config":{"image":"hashicorp/vault:1.19",
-      "args":["agent","-config=${NOMAD_TASK_DIR}/agent.hcl"]}})")), "/local/agent.hcl");
+      "args":["agent","-config=${NOMAD_TASK_DIR}/agent.hcl"]}})")),
+            "/local/agent.hcl");
   EXPECT_EQ(vaultAgentConfigPath(task(R"({"Config":{"command":"/usr/bin/vault",
-      "args":["agent","-config","${NOMAD_SECRETS_DIR}/a.hcl"]}})")), "/secrets/a.hcl");
-  EXPECT_EQ(vaultAgentConfigPath(task(R"({"Config":{"image":"hashicorp/vault:1.19","args":["server"]}})")), "");
-  EXPECT_EQ(vaultAgentConfigPath(task(R"({"Config":{"image":"alpine","args":["agent","-config=x"]}})")), "");
+      "args":["agent","-config","${NOMAD_SECRETS_DIR}/a.hcl"]}})")),
+            "/secrets/a.hcl");
+  EXPECT_EQ(vaultAgentConfigPath(
+                task(R"({"Config":{"image":"hashicorp/vault:1.19","args":["server"]}})")),
+            "");
+  EXPECT_EQ(
+      vaultAgentConfigPath(task(R"({"Config":{"image":"alpine","args":["agent","-config=x"]}})")),
+      "");
   EXPECT_EQ(vaultAgentConfigPath(task(R"({"Config":{"image":"hashicorp/vault","command":"/bin/sh",
-      "args":["agent"]}})")), "");
+      "args":["agent"]}})")),
+            "");
 }
 
 TEST(VaultAgent, ParsesAutoAuthTemplatesAndExitOnRetryFailure) {

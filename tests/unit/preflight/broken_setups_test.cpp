@@ -111,41 +111,113 @@ std::vector<Case> cases() {
     return replaceAll(t, "DELIM", delim);
   };
   return {
-      {"unknown role", [](std::string j) { return replaceAll(j, "issue/nomad-job", "issue/nomad-jobs"); }, none, "role-unknown"},
-      {"name outside allowed domains", [](std::string j) { return replaceAll(j, "%s.service.consul", "%s.example.com"); }, none, "name-not-allowed"},
-      {"bare domain", [](std::string j) { return replaceAll(j, kCnArg, "\"common_name=service.consul\""); }, none, "name-not-allowed"},
-      {"job name not a hostname", [](std::string j) { return replaceAll(j, "job \"web\"", "job \"web_app\""); }, none, "name-not-allowed"},
-      {"localhost refused", [](std::string j) { return replaceAll(j, kCnArg, "\"common_name=localhost\""); }, none, "name-not-allowed"},
-      {"alt name refused", [](std::string j) { return replaceAll(j, "\"ttl=24h\"", "\"alt_names=db.internal\" \"ttl=24h\""); }, none, "name-not-allowed"},
-      {"wildcard refused by role", [](std::string j) { return replaceAll(j, kCnArg, "\"common_name=*.service.consul\""); },
-       [](Facts& f) { f.pkiRoles.at({"pki-int", "nomad-job"}).allowWildcardCertificates = false; }, "name-not-allowed"},
-      {"ttl above max_ttl", [](std::string j) { return replaceAll(j, "ttl=24h", "ttl=720h"); }, none, "ttl-clamped"},
-      {"ip sans refused", [](std::string j) { return replaceAll(j, "\"ttl=24h\"", "\"ip_sans=10.0.0.1\" \"ttl=24h\""); }, none, "ip-sans-refused"},
-      {"no common name", [](std::string j) { return replaceAll(j, kCnArg + " ", ""); }, none, "cn-missing"},
-      {"unknown jwt role", [](std::string j) { return replaceAll(j, "role = \"nomad-workloads\"", "role = \"nomad-workload\""); }, none, "jwt-role-unknown"},
+      {"unknown role",
+       [](std::string j) { return replaceAll(j, "issue/nomad-job", "issue/nomad-jobs"); }, none,
+       "role-unknown"},
+      {"name outside allowed domains",
+       [](std::string j) { return replaceAll(j, "%s.service.consul", "%s.example.com"); }, none,
+       "name-not-allowed"},
+      {"bare domain",
+       [](std::string j) { return replaceAll(j, kCnArg, "\"common_name=service.consul\""); }, none,
+       "name-not-allowed"},
+      {"job name not a hostname",
+       [](std::string j) { return replaceAll(j, "job \"web\"", "job \"web_app\""); }, none,
+       "name-not-allowed"},
+      {"localhost refused",
+       [](std::string j) { return replaceAll(j, kCnArg, "\"common_name=localhost\""); }, none,
+       "name-not-allowed"},
+      {"alt name refused",
+       [](std::string j) {
+         return replaceAll(j, "\"ttl=24h\"", "\"alt_names=db.internal\" \"ttl=24h\"");
+       },
+       none, "name-not-allowed"},
+      {"wildcard refused by role",
+       [](std::string j) { return replaceAll(j, kCnArg, "\"common_name=*.service.consul\""); },
+       [](Facts& f) {
+         f.pkiRoles.at({"pki-int", "nomad-job"}).allowWildcardCertificates = false;
+       },
+       "name-not-allowed"},
+      {"ttl above max_ttl", [](std::string j) { return replaceAll(j, "ttl=24h", "ttl=720h"); },
+       none, "ttl-clamped"},
+      {"ip sans refused",
+       [](std::string j) {
+         return replaceAll(j, "\"ttl=24h\"", "\"ip_sans=10.0.0.1\" \"ttl=24h\"");
+       },
+       none, "ip-sans-refused"},
+      {"no common name", [](std::string j) { return replaceAll(j, kCnArg + " ", ""); }, none,
+       "cn-missing"},
+      {"unknown jwt role",
+       [](std::string j) {
+         return replaceAll(j, "role = \"nomad-workloads\"", "role = \"nomad-workload\"");
+       },
+       none, "jwt-role-unknown"},
       {"policy grants only read", [](std::string j) { return j; },
-       [](Facts& f) { f.policies["nomad-job-pki"] = {{"pki-int/issue/*", {"read"}}}; }, "policy-denies"},
+       [](Facts& f) {
+         f.policies["nomad-job-pki"] = {{"pki-int/issue/*", {"read"}}};
+       },
+       "policy-denies"},
       {"policy for another role", [](std::string j) { return j; },
-       [](Facts& f) { f.policies["nomad-job-pki"] = {{"pki-int/issue/other", {"update"}}}; }, "policy-denies"},
+       [](Facts& f) {
+         f.policies["nomad-job-pki"] = {{"pki-int/issue/other", {"update"}}};
+       },
+       "policy-denies"},
       {"explicit deny in a second policy", [](std::string j) { return j; },
        [](Facts& f) {
          f.policies["lockdown"] = {{"pki-int/issue/nomad-job", {"deny"}}};
          f.jwtRoles[{"jwt-nomad", "nomad-workloads"}].push_back("lockdown");
-       }, "policy-denies"},
-      {"no vault block", [](std::string j) { return replaceAll(j, "      vault {\n        role = \"nomad-workloads\"\n      }\n", ""); }, none, "vault-missing"},
-      {"key readable by group", [](std::string j) { return replaceAll(j, "\"0600\"", "\"0640\""); }, none, "key-perms"},
-      {"key with default perms", [](std::string j) { return replaceAll(j, "        perms       = \"0600\"\n", ""); }, none, "key-perms"},
-      {"key in shared alloc dir", [](std::string j) { return replaceAll(j, "secrets/key.pem", "${NOMAD_ALLOC_DIR}/key.pem"); }, none, "key-in-alloc"},
-      {"missing end", [](std::string j) { return replaceNth(j, "          {{- end }}\n", "", 0); }, none, "template-unbalanced"},
-      {"unclosed action", [](std::string j) { return replaceAll(j, "{{ .Data.certificate }}", "{{ .Data.certificate }"); }, none, "template-unbalanced"},
-      {"action nested in a string", [](std::string j) { return replaceAll(j, kCnArg, R"("common_name={{ env "NOMAD_JOB_NAME" }}.service.consul")"); }, none, "template-nested-action"},
-      {"ca_chain printed as a list", [](std::string j) { return replaceAll(j, "{{ range .Data.ca_chain }}{{ . }}{{ end }}", "{{ .Data.ca_chain }}"); }, none, "template-list-printed"},
-      {"vault agent template unescaped", [agent](std::string j) { return addToTask(j, agent("", "nomad-job", "x")); }, none, "agent-template-unescaped"},
-      {"vault agent template with wrong role", [agent](std::string j) {
-         return addToTask(j, agent("left_delimiter = \"[[\"\n        right_delimiter = \"]]\"", "nope", "[[ env \"NOMAD_JOB_NAME\" ]]")); }, none, "role-unknown"},
-      {"legacy vault policies", [](std::string j) { return replaceAll(j, "role = \"nomad-workloads\"", "role = \"nomad-workloads\"\n        policies = [\"nomad-job-pki\"]"); }, none, "vault-policies-ignored"},
-      {"cert and key from different calls", [](std::string j) { return replaceNth(j, "ttl=24h", "ttl=12h", 1); }, none, "cert-key-mismatch"},
-      {"service restarts on renewal", [](std::string j) { return replaceNth(j, "        change_mode = \"signal\"\n", "", 0); }, none, "restart-on-renewal"},
+       },
+       "policy-denies"},
+      {"no vault block",
+       [](std::string j) {
+         return replaceAll(j, "      vault {\n        role = \"nomad-workloads\"\n      }\n", "");
+       },
+       none, "vault-missing"},
+      {"key readable by group", [](std::string j) { return replaceAll(j, "\"0600\"", "\"0640\""); },
+       none, "key-perms"},
+      {"key with default perms",
+       [](std::string j) { return replaceAll(j, "        perms       = \"0600\"\n", ""); }, none,
+       "key-perms"},
+      {"key in shared alloc dir",
+       [](std::string j) { return replaceAll(j, "secrets/key.pem", "${NOMAD_ALLOC_DIR}/key.pem"); },
+       none, "key-in-alloc"},
+      {"missing end", [](std::string j) { return replaceNth(j, "          {{- end }}\n", "", 0); },
+       none, "template-unbalanced"},
+      {"unclosed action",
+       [](std::string j) {
+         return replaceAll(j, "{{ .Data.certificate }}", "{{ .Data.certificate }");
+       },
+       none, "template-unbalanced"},
+      {"action nested in a string",
+       [](std::string j) {
+         return replaceAll(j, kCnArg, R"("common_name={{ env "NOMAD_JOB_NAME" }}.service.consul")");
+       },
+       none, "template-nested-action"},
+      {"ca_chain printed as a list",
+       [](std::string j) {
+         return replaceAll(j, "{{ range .Data.ca_chain }}{{ . }}{{ end }}", "{{ .Data.ca_chain }}");
+       },
+       none, "template-list-printed"},
+      {"vault agent template unescaped",
+       [agent](std::string j) { return addToTask(j, agent("", "nomad-job", "x")); }, none,
+       "agent-template-unescaped"},
+      {"vault agent template with wrong role",
+       [agent](std::string j) {
+         return addToTask(j, agent("left_delimiter = \"[[\"\n        right_delimiter = \"]]\"",
+                                   "nope", "[[ env \"NOMAD_JOB_NAME\" ]]"));
+       },
+       none, "role-unknown"},
+      {"legacy vault policies",
+       [](std::string j) {
+         return replaceAll(j, "role = \"nomad-workloads\"",
+                           "role = \"nomad-workloads\"\n        policies = [\"nomad-job-pki\"]");
+       },
+       none, "vault-policies-ignored"},
+      {"cert and key from different calls",
+       [](std::string j) { return replaceNth(j, "ttl=24h", "ttl=12h", 1); }, none,
+       "cert-key-mismatch"},
+      {"service restarts on renewal",
+       [](std::string j) { return replaceNth(j, "        change_mode = \"signal\"\n", "", 0); },
+       none, "restart-on-renewal"},
   };
 }
 

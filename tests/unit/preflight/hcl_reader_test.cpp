@@ -81,8 +81,9 @@ TEST(GoTemplate, SecretCallsAreEvaluated) {
 TEST(GoTemplate, CustomDelimitersAndConstantRendering) {
   auto scan = scanTemplate("[[ env \"A\" ]] {{ not an action", {{"A", "x"}}, "[[", "]]");
   EXPECT_TRUE(scan.issues.empty());
-  EXPECT_EQ(renderConstant("a=[[ env \"A\" ]] b=[[ .X ]] c=[[ \"lit\" ]]", {{"A", "x"}}, "[[", "]]"),
-            "a=x b=UNKNOWN c=lit");
+  EXPECT_EQ(
+      renderConstant("a=[[ env \"A\" ]] b=[[ .X ]] c=[[ \"lit\" ]]", {{"A", "x"}}, "[[", "]]"),
+      "a=x b=UNKNOWN c=lit");
 }
 
 TEST(GoTemplate, CommentsAndTrimMarkersAreNotIssues) {

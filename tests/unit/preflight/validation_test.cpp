@@ -16,8 +16,9 @@ const ValidationRow* row(const std::vector<ValidationRow>& rows, const std::stri
 TEST(Validation, AGoodCertificatePasses) {
   nc::testing::TestPki pki;
   auto leaf = pki.issue("test.service.consul", 3600);
-  auto rows = checkIssuedCertificate(leaf.certPem, {"test.service.consul", 3600, 0, pki.caChainPem()},
-                                     std::chrono::system_clock::now());
+  auto rows =
+      checkIssuedCertificate(leaf.certPem, {"test.service.consul", 3600, 0, pki.caChainPem()},
+                             std::chrono::system_clock::now());
   EXPECT_TRUE(allPassed(rows)) << formatTable(rows);
   EXPECT_NE(formatTable(rows).find("pass"), std::string::npos);
 }

@@ -112,7 +112,7 @@ TEST(Controller, VaultKeysResyncAfterIntervalPlusJitterJobsDoNot) {
   h.clock->advance(59s);
   EXPECT_EQ(h.step(), 0u);
   h.clock->advance(1s);
-  h.clock->advance(6s);  // interval + the largest jitter
+  h.clock->advance(6s);     // interval + the largest jitter
   EXPECT_EQ(h.step(), 5u);  // every Vault key, not the job
   EXPECT_EQ(h.nomad->planCalls, plans);
   auto next = h.c->queue().nextReady();
@@ -128,7 +128,7 @@ TEST(Controller, WritesAreRateLimited) {
   d.vault.auth.clear();
   d.nomad.jobs.clear();
   d.vault.mounts.clear();
-  h.start(d);  // a PKI role and a policy, both missing
+  h.start(d);               // a PKI role and a policy, both missing
   EXPECT_EQ(h.step(), 1u);  // the second write waits for a token
   EXPECT_EQ(h.c->writes(), 1u);
   h.clock->advance(500ms);
@@ -198,7 +198,11 @@ TEST(Controller, FollowerNeverWritesAndLeaderTakesOver) {
   runSync(h.c->electionStep());
   EXPECT_FALSE(h.c->isLeader());
   h.vault->policies.clear();
-  h.c->updateDesired([] { auto d = fullDesired(); d.vault.policies[0].text += "\n"; return d; }());
+  h.c->updateDesired([] {
+    auto d = fullDesired();
+    d.vault.policies[0].text += "\n";
+    return d;
+  }());
   const int writes = h.vault->writes;
   h.step();
   EXPECT_EQ(h.vault->writes, writes);

@@ -30,8 +30,12 @@ std::optional<Error> FakeVault::check(const std::string& op, bool write) {
   return std::nullopt;
 }
 
-vault::Task<vault::HealthStatus> FakeVault::health(vault::HealthQuery) { co_return vault::HealthStatus{}; }
-vault::Task<vault::SealStatus> FakeVault::sealStatus() { co_return vault::SealStatus{}; }
+vault::Task<vault::HealthStatus> FakeVault::health(vault::HealthQuery) {
+  co_return vault::HealthStatus{};
+}
+vault::Task<vault::SealStatus> FakeVault::sealStatus() {
+  co_return vault::SealStatus{};
+}
 
 vault::Task<std::vector<vault::Mount>> FakeVault::listMounts() {
   if (auto e = check("listMounts", false)) co_return *e;
@@ -77,10 +81,12 @@ vault::Task<vault::PkiRole> FakeVault::readPkiRole(std::string mount, std::strin
   co_return vault::codec::decodePkiRole("{\"data\":" + it->second + "}");
 }
 
-vault::Task<void> FakeVault::writePkiRole(std::string mount, std::string name, vault::PkiRole role) {
+vault::Task<void> FakeVault::writePkiRole(std::string mount, std::string name,
+                                          vault::PkiRole role) {
   if (auto e = check("writePkiRole", true)) co_return *e;
   // Vault normalises key and signature bits on write (vault-api.md §3.2).
-  if (role.keyBits == 0) role.keyBits = role.keyType == "rsa" ? 2048 : role.keyType == "ec" ? 256 : 0;
+  if (role.keyBits == 0)
+    role.keyBits = role.keyType == "rsa" ? 2048 : role.keyType == "ec" ? 256 : 0;
   if (role.signatureBits == 0 && role.keyType == "rsa") role.signatureBits = 256;
   pkiRoles[mount + "/" + name] = vault::codec::encodePkiRole(role);
   co_return Result<void>();
@@ -103,10 +109,13 @@ vault::Task<void> FakeVault::deletePkiRole(std::string mount, std::string name) 
   co_return Result<void>();
 }
 
-vault::Task<vault::IssuedCertificate> FakeVault::issue(std::string, std::string, vault::IssueRequest) {
+vault::Task<vault::IssuedCertificate> FakeVault::issue(std::string, std::string,
+                                                       vault::IssueRequest) {
   co_return Error(errc::not_implemented, "issue");
 }
-vault::Task<std::string> FakeVault::caChain(std::string) { co_return std::string(); }
+vault::Task<std::string> FakeVault::caChain(std::string) {
+  co_return std::string();
+}
 vault::Task<std::vector<std::string>> FakeVault::listCertificates(std::string) {
   co_return std::vector<std::string>{};
 }
@@ -176,7 +185,8 @@ vault::Task<vault::JwtRole> FakeVault::readJwtRole(std::string mount, std::strin
   co_return vault::codec::decodeJwtRole("{\"data\":" + it->second + "}");
 }
 
-vault::Task<void> FakeVault::writeJwtRole(std::string mount, std::string name, vault::JwtRole role) {
+vault::Task<void> FakeVault::writeJwtRole(std::string mount, std::string name,
+                                          vault::JwtRole role) {
   if (auto e = check("writeJwtRole", true)) co_return *e;
   // Vault reads never-set lists and maps of JWT roles back as null (vault-api.md §5.3).
   rapidjson::Document d;
@@ -191,7 +201,9 @@ vault::Task<void> FakeVault::writeJwtRole(std::string mount, std::string name, v
 vault::Task<std::vector<std::string>> FakeVault::listJwtRoles(std::string) {
   co_return std::vector<std::string>{};
 }
-vault::Task<vault::TokenInfo> FakeVault::lookupSelf() { co_return vault::TokenInfo{}; }
+vault::Task<vault::TokenInfo> FakeVault::lookupSelf() {
+  co_return vault::TokenInfo{};
+}
 
 // ---- Nomad ----
 
@@ -202,7 +214,8 @@ void FakeNomad::putJob(const std::string& id, std::string json) {
   j.modifyIndex = j.jobModifyIndex = ++index;
 }
 
-nomad::Task<nomad::Indexed<std::vector<nomad::JobStub>>> FakeNomad::listJobs(nomad::QueryOptions q) {
+nomad::Task<nomad::Indexed<std::vector<nomad::JobStub>>> FakeNomad::listJobs(
+    nomad::QueryOptions q) {
   ++listJobsCalls;
   if (listJobsError) co_return *listJobsError;
   nomad::Indexed<std::vector<nomad::JobStub>> out;
@@ -231,7 +244,8 @@ nomad::Task<nomad::Indexed<nomad::Job>> FakeNomad::readJob(std::string id, nomad
   co_return out;
 }
 
-nomad::Task<nomad::RegisterResult> FakeNomad::registerJob(std::string jobJson, nomad::RegisterOptions o) {
+nomad::Task<nomad::RegisterResult> FakeNomad::registerJob(std::string jobJson,
+                                                          nomad::RegisterOptions o) {
   ++registers;
   rapidjson::Document d;
   d.Parse(jobJson.c_str());
@@ -272,8 +286,10 @@ nomad::Task<nomad::PlanResult> FakeNomad::planJob(std::string jobJson, bool) {
           old = h->value[k.name].GetString();
         if (old != k.value.GetString())
           r.diff->fields.push_back({old.empty() ? "Added" : "Edited",
-                                    "Meta[" + std::string(k.name.GetString()) + "]", old,
-                                    k.value.GetString(), {}});
+                                    "Meta[" + std::string(k.name.GetString()) + "]",
+                                    old,
+                                    k.value.GetString(),
+                                    {}});
       }
       continue;
     }
@@ -292,7 +308,8 @@ nomad::Task<std::string> FakeNomad::parseJob(std::string hcl, bool, std::string)
 
 nomad::Task<nomad::DeregisterResult> FakeNomad::deregisterJob(std::string id, bool purge) {
   ++deregisters;
-  if (purge) jobs.erase(id);
+  if (purge)
+    jobs.erase(id);
   else if (jobs.count(id)) {
     jobs[id].stop = true;
     jobs[id].modifyIndex = ++index;
@@ -300,16 +317,20 @@ nomad::Task<nomad::DeregisterResult> FakeNomad::deregisterJob(std::string id, bo
   co_return nomad::DeregisterResult{};
 }
 
-nomad::Task<nomad::Indexed<std::vector<nomad::Job>>> FakeNomad::jobVersions(std::string, nomad::QueryOptions) {
+nomad::Task<nomad::Indexed<std::vector<nomad::Job>>> FakeNomad::jobVersions(std::string,
+                                                                            nomad::QueryOptions) {
   co_return Error(errc::not_implemented, "versions");
 }
-nomad::Task<nomad::Indexed<std::vector<nomad::Allocation>>> FakeNomad::jobAllocations(std::string, nomad::QueryOptions) {
+nomad::Task<nomad::Indexed<std::vector<nomad::Allocation>>> FakeNomad::jobAllocations(
+    std::string, nomad::QueryOptions) {
   co_return Error(errc::not_implemented, "allocs");
 }
-nomad::Task<nomad::Indexed<std::vector<nomad::Allocation>>> FakeNomad::listAllocations(nomad::QueryOptions) {
+nomad::Task<nomad::Indexed<std::vector<nomad::Allocation>>> FakeNomad::listAllocations(
+    nomad::QueryOptions) {
   co_return Error(errc::not_implemented, "allocs");
 }
-nomad::Task<nomad::Indexed<nomad::Allocation>> FakeNomad::readAllocation(std::string, nomad::QueryOptions) {
+nomad::Task<nomad::Indexed<nomad::Allocation>> FakeNomad::readAllocation(std::string,
+                                                                         nomad::QueryOptions) {
   co_return Error(errc::not_implemented, "alloc");
 }
 nomad::Task<nomad::FileInfo> FakeNomad::statFile(std::string, std::string) {
@@ -318,23 +339,31 @@ nomad::Task<nomad::FileInfo> FakeNomad::statFile(std::string, std::string) {
 nomad::Task<std::vector<nomad::FileInfo>> FakeNomad::listFiles(std::string, std::string) {
   co_return Error(errc::not_implemented, "fs");
 }
-nomad::Task<std::string> FakeNomad::catFile(std::string, std::string) { co_return Error(errc::not_implemented, "fs"); }
-nomad::Task<std::string> FakeNomad::readFileAt(std::string, std::string, std::int64_t, std::int64_t) {
+nomad::Task<std::string> FakeNomad::catFile(std::string, std::string) {
   co_return Error(errc::not_implemented, "fs");
 }
-nomad::Task<std::string> FakeNomad::readFile(std::string, std::string) { co_return Error(errc::not_implemented, "fs"); }
-nomad::Task<nomad::ExecResult> FakeNomad::exec(std::string, std::string, std::vector<std::string>, nomad::ExecOptions) {
+nomad::Task<std::string> FakeNomad::readFileAt(std::string, std::string, std::int64_t,
+                                               std::int64_t) {
+  co_return Error(errc::not_implemented, "fs");
+}
+nomad::Task<std::string> FakeNomad::readFile(std::string, std::string) {
+  co_return Error(errc::not_implemented, "fs");
+}
+nomad::Task<nomad::ExecResult> FakeNomad::exec(std::string, std::string, std::vector<std::string>,
+                                               nomad::ExecOptions) {
   co_return Error(errc::not_implemented, "exec");
 }
 
-nomad::Task<nomad::Indexed<nomad::Variable>> FakeNomad::readVariable(std::string path, nomad::QueryOptions) {
+nomad::Task<nomad::Indexed<nomad::Variable>> FakeNomad::readVariable(std::string path,
+                                                                     nomad::QueryOptions) {
   auto it = vars.find(path);
   if (it == vars.end()) co_return Error(errc::not_found, "variable not found");
   co_return nomad::Indexed<nomad::Variable>{it->second, {}};
 }
 
-nomad::Task<nomad::Variable> FakeNomad::putVariable(std::string path, std::map<std::string, std::string> items,
-                                                   std::optional<std::uint64_t> cas) {
+nomad::Task<nomad::Variable> FakeNomad::putVariable(std::string path,
+                                                    std::map<std::string, std::string> items,
+                                                    std::optional<std::uint64_t> cas) {
   auto it = vars.find(path);
   const std::uint64_t current = it == vars.end() ? 0 : it->second.modifyIndex;
   if (cas && *cas != current) co_return Error(errc::conflict, "cas conflict");
@@ -375,7 +404,11 @@ nomad::Task<void> FakeNomad::releaseLock(std::string, std::string) {
   co_return Result<void>();
 }
 
-nomad::Task<nomad::AgentHealth> FakeNomad::agentHealth() { co_return nomad::AgentHealth{}; }
-nomad::Task<std::string> FakeNomad::leader() { co_return std::string("127.0.0.1:4647"); }
+nomad::Task<nomad::AgentHealth> FakeNomad::agentHealth() {
+  co_return nomad::AgentHealth{};
+}
+nomad::Task<std::string> FakeNomad::leader() {
+  co_return std::string("127.0.0.1:4647");
+}
 
 }  // namespace nc::reconcile::testing

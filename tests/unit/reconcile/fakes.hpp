@@ -29,8 +29,8 @@ class FakeVault : public vault::VaultApi {
   template <class T>
   using Task = vault::Task<T>;
   std::map<std::string, vault::Mount> mounts, authMounts;  // "pki/" -> mount
-  std::map<std::string, vault::MountTune> tunes;          // "pki" -> tune
-  std::map<std::string, std::string> pkiRoles;            // "mount/name" -> data JSON
+  std::map<std::string, vault::MountTune> tunes;           // "pki" -> tune
+  std::map<std::string, std::string> pkiRoles;             // "mount/name" -> data JSON
   std::map<std::string, std::string> policies;
   std::map<std::string, std::string> jwtConfigs, jwtRoles;  // data JSON
   int writes = 0, reads = 0;
@@ -82,7 +82,7 @@ class FakeNomad : public nomad::NomadApi {
   std::uint64_t index = 10;
   int listJobsCalls = 0, planCalls = 0, registers = 0, deregisters = 0, parseCalls = 0;
   int acquireCalls = 0, renewCalls = 0, releaseCalls = 0;
-  std::string lockHolder;           // "" = free; "other" = someone else
+  std::string lockHolder;  // "" = free; "other" = someone else
   bool failRenew = false;
   std::optional<Error> listJobsError;
 
@@ -94,17 +94,22 @@ class FakeNomad : public nomad::NomadApi {
   Task<nomad::PlanResult> planJob(std::string jobJson, bool diff) override;
   Task<std::string> parseJob(std::string hcl, bool canonicalize, std::string vars) override;
   Task<nomad::DeregisterResult> deregisterJob(std::string id, bool purge) override;
-  Task<nomad::Indexed<std::vector<nomad::Job>>> jobVersions(std::string, nomad::QueryOptions) override;
-  Task<nomad::Indexed<std::vector<nomad::Allocation>>> jobAllocations(std::string, nomad::QueryOptions) override;
-  Task<nomad::Indexed<std::vector<nomad::Allocation>>> listAllocations(nomad::QueryOptions) override;
+  Task<nomad::Indexed<std::vector<nomad::Job>>> jobVersions(std::string,
+                                                            nomad::QueryOptions) override;
+  Task<nomad::Indexed<std::vector<nomad::Allocation>>> jobAllocations(std::string,
+                                                                      nomad::QueryOptions) override;
+  Task<nomad::Indexed<std::vector<nomad::Allocation>>> listAllocations(
+      nomad::QueryOptions) override;
   Task<nomad::Indexed<nomad::Allocation>> readAllocation(std::string, nomad::QueryOptions) override;
   Task<nomad::FileInfo> statFile(std::string, std::string) override;
   Task<std::vector<nomad::FileInfo>> listFiles(std::string, std::string) override;
   Task<std::string> catFile(std::string, std::string) override;
   Task<std::string> readFileAt(std::string, std::string, std::int64_t, std::int64_t) override;
   Task<std::string> readFile(std::string, std::string) override;
-  Task<nomad::ExecResult> exec(std::string, std::string, std::vector<std::string>, nomad::ExecOptions) override;
-  Task<nomad::Indexed<nomad::Variable>> readVariable(std::string path, nomad::QueryOptions q) override;
+  Task<nomad::ExecResult> exec(std::string, std::string, std::vector<std::string>,
+                               nomad::ExecOptions) override;
+  Task<nomad::Indexed<nomad::Variable>> readVariable(std::string path,
+                                                     nomad::QueryOptions q) override;
   Task<nomad::Variable> putVariable(std::string path, std::map<std::string, std::string> items,
                                     std::optional<std::uint64_t> cas) override;
   Task<void> deleteVariable(std::string path, std::optional<std::uint64_t> cas) override;

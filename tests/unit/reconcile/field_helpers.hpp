@@ -17,7 +17,9 @@ inline config::FieldValue fInt(std::int64_t v, config::FieldType t = config::Fie
   f.integer = v;
   return f;
 }
-inline config::FieldValue fDur(std::int64_t seconds) { return fInt(seconds, config::FieldType::duration); }
+inline config::FieldValue fDur(std::int64_t seconds) {
+  return fInt(seconds, config::FieldType::duration);
+}
 inline config::FieldValue fStr(std::string v) {
   config::FieldValue f;
   f.type = config::FieldType::string;

@@ -56,7 +56,8 @@ class LockServer : public FakeNomad {
     if (lock) co_return Error(errc::conflict, "lock held");
     ttl = t;
     delay = d;
-    lock = Held{"id-" + std::to_string(++ids), clock_->monotonic() + 2 * t.as<Mono::duration>(), {}};
+    lock =
+        Held{"id-" + std::to_string(++ids), clock_->monotonic() + 2 * t.as<Mono::duration>(), {}};
     ++varIndex;
     nomad::Variable v;
     v.path = path;
@@ -82,7 +83,8 @@ class LockServer : public FakeNomad {
     co_return Result<void>();
   }
   /// Answers at once; the driver below only asks when a blocking query would have answered.
-  Task<nomad::Indexed<nomad::Variable>> readVariable(std::string path, nomad::QueryOptions) override {
+  Task<nomad::Indexed<nomad::Variable>> readVariable(std::string path,
+                                                     nomad::QueryOptions) override {
     ++reads;
     if (readForbidden) co_return Error(errc::permission_denied, "403 Permission denied");
     expire();
@@ -168,7 +170,9 @@ Takeover killLeaderAfter(Mono::duration phase, bool watchWorks) {
           server->reads - readsAtDeath};
 }
 
-double secondsOf(Mono::duration d) { return std::chrono::duration<double>(d).count(); }
+double secondsOf(Mono::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 TEST(LeaderTakeover, FollowerTakesOverWithin2TtlPlusLockDelayOfTheHolderDying) {
   const auto bound = 3 * kTtl.as<Mono::duration>();  // 2×TTL + LockDelay
@@ -240,7 +244,8 @@ class BlockingNomad : public FakeNomad {
     co_return co_await FakeNomad::listJobs(q);
   }
   Task<nomad::Indexed<nomad::Variable>> readVariable(std::string, nomad::QueryOptions q) override {
-    if (q.index > 0 && q.wait && !co_await block(*q.wait)) co_return Error(errc::cancelled, "cancelled");
+    if (q.index > 0 && q.wait && !co_await block(*q.wait))
+      co_return Error(errc::cancelled, "cancelled");
     nomad::Indexed<nomad::Variable> out;
     out.meta.index = 42;
     co_return out;

@@ -82,7 +82,8 @@ TEST(Reconciler, PkiRoleUpdateKeepsUndeclaredLiveFields) {
   e.vault->pkiRoles["pki-int/nomad-job"] = vault::codec::encodePkiRole(live);
   auto r = e.apply(fullDesired());
   EXPECT_EQ(find(r, Kind::pkiRole).message, "updated");
-  auto stored = vault::codec::decodePkiRole("{\"data\":" + e.vault->pkiRoles["pki-int/nomad-job"] + "}");
+  auto stored =
+      vault::codec::decodePkiRole("{\"data\":" + e.vault->pkiRoles["pki-int/nomad-job"] + "}");
   ASSERT_TRUE(stored);
   EXPECT_EQ(stored->ou, std::vector<std::string>{"platform"});  // POST replaces: merged role sent
   EXPECT_EQ(stored->ttl, 86400);
@@ -92,8 +93,10 @@ TEST(Reconciler, PkiRoleUpdateKeepsUndeclaredLiveFields) {
 TEST(Reconciler, OutOfBandChangeIsDetectedWithFieldValues) {
   Env e;
   e.apply(fullDesired());
-  e.vault->policies["nomad-job-pki"] = "path \"pki-int/issue/nomad-job\" { capabilities = [\"read\"] }";
-  auto role = vault::codec::decodePkiRole("{\"data\":" + e.vault->pkiRoles["pki-int/nomad-job"] + "}");
+  e.vault->policies["nomad-job-pki"] =
+      "path \"pki-int/issue/nomad-job\" { capabilities = [\"read\"] }";
+  auto role =
+      vault::codec::decodePkiRole("{\"data\":" + e.vault->pkiRoles["pki-int/nomad-job"] + "}");
   role->ttl = 3600;
   e.vault->pkiRoles["pki-int/nomad-job"] = vault::codec::encodePkiRole(*role);
   auto r = e.plan(fullDesired());
@@ -157,7 +160,8 @@ TEST(Reconciler, PruneDeletesOnlyOwnedUndeclaredObjects) {
   std::vector<std::string> pruned;
   for (const auto& s : plan.resources)
     if (s.prune) pruned.push_back(s.key.toString());
-  EXPECT_EQ(pruned, (std::vector<std::string>{"vault_policy:nomad-job-pki", "nomad_job:default/web"}));
+  EXPECT_EQ(pruned,
+            (std::vector<std::string>{"vault_policy:nomad-job-pki", "nomad_job:default/web"}));
   EXPECT_TRUE(e.vault->policies.count("nomad-job-pki"));  // plan does not delete
   e.apply(d2);
   EXPECT_FALSE(e.vault->policies.count("nomad-job-pki"));
@@ -223,7 +227,8 @@ TEST(Reconciler, ChangedKeysOnReload) {
   auto changed = r.changedKeys(next);
   std::vector<std::string> names;
   for (const auto& k : changed) names.push_back(k.toString());
-  EXPECT_EQ(names, (std::vector<std::string>{"nomad_job:default/web", "vault_policy:nomad-job-pki"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"nomad_job:default/web", "vault_policy:nomad-job-pki"}));
 }
 
 }  // namespace

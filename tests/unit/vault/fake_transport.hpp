@@ -22,7 +22,8 @@ inline http::Response response(int status, std::string body, http::Headers heade
 /// Lines (or errors) handed out in order; exhausted = closed cleanly by the server.
 class FakeLineStream final : public http::LineStream {
  public:
-  explicit FakeLineStream(std::vector<Result<std::optional<std::string>>> items) : items_(items.begin(), items.end()) {}
+  explicit FakeLineStream(std::vector<Result<std::optional<std::string>>> items)
+      : items_(items.begin(), items.end()) {}
   boost::asio::awaitable<Result<std::optional<std::string>>> nextLine(Duration idle) override {
     lastIdle = idle;
     if (items_.empty()) co_return std::optional<std::string>();
@@ -45,8 +46,8 @@ struct WebSocketLog {
 
 class FakeWebSocket final : public http::WebSocket {
  public:
-  FakeWebSocket(std::vector<Result<std::optional<std::string>>> incoming, int closeCode, WebSocketLog* log,
-                std::string closeReason = "")
+  FakeWebSocket(std::vector<Result<std::optional<std::string>>> incoming, int closeCode,
+                WebSocketLog* log, std::string closeReason = "")
       : incoming_(incoming.begin(), incoming.end()),
         closeCode_(closeCode),
         closeReason_(std::move(closeReason)),
@@ -87,26 +88,32 @@ class FakeTransport final : public http::Transport {
   void push(int status, std::string body, http::Headers headers = {}) {
     responses.push_back(response(status, std::move(body), std::move(headers)));
   }
-  void pushError(errc code, std::string message) { responses.push_back(Error(code, std::move(message))); }
+  void pushError(errc code, std::string message) {
+    responses.push_back(Error(code, std::move(message)));
+  }
   const http::Request& last() const { return requests.back(); }
 
   boost::asio::awaitable<Result<http::Response>> send(http::Request request) override {
     requests.push_back(std::move(request));
-    if (responses.empty()) co_return Error(errc::connection_failed, "fake transport: no scripted response");
+    if (responses.empty())
+      co_return Error(errc::connection_failed, "fake transport: no scripted response");
     auto r = std::move(responses.front());
     responses.pop_front();
     co_return r;
   }
-  boost::asio::awaitable<Result<http::LineStreamPtr>> openLineStream(http::Request request) override {
+  boost::asio::awaitable<Result<http::LineStreamPtr>> openLineStream(
+      http::Request request) override {
     requests.push_back(std::move(request));
-    if (lineStreams.empty()) co_return Error(errc::connection_failed, "fake transport: no scripted stream");
+    if (lineStreams.empty())
+      co_return Error(errc::connection_failed, "fake transport: no scripted stream");
     auto r = std::move(lineStreams.front());
     lineStreams.pop_front();
     co_return r;
   }
   boost::asio::awaitable<Result<http::WebSocketPtr>> openWebSocket(http::Request request) override {
     requests.push_back(std::move(request));
-    if (webSockets.empty()) co_return Error(errc::connection_failed, "fake transport: no scripted websocket");
+    if (webSockets.empty())
+      co_return Error(errc::connection_failed, "fake transport: no scripted websocket");
     auto r = std::move(webSockets.front());
     webSockets.pop_front();
     co_return r;
@@ -123,8 +130,7 @@ T run(boost::asio::awaitable<T> task) {
   boost::asio::io_context io;
   std::optional<T> out;
   boost::asio::co_spawn(
-      io,
-      [&]() -> boost::asio::awaitable<void> { out.emplace(co_await std::move(task)); },
+      io, [&]() -> boost::asio::awaitable<void> { out.emplace(co_await std::move(task)); },
       [](std::exception_ptr e) {
         if (e) std::rethrow_exception(e);
       });
@@ -132,7 +138,8 @@ T run(boost::asio::awaitable<T> task) {
   return std::move(*out);
 }
 
-inline std::string headerOr(const http::Request& r, std::string_view name, std::string def = "<absent>") {
+inline std::string headerOr(const http::Request& r, std::string_view name,
+                            std::string def = "<absent>") {
   const auto* v = http::findHeader(r.headers, name);
   return v ? *v : def;
 }

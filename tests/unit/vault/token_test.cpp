@@ -16,7 +16,9 @@ using nc::testing::headerOr;
 using nc::testing::run;
 using std::chrono::seconds;
 
-Clock::MonoTime t0() { return Clock::MonoTime{} + std::chrono::hours(1); }
+Clock::MonoTime t0() {
+  return Clock::MonoTime{} + std::chrono::hours(1);
+}
 
 TEST(PlanTokenRefresh, RenewableTokenRenewsAtTwoThirdsOfTtl) {
   TokenLease l{t0(), 3600, true, 0, {}};
@@ -66,8 +68,11 @@ TEST(PlanTokenRefresh, ExpiredTokenNeedsLogin) {
 
 std::string authBody(const std::string& token, int ttl, bool renewable) {
   return R"({"request_id":"1","lease_id":"","renewable":false,"lease_duration":0,"data":null,"warnings":null,)"
-         R"("auth":{"client_token":")" + token + R"(","accessor":"a","policies":["certd"],"metadata":null,)"
-         R"("lease_duration":)" + std::to_string(ttl) + R"(,"renewable":)" + (renewable ? "true" : "false") + "}}";
+         R"("auth":{"client_token":")" +
+         token +
+         R"(","accessor":"a","policies":["certd"],"metadata":null,)"
+         R"("lease_duration":)" +
+         std::to_string(ttl) + R"(,"renewable":)" + (renewable ? "true" : "false") + "}}";
 }
 
 struct TempDir {

@@ -64,7 +64,8 @@ TEST_F(VaultClientTest, HealthIsUnauthenticatedAndInterpretsEveryCode) {
 
   fake->push(429, R"({"initialized":true,"sealed":false,"standby":true})");
   EXPECT_EQ(run(client.health({}))->state, HealthState::standby);
-  fake->push(473, R"({"initialized":true,"sealed":false,"standby":true,"performance_standby":true})");
+  fake->push(473,
+             R"({"initialized":true,"sealed":false,"standby":true,"performance_standby":true})");
   EXPECT_EQ(run(client.health({}))->state, HealthState::performanceStandby);
   fake->push(503, R"({"initialized":true,"sealed":true,"standby":true})");
   EXPECT_EQ(run(client.health({}))->state, HealthState::sealed);
@@ -102,9 +103,10 @@ TEST_F(VaultClientTest, HealthSendsEveryConfiguredParameter) {
 }
 
 TEST_F(VaultClientTest, SealStatus) {
-  fake->push(200, R"({"type":"shamir","initialized":true,"sealed":false,"t":3,"n":5,"progress":0,)"
-                  R"("nonce":"","version":"1.19.3","build_date":"2025-01-01T00:00:00Z","migration":false,)"
-                  R"("recovery_seal":false,"storage_type":"raft"})");
+  fake->push(
+      200, R"({"type":"shamir","initialized":true,"sealed":false,"t":3,"n":5,"progress":0,)"
+           R"("nonce":"","version":"1.19.3","build_date":"2025-01-01T00:00:00Z","migration":false,)"
+           R"("recovery_seal":false,"storage_type":"raft"})");
   auto s = run(client.sealStatus());
   ASSERT_TRUE(s) << s.error().describe();
   EXPECT_EQ(fake->last().target, "/v1/sys/seal-status");
@@ -146,7 +148,10 @@ TEST_F(VaultClientTest, EnableAndTuneMount) {
   EXPECT_STREQ(b["config"]["max_lease_ttl"].GetString(), "315360000s");
   EXPECT_FALSE(b["config"].HasMember("default_lease_ttl"));
 
-  fake->push(200, envelope(R"({"default_lease_ttl":2764800,"max_lease_ttl":315360000,"force_no_cache":false,"description":"x"})"));
+  fake->push(
+      200,
+      envelope(
+          R"({"default_lease_ttl":2764800,"max_lease_ttl":315360000,"force_no_cache":false,"description":"x"})"));
   auto t = run(client.readMountTune("pki-int"));
   ASSERT_TRUE(t) << t.error().describe();
   EXPECT_EQ(fake->last().target, "/v1/sys/mounts/pki-int/tune");
@@ -168,7 +173,10 @@ TEST_F(VaultClientTest, EnableAuthAndListAuthMounts) {
   EXPECT_EQ(fake->last().target, "/v1/sys/auth/jwt-nomad");
   EXPECT_STREQ(body()["type"].GetString(), "jwt");
 
-  fake->push(200, envelope(R"({"jwt-nomad/":{"type":"jwt","accessor":"auth_jwt_1","config":{"default_lease_ttl":0,"max_lease_ttl":0,"token_type":"default-service"}},"token/":{"type":"token","config":{}}})"));
+  fake->push(
+      200,
+      envelope(
+          R"({"jwt-nomad/":{"type":"jwt","accessor":"auth_jwt_1","config":{"default_lease_ttl":0,"max_lease_ttl":0,"token_type":"default-service"}},"token/":{"type":"token","config":{}}})"));
   auto m = run(client.listAuthMounts());
   ASSERT_TRUE(m) << m.error().describe();
   ASSERT_EQ(m->size(), 2u);
@@ -232,7 +240,10 @@ TEST_F(VaultClientTest, MalformedBodiesAreProtocolErrorsNamingTheField) {
 }
 
 TEST_F(VaultClientTest, PoliciesCrud) {
-  fake->push(200, envelope(R"({"name":"nomad-workloads","policy":"path \"pki/issue/*\" {\n  capabilities = [\"update\"]\n}\n"})"));
+  fake->push(
+      200,
+      envelope(
+          R"({"name":"nomad-workloads","policy":"path \"pki/issue/*\" {\n  capabilities = [\"update\"]\n}\n"})"));
   auto p = run(client.readPolicy("nomad-workloads"));
   ASSERT_TRUE(p) << p.error().describe();
   EXPECT_EQ(fake->last().target, "/v1/sys/policies/acl/nomad-workloads");
@@ -261,10 +272,11 @@ TEST_F(VaultClientTest, PoliciesCrud) {
 }
 
 TEST_F(VaultClientTest, JwtConfigAndRoles) {
-  fake->push(200, envelope(R"({"jwks_url":"https://nomad:4646/.well-known/jwks.json","jwks_ca_pem":"",)"
-                           R"("jwt_supported_algs":["RS256","EdDSA"],"default_role":"nomad-workloads",)"
-                           R"("bound_issuer":"","jwt_validation_pubkeys":[],"oidc_discovery_url":"",)"
-                           R"("provider_config":{},"namespace_in_state":true})"));
+  fake->push(200,
+             envelope(R"({"jwks_url":"https://nomad:4646/.well-known/jwks.json","jwks_ca_pem":"",)"
+                      R"("jwt_supported_algs":["RS256","EdDSA"],"default_role":"nomad-workloads",)"
+                      R"("bound_issuer":"","jwt_validation_pubkeys":[],"oidc_discovery_url":"",)"
+                      R"("provider_config":{},"namespace_in_state":true})"));
   auto c = run(client.readJwtConfig("jwt-nomad"));
   ASSERT_TRUE(c) << c.error().describe();
   EXPECT_EQ(fake->last().target, "/v1/auth/jwt-nomad/config");
@@ -278,12 +290,15 @@ TEST_F(VaultClientTest, JwtConfigAndRoles) {
   EXPECT_FALSE(b.HasMember("oidc_discovery_url"));  // empty sources are not sent
   EXPECT_FALSE(b.HasMember("jwt_validation_pubkeys"));
 
-  fake->push(200, envelope(R"({"role_type":"jwt","bound_audiences":["vault.io"],"bound_subject":"",)"
-                           R"("bound_claims_type":"string","bound_claims":{"nomad_job_id":"web","nomad_namespace":["a","b"]},)"
-                           R"("claim_mappings":null,"user_claim":"/nomad_job_id","user_claim_json_pointer":true,)"
-                           R"("groups_claim":"","allowed_redirect_uris":null,"expiration_leeway":0,)"
-                           R"("token_policies":["nomad-workloads"],"token_period":1800,"token_type":"service",)"
-                           R"("token_bound_cidrs":[],"token_explicit_max_ttl":0})"));
+  fake->push(
+      200,
+      envelope(
+          R"({"role_type":"jwt","bound_audiences":["vault.io"],"bound_subject":"",)"
+          R"("bound_claims_type":"string","bound_claims":{"nomad_job_id":"web","nomad_namespace":["a","b"]},)"
+          R"("claim_mappings":null,"user_claim":"/nomad_job_id","user_claim_json_pointer":true,)"
+          R"("groups_claim":"","allowed_redirect_uris":null,"expiration_leeway":0,)"
+          R"("token_policies":["nomad-workloads"],"token_period":1800,"token_type":"service",)"
+          R"("token_bound_cidrs":[],"token_explicit_max_ttl":0})"));
   auto r = run(client.readJwtRole("jwt-nomad", "nomad-workloads"));
   ASSERT_TRUE(r) << r.error().describe();
   EXPECT_EQ(fake->last().target, "/v1/auth/jwt-nomad/role/nomad-workloads");
@@ -319,17 +334,23 @@ TEST_F(VaultClientTest, JwtConfigAndRoles) {
 }
 
 TEST_F(VaultClientTest, TokenEndpoints) {
-  fake->push(200, envelope(R"({"accessor":"acc","creation_ttl":3600,"display_name":"approle","entity_id":"e",)"
-                           R"("expire_time":"2026-01-01T01:00:00Z","explicit_max_ttl":0,"id":"hvs.x","meta":null,)"
-                           R"("num_uses":0,"orphan":true,"path":"auth/approle/login","policies":["default","certd"],)"
-                           R"("renewable":true,"ttl":3500,"type":"service"})"));
+  fake->push(
+      200,
+      envelope(
+          R"({"accessor":"acc","creation_ttl":3600,"display_name":"approle","entity_id":"e",)"
+          R"("expire_time":"2026-01-01T01:00:00Z","explicit_max_ttl":0,"id":"hvs.x","meta":null,)"
+          R"("num_uses":0,"orphan":true,"path":"auth/approle/login","policies":["default","certd"],)"
+          R"("renewable":true,"ttl":3500,"type":"service"})"));
   auto t = run(client.lookupSelf());
   ASSERT_TRUE(t) << t.error().describe();
   EXPECT_EQ(fake->last().target, "/v1/auth/token/lookup-self");
   EXPECT_EQ(t->ttl, 3500);
   EXPECT_TRUE(t->renewable);
 
-  fake->push(200, envelope(R"({"accessor":"a","ttl":0,"expire_time":null,"renewable":false,"policies":["root"]})"));
+  fake->push(
+      200,
+      envelope(
+          R"({"accessor":"a","ttl":0,"expire_time":null,"renewable":false,"policies":["root"]})"));
   t = run(client.lookupSelf());
   ASSERT_TRUE(t) << t.error().describe();
   EXPECT_EQ(t->expireTime, "");

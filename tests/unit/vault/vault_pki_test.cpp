@@ -15,7 +15,8 @@ using nc::testing::headerOr;
 using nc::testing::run;
 
 // A role as current Vault CE returns it for {"allowed_domains":["svc.example.internal"],...}.
-const char* kRoleBody = R"({"request_id":"1","lease_id":"","renewable":false,"lease_duration":0,"data":{
+const char* kRoleBody =
+    R"({"request_id":"1","lease_id":"","renewable":false,"lease_duration":0,"data":{
  "allow_any_name":false,"allow_bare_domains":false,"allow_glob_domains":false,"allow_ip_sans":true,
  "allow_localhost":false,"allow_subdomains":true,"allow_token_displayname":false,
  "allow_wildcard_certificates":true,"allowed_domains":["svc.example.internal"],
@@ -83,9 +84,10 @@ TEST_F(VaultPkiTest, WriteRoleSendsTheCompleteRole) {
   d.Parse(fake->last().body.c_str());
   ASSERT_TRUE(d.IsObject());
   // Full replace: defaults are sent explicitly, not left for Vault to reset.
-  for (const char* key : {"allow_localhost", "enforce_hostnames", "server_flag", "client_flag", "key_usage",
-                          "cn_validations", "not_before_duration", "max_ttl", "issuer_ref", "no_store",
-                          "require_cn", "allow_wildcard_certificates", "ext_key_usage"})
+  for (const char* key :
+       {"allow_localhost", "enforce_hostnames", "server_flag", "client_flag", "key_usage",
+        "cn_validations", "not_before_duration", "max_ttl", "issuer_ref", "no_store", "require_cn",
+        "allow_wildcard_certificates", "ext_key_usage"})
     EXPECT_TRUE(d.HasMember(key)) << key;
   EXPECT_EQ(d["ttl"].GetInt64(), 259200);
   EXPECT_TRUE(d["allow_localhost"].GetBool());
@@ -170,15 +172,18 @@ TEST_F(VaultPkiTest, IssueRequestAndResponse) {
   ASSERT_TRUE(c) << c.error().describe();
   EXPECT_EQ(fake->last().method, "POST");
   EXPECT_EQ(fake->last().target, "/v1/pki/issue/web");
-  EXPECT_EQ(fake->last().body,
-            R"({"common_name":"web.svc.example.internal","alt_names":"a.svc.example.internal,b.svc.example.internal",)"
-            R"("ip_sans":["127.0.0.1"],"ttl":"2592000s"})");
+  EXPECT_EQ(
+      fake->last().body,
+      R"({"common_name":"web.svc.example.internal","alt_names":"a.svc.example.internal,b.svc.example.internal",)"
+      R"("ip_sans":["127.0.0.1"],"ttl":"2592000s"})");
   EXPECT_EQ(c->expiration, 1767312000);
   EXPECT_EQ(c->caChain.size(), 2u);
   EXPECT_EQ(c->serialNumber, "3a:5f:c2");
   ASSERT_EQ(c->warnings.size(), 1u);
 
-  fake->push(200, R"({"data":{"certificate":"C","private_key":"K","serial_number":"1","expiration":"1767312000"}})");
+  fake->push(
+      200,
+      R"({"data":{"certificate":"C","private_key":"K","serial_number":"1","expiration":"1767312000"}})");
   c = run(client.issue("pki", "web", req));
   ASSERT_FALSE(c);
   EXPECT_NE(c.error().message.find("data.expiration"), std::string::npos);
@@ -190,7 +195,9 @@ TEST_F(VaultPkiTest, IssueRequestAndResponse) {
 }
 
 TEST_F(VaultPkiTest, CaChainCertificatesList) {
-  fake->push(200, R"({"data":{"certificate":"A\nB","ca_chain":"A\nB","revocation_time":0,"revocation_time_rfc3339":""}})");
+  fake->push(
+      200,
+      R"({"data":{"certificate":"A\nB","ca_chain":"A\nB","revocation_time":0,"revocation_time_rfc3339":""}})");
   auto chain = run(client.caChain("pki"));
   ASSERT_TRUE(chain) << chain.error().describe();
   EXPECT_EQ(fake->last().target, "/v1/pki/cert/ca_chain");
@@ -207,7 +214,8 @@ TEST_F(VaultPkiTest, CaChainCertificatesList) {
   EXPECT_EQ(fake->last().target, "/v1/pki/certs?list=true");
   EXPECT_EQ(certs->size(), 2u);
 
-  fake->push(200, R"({"data":{"certificate":"PEM","revocation_time":0,"revocation_time_rfc3339":""}})");
+  fake->push(200,
+             R"({"data":{"certificate":"PEM","revocation_time":0,"revocation_time_rfc3339":""}})");
   auto cert = run(client.readCertificate("pki", "3a:5f"));
   ASSERT_TRUE(cert) << cert.error().describe();
   EXPECT_EQ(fake->last().target, "/v1/pki/cert/3a%3A5f");

@@ -114,7 +114,8 @@ TEST(AclPolicy, ListFindsExactRuleWithoutSlash) {
 }
 
 TEST(AclPolicy, TemplatedPaths) {
-  auto p = parsePolicy(R"(path "secret/data/{{identity.entity.aliases.auth_jwt_1.metadata.nomad_namespace}}/*" { capabilities = ["read"] })");
+  auto p = parsePolicy(
+      R"(path "secret/data/{{identity.entity.aliases.auth_jwt_1.metadata.nomad_namespace}}/*" { capabilities = ["read"] })");
   ASSERT_TRUE(p);
   TemplateContext ctx;
   ctx.aliasMetadata["auth_jwt_1"]["nomad_namespace"] = "prod";

@@ -25,7 +25,8 @@ TEST(Fields, GoDurationText) {
 }
 
 TEST(Fields, WeakTyping) {
-  auto f = Fields::fromBody(R"({"b1":"true","b2":1,"b3":"t","i":"42","l":"a, b,,c","n":7,"d":3600})");
+  auto f =
+      Fields::fromBody(R"({"b1":"true","b2":1,"b3":"t","i":"42","l":"a, b,,c","n":7,"d":3600})");
   ASSERT_TRUE(f);
   EXPECT_TRUE(*f->boolean("b1", false));
   EXPECT_TRUE(*f->boolean("b2", false));

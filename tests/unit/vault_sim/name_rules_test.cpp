@@ -43,40 +43,73 @@ std::vector<Case> cases() {
       {"other domain refused", role(ex, true, true), "example.org", false},
       {"wildcard of subdomain", role(ex, false, true), "*.example.com", true},
       {"wildcard needs subdomains", role(ex, true, false), "*.example.com", false},
-      {"wildcard refused by allow_wildcard_certificates", with(role(ex, false, true), [](PkiRole& r) { r.allowWildcardCertificates = false; }), "*.example.com", false},
-      {"wildcard refused even with allow_any_name", with(role({}, false, false), [](PkiRole& r) { r.allowAnyName = true; r.allowWildcardCertificates = false; }), "*.example.com", false},
+      {"wildcard refused by allow_wildcard_certificates",
+       with(role(ex, false, true), [](PkiRole& r) { r.allowWildcardCertificates = false; }),
+       "*.example.com", false},
+      {"wildcard refused even with allow_any_name",
+       with(role({}, false, false),
+            [](PkiRole& r) {
+              r.allowAnyName = true;
+              r.allowWildcardCertificates = false;
+            }),
+       "*.example.com", false},
       {"partial wildcard label", role(ex, false, true), "web*.example.com", true},
       {"two wildcards refused", role(ex, false, true), "*.*.example.com", false},
       {"wildcard not left-most refused", role(ex, false, true), "web.*.example.com", false},
       {"glob match", role({"*.svc.example.com"}, false, false, true), "api.svc.example.com", true},
-      {"glob spans dots", role({"*.svc.example.com"}, false, false, true), "a.b.svc.example.com", true},
-      {"glob is case-insensitive", role({"*.svc.example.com"}, false, false, true), "API.SVC.example.com", true},
-      {"glob needs allow_glob_domains", role({"*.svc.example.com"}, false, false, false), "api.svc.example.com", false},
-      {"glob in the middle", role({"web-*.example.com"}, false, false, true), "web-01.example.com", true},
-      {"glob mismatch", role({"web-*.example.com"}, false, false, true), "db-01.example.com", false},
-      {"localhost allowed", with(role({}, false, false), [](PkiRole& r) { r.allowLocalhost = true; }), "localhost", true},
-      {"localdomain allowed", with(role({}, false, false), [](PkiRole& r) { r.allowLocalhost = true; }), "localdomain", true},
+      {"glob spans dots", role({"*.svc.example.com"}, false, false, true), "a.b.svc.example.com",
+       true},
+      {"glob is case-insensitive", role({"*.svc.example.com"}, false, false, true),
+       "API.SVC.example.com", true},
+      {"glob needs allow_glob_domains", role({"*.svc.example.com"}, false, false, false),
+       "api.svc.example.com", false},
+      {"glob in the middle", role({"web-*.example.com"}, false, false, true), "web-01.example.com",
+       true},
+      {"glob mismatch", role({"web-*.example.com"}, false, false, true), "db-01.example.com",
+       false},
+      {"localhost allowed",
+       with(role({}, false, false), [](PkiRole& r) { r.allowLocalhost = true; }), "localhost",
+       true},
+      {"localdomain allowed",
+       with(role({}, false, false), [](PkiRole& r) { r.allowLocalhost = true; }), "localdomain",
+       true},
       {"localhost refused without flag", role({}, false, false), "localhost", false},
-      {"sub.localhost needs subdomains", with(role({}, false, false), [](PkiRole& r) { r.allowLocalhost = true; }), "a.localhost", false},
-      {"sub.localhost with subdomains", with(role({}, false, true), [](PkiRole& r) { r.allowLocalhost = true; }), "a.localhost", true},
-      {"any name", with(role({}, false, false), [](PkiRole& r) { r.allowAnyName = true; }), "anything.test", true},
-      {"any name still enforces hostnames", with(role({}, false, false), [](PkiRole& r) { r.allowAnyName = true; }), "bad_name.test", false},
-      {"any name without enforce_hostnames", with(role({}, false, false), [](PkiRole& r) { r.allowAnyName = true; r.enforceHostnames = false; }), "bad_name.test", true},
+      {"sub.localhost needs subdomains",
+       with(role({}, false, false), [](PkiRole& r) { r.allowLocalhost = true; }), "a.localhost",
+       false},
+      {"sub.localhost with subdomains",
+       with(role({}, false, true), [](PkiRole& r) { r.allowLocalhost = true; }), "a.localhost",
+       true},
+      {"any name", with(role({}, false, false), [](PkiRole& r) { r.allowAnyName = true; }),
+       "anything.test", true},
+      {"any name still enforces hostnames",
+       with(role({}, false, false), [](PkiRole& r) { r.allowAnyName = true; }), "bad_name.test",
+       false},
+      {"any name without enforce_hostnames",
+       with(role({}, false, false),
+            [](PkiRole& r) {
+              r.allowAnyName = true;
+              r.enforceHostnames = false;
+            }),
+       "bad_name.test", true},
       {"hostname with leading hyphen refused", role(ex, false, true), "-web.example.com", false},
       {"email with bare domain", role(ex, true, false), "ops@example.com", true},
       {"email with subdomain", role(ex, false, true), "ops@mail.example.com", true},
       {"email with wildcard refused", role(ex, false, true), "ops@*.example.com", false},
       {"two @ refused", role(ex, true, true), "a@b@example.com", false},
-      {"empty allowed_domains entry ignored", role({"", "example.com"}, true, false), "example.com", true},
+      {"empty allowed_domains entry ignored", role({"", "example.com"}, true, false), "example.com",
+       true},
       {"trailing dot subdomain", role(ex, false, true), "web.example.com.", false},
-      {"label over 63 chars refused", role(ex, false, true), std::string(64, 'a') + ".example.com", false},
+      {"label over 63 chars refused", role(ex, false, true), std::string(64, 'a') + ".example.com",
+       false},
   };
 }
 
 TEST(NameRules, TableOfVaultCases) {
   auto table = cases();
   ASSERT_GE(table.size(), 30u);
-  for (const auto& c : table) EXPECT_EQ(nameAllowed(c.role, c.name), c.allowed) << c.what << ": " << c.name;
+  for (const auto& c : table)
+    EXPECT_EQ(nameAllowed(c.role, c.name), c.allowed) << c.what << ": " << c.name;
 }
 
 TEST(NameRules, GoGlob) {
@@ -103,9 +136,11 @@ TEST(NameRules, CnValidations) {
 
 TEST(NameRules, RequestNamesErrorsAndSans) {
   PkiRole r = role({"example.com"}, false, true);
-  auto ok = checkRequestNames(r, "web.example.com", "b.example.com, a.example.com,b.example.com", false);
+  auto ok =
+      checkRequestNames(r, "web.example.com", "b.example.com, a.example.com,b.example.com", false);
   ASSERT_TRUE(ok) << ok.error().message;
-  EXPECT_EQ(ok->dnsNames, (std::vector<std::string>{"a.example.com", "b.example.com", "web.example.com"}));
+  EXPECT_EQ(ok->dnsNames,
+            (std::vector<std::string>{"a.example.com", "b.example.com", "web.example.com"}));
 
   auto cn = checkRequestNames(r, "web.other.com", "", false);
   ASSERT_FALSE(cn);
@@ -118,7 +153,8 @@ TEST(NameRules, RequestNamesErrorsAndSans) {
   auto notDns = checkRequestNames(r, "web.example.com", "bad_name.example.com", false);
   ASSERT_FALSE(notDns);
   EXPECT_EQ(notDns.error().message,
-            "subject alternate name bad_name.example.com is not a valid DNS name and cannot be included as a SAN");
+            "subject alternate name bad_name.example.com is not a valid DNS name and cannot be "
+            "included as a SAN");
 
   auto email = checkRequestNames(r, "web.example.com", "ops@other.com", false);
   ASSERT_FALSE(email);

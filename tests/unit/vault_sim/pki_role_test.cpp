@@ -31,14 +31,16 @@ TEST(PkiRole, EmptyBodyGivesVaultDefaults) {
   EXPECT_EQ(v["not_before_duration"].GetInt64(), 30);
   EXPECT_EQ(v["issuer_ref"].GetString(), std::string("default"));
   EXPECT_EQ(sim::toJson(v["cn_validations"]), R"(["email","hostname"])");
-  EXPECT_EQ(sim::toJson(v["key_usage"]), R"(["DigitalSignature","KeyAgreement","KeyEncipherment"])");
+  EXPECT_EQ(sim::toJson(v["key_usage"]),
+            R"(["DigitalSignature","KeyAgreement","KeyEncipherment"])");
   EXPECT_TRUE(v["allowed_domains"].IsArray() && v["allowed_domains"].Empty());
   EXPECT_EQ(v["serial_number_source"].GetString(), std::string("json-csr"));
 }
 
 TEST(PkiRole, DurationsAndListsInEveryForm) {
   auto r = writeRole(body(R"({"ttl":"72h","max_ttl":604800,"not_before_duration":"1m",
-                              "allowed_domains":"a.com, b.com","key_type":"ec","organization":["Org"]})"), nullptr);
+                              "allowed_domains":"a.com, b.com","key_type":"ec","organization":["Org"]})"),
+                     nullptr);
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->role.ttl, 259200);
   EXPECT_EQ(r->role.maxTtl, 604800);
@@ -49,7 +51,10 @@ TEST(PkiRole, DurationsAndListsInEveryForm) {
 }
 
 TEST(PkiRole, PostReplacesPatchMerges) {
-  auto first = writeRole(body(R"({"allowed_domains":["a.com"],"allow_subdomains":true,"ttl":"1h","allow_localhost":false})"), nullptr);
+  auto first = writeRole(
+      body(
+          R"({"allowed_domains":["a.com"],"allow_subdomains":true,"ttl":"1h","allow_localhost":false})"),
+      nullptr);
   ASSERT_TRUE(first);
   auto replaced = writeRole(body(R"({"ttl":"2h"})"), nullptr);
   ASSERT_TRUE(replaced);
@@ -69,16 +74,27 @@ TEST(PkiRole, ValidationMessages) {
     auto r = writeRole(body(json), nullptr);
     return r ? std::string("ok") : r.error().message;
   };
-  EXPECT_EQ(e(R"({"ttl":"2h","max_ttl":"1h"})"), "\"ttl\" value must be less than \"max_ttl\" value");
-  EXPECT_EQ(e(R"({"key_type":"rsa","key_bits":1024})"), "RSA keys < 2048 bits are unsafe and not supported: got 1024");
+  EXPECT_EQ(e(R"({"ttl":"2h","max_ttl":"1h"})"),
+            "\"ttl\" value must be less than \"max_ttl\" value");
+  EXPECT_EQ(e(R"({"key_type":"rsa","key_bits":1024})"),
+            "RSA keys < 2048 bits are unsafe and not supported: got 1024");
   EXPECT_EQ(e(R"({"key_type":"ec","key_bits":300})"), "unsupported bit length for EC key: 300");
   EXPECT_EQ(e(R"({"signature_bits":100})"), "unsupported hash signature algorithm: 100");
   EXPECT_EQ(e(R"({"key_type":"dsa"})"), "unknown key type dsa");
   EXPECT_EQ(e(R"({"serial_number_source":"x"})"), "unknown serial_number_source x");
-  EXPECT_EQ(e(R"({"ext_key_usage_oids":["1.2.x"]})"), "\"1.2.x\" could not be parsed as a valid oid for an extended key usage");
-  EXPECT_EQ(e(R"({"cn_validations":["disabled","email"]})"), "cn_validations value incorrect: cannot specify `disabled` along with `email` or `hostname`");
-  EXPECT_EQ(e(R"({"cn_validations":["bogus"]})"), "cn_validations value incorrect: unknown type: `bogus`");
-  EXPECT_EQ(e(R"({"allow_localhost":"maybe"})").rfind("Field validation failed: error converting input maybe for field \"allow_localhost\"", 0), 0u);
+  EXPECT_EQ(e(R"({"ext_key_usage_oids":["1.2.x"]})"),
+            "\"1.2.x\" could not be parsed as a valid oid for an extended key usage");
+  EXPECT_EQ(
+      e(R"({"cn_validations":["disabled","email"]})"),
+      "cn_validations value incorrect: cannot specify `disabled` along with `email` or `hostname`");
+  EXPECT_EQ(e(R"({"cn_validations":["bogus"]})"),
+            "cn_validations value incorrect: unknown type: `bogus`");
+  EXPECT_EQ(
+      e(R"({"allow_localhost":"maybe"})")
+          .rfind(
+              "Field validation failed: error converting input maybe for field \"allow_localhost\"",
+              0),
+      0u);
 }
 
 TEST(PkiRole, LeaseAndNoStoreWarnings) {

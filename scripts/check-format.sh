@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Fails, listing the files, when a C++ source differs from what clang-format makes of it
+# (style in .clang-format). Fix with: scripts/check-format.sh --fix
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v clang-format >/dev/null || { echo "check-format: clang-format not found (apt-get install clang-format)"; exit 1; }
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  mapfile -t files < <(git ls-files '*.cpp' '*.hpp')
+else
+  mapfile -t files < <(find bench daemon lib sim tests -name '*.cpp' -o -name '*.hpp' | sort)
+fi
+
+if [ "${1:-}" = --fix ]; then
+  clang-format -i "${files[@]}"
+  exit 0
+fi
+bad=()
+for f in "${files[@]}"; do
+  clang-format --dry-run -Werror "$f" >/dev/null 2>&1 || bad+=("$f")
+done
+if [ ${#bad[@]} -gt 0 ]; then
+  echo "check-format: ${#bad[@]} of ${#files[@]} files are not formatted (scripts/check-format.sh --fix):"
+  printf '  %s\n' "${bad[@]}"
+  exit 1
+fi
+echo "check-format: ${#files[@]} files formatted"
