@@ -279,7 +279,7 @@ class FaultCase(unittest.TestCase):
                        settle=90)
 
     # --- TLS (vault-sim on HTTPS, the daemon trusts env.good.cert) -------------------------
-    def tls_fault(self, name, bad_cert, reason_text):
+    def tls_fault(self, name, bad_cert, reason_text, client_ca=None):
         def alive_while_bad():
             # Ten seconds of the bad certificate: the daemon stays up and keeps saying so.
             for _ in range(20):
@@ -287,7 +287,7 @@ class FaultCase(unittest.TestCase):
                 status, reasons = self.readyz()
                 self.assertEqual(status, 503, reasons)
                 time.sleep(0.5)
-        self.run_fault(name, lambda: self.env.serve(*bad_cert),
+        self.run_fault(name, lambda: self.env.serve(*bad_cert, client_ca=client_ca),
                        lambda: (alive_while_bad(), self.env.serve(*self.env.good_cert)),
                        "vault",
                        lambda m: metric(m, "nomad_certd_backend_up", 'backend="vault"') == 0,
@@ -296,6 +296,11 @@ class FaultCase(unittest.TestCase):
     def test_vault_tls_wrong_ca(self):
         self.tls_fault("vault TLS: server cert from a foreign CA",
                        self.env.foreign.server("vault"), r"TLS handshake.*certificate verify failed")
+
+    def test_vault_tls_client_certificate_required(self):
+        # The server now demands a client certificate the daemon does not have.
+        self.tls_fault("vault TLS: server demands a client certificate", self.env.good_cert,
+                       r"TLS error.*certificate required", client_ca=self.env.good.cert)
 
     def test_vault_tls_expired_certificate(self):
         self.tls_fault("vault TLS: expired server certificate",

@@ -92,11 +92,14 @@ class TlsSimEnv(SimEnv):
                                           "--data-dir", self.data_dir], self.path)
         self.nomad.start()
 
-    def tls_argv(self, cert, key):
-        return self.base_argv + ["--tls-cert", cert, "--tls-key", key]
+    def tls_argv(self, cert, key, client_ca=None):
+        extra = ["--tls-client-ca", client_ca] if client_ca else []
+        return self.base_argv + ["--tls-cert", cert, "--tls-key", key] + extra
 
-    def serve(self, cert, key):
-        self.vault.argv = self.tls_argv(cert, key)
+    def serve(self, cert, key, client_ca=None):
+        """Restarts vault-sim with this certificate (and, with client_ca, requiring client
+        certificates signed by it)."""
+        self.vault.argv = self.tls_argv(cert, key, client_ca)
         self.vault.restart()
 
     def vault_call(self, method, path, body=None, token=None):
