@@ -2,6 +2,7 @@
 // stop; watch_loop.cpp: certificate cycles, alerts and metrics; status_json.cpp: /status).
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -68,6 +69,9 @@ struct Daemon {
   std::string statusLine;
   std::map<std::string, health::CertificateLabels> exportedCerts;             ///< for removal
   std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> sinkCounts;  ///< ok, failed
+  /// Alert events the spool refused (disk full…), in order: the tracker counts them as sent,
+  /// so they are held here and appended again each cycle until the spool takes them.
+  std::deque<events::Alert> unqueued;
 };
 
 // watch_loop.cpp
@@ -76,6 +80,8 @@ boost::asio::awaitable<void> probeBackends(Daemon& d);
 boost::asio::awaitable<void> allocationEvents(Daemon& d);
 boost::asio::awaitable<void> housekeeping(Daemon& d);
 void publishAlert(Daemon& d, const events::Alert& alert);
+/// Appends the held (refused) alert events again; true when none is left.
+bool republishUnqueued(Daemon& d);
 void updateQueueMetrics(Daemon& d);
 std::string backendSummary(const Daemon& d);
 

@@ -58,11 +58,13 @@ void backendResult(Daemon& d, const std::string& backend, bool up, const std::st
 }
 
 void checkSpool(Daemon& d) {
-  if (::access(d.config.alerts.spoolDir.c_str(), W_OK) == 0)
-    d.health->clearProblem("spool");
-  else
+  // A full disk still passes access(W_OK): the spool is healthy only once nothing is held back.
+  const bool drained = republishUnqueued(d);
+  if (::access(d.config.alerts.spoolDir.c_str(), W_OK) != 0)
     d.health->setProblem("spool",
                          "spool directory " + d.config.alerts.spoolDir + " is not writable");
+  else if (drained)
+    d.health->clearProblem("spool");
 }
 
 void applyScan(Daemon& d, certs::ScanResult result) {
@@ -129,15 +131,52 @@ std::string backendSummary(const Daemon& d) {
   return fmt::format("vault {}, nomad {}", d.vaultUp ? "up" : "down", d.nomadUp ? "up" : "down");
 }
 
+namespace {
+
+// Held refused events are bounded: past this many, the oldest is dropped (and logged).
+constexpr std::size_t kMaxUnqueued = 10000;
+
+void holdUnqueued(Daemon& d, const events::Alert& alert, const std::string& why) {
+  d.metrics.spoolError();
+  d.unqueued.push_back(alert);
+  if (d.unqueued.size() > kMaxUnqueued) {
+    const events::Alert& lost = d.unqueued.front();
+    spdlog::error("alert {} {} dropped: {} refused events held in memory already", lost.name,
+                  events::toString(lost.state), kMaxUnqueued);
+    d.unqueued.pop_front();
+  }
+  d.health->setProblem("spool", fmt::format("event spool: {} ({} alert event(s) held in memory)",
+                                            why, d.unqueued.size()));
+}
+
+}  // namespace
+
 void publishAlert(Daemon& d, const events::Alert& alert) {
   d.metrics.alert(alert.name, events::toString(alert.state));
+  if (!d.unqueued.empty() && !republishUnqueued(d)) {  // keep the order of events
+    holdUnqueued(d, alert, "earlier events not stored yet");
+    return;
+  }
   auto seq = d.queue->publish(alert);
   if (!seq) {
-    d.metrics.spoolError();
-    spdlog::error("alert {} {} not queued: {}", alert.name, events::toString(alert.state),
-                  seq.error().message);
-    d.health->setProblem("spool", "event spool: " + seq.error().message);
+    spdlog::error("alert {} {} not queued (held, appended again next cycle): {}", alert.name,
+                  events::toString(alert.state), seq.error().message);
+    holdUnqueued(d, alert, seq.error().message);
   }
+}
+
+bool republishUnqueued(Daemon& d) {
+  while (!d.unqueued.empty()) {
+    auto seq = d.queue->publish(d.unqueued.front());
+    if (!seq) {
+      d.health->setProblem("spool",
+                           fmt::format("event spool: {} ({} alert event(s) held in memory)",
+                                       seq.error().message, d.unqueued.size()));
+      return false;
+    }
+    d.unqueued.pop_front();
+  }
+  return true;
 }
 
 void updateQueueMetrics(Daemon& d) {
@@ -201,7 +240,7 @@ asio::awaitable<void> allocationEvents(Daemon& d) {
   if (jobs.empty()) co_return;
   nomad::EventStreamOptions o;
   o.topics = {"Allocation"};
-  o.nomadNamespace = "*";
+  o.nomadNamespace.emplace(1, '*');  // not = "*": g++ 12 -O2 raises a false -Wrestrict
   d.allocStream = d.clients.nomad->subscribe(o);
   while (!d.stopping) {
     auto batch = co_await d.allocStream->next();

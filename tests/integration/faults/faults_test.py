@@ -368,9 +368,8 @@ class FaultCase(unittest.TestCase):
         print("\n" + format_row(row))
 
     def test_spool_disk_full(self):
-        # Not registered in CMakeLists.txt: on the current daemon the events refused by the
-        # full spool are dropped (never re-published) and /readyz never names the spool
-        # (checkSpool() clears the problem right after the probe that set it).
+        # Events the full spool refuses are held in memory and appended again each cycle, in
+        # order; /readyz names the spool until none is held back.
         t0 = time.monotonic()
         problems = []
         self.sink.mode = "down"  # everything stays in the spool until the end
