@@ -4,7 +4,9 @@ daemon keeps running and that /readyz and /metrics say what is wrong, clears the
 checks that readiness returns and writes resume (an out-of-band change to a managed PKI role is
 repaired). TLS cases serve vault-sim over HTTPS (openssl-made CAs, tls_env.py) and swap in a
 foreign-CA or expired certificate; alert cases deliver BackendUnavailable events (nomad-sim
-outages) to a webhook receiver (alert_sink.py) through a full spool or across kill -9.
+outages) to a webhook receiver (alert_sink.py) through a full spool or across kill -9; apply
+cases (apply_faults.py) take the leader lock away mid-batch and kill -9 the daemon at random
+points during apply.
 Each case prints one row; `faults_test.py BUILD_DIR --table` runs them all and prints
 the table. Usage: faults_test.py BUILD_DIR [unittest args | --table]"""
 import json
@@ -23,10 +25,12 @@ from harness import Daemon, free_port, http_get, wait_until  # noqa: E402
 from simenv import SimEnv  # noqa: E402
 from tls_env import TlsSimEnv  # noqa: E402
 from alert_sink import AlertSink  # noqa: E402
+from apply_faults import ApplyFaults  # noqa: E402
 
 BUILD = None
 ROWS = []
 ALERT_CASES = ("test_spool_disk_full", "test_kill9_during_alert_delivery")
+APPLY_CASES = ("test_leader_lock_lost_mid_write", "test_kill9_during_apply")
 
 
 class Workdir:
@@ -42,8 +46,9 @@ def metric(text, name, labels):
     return float(m.group(1)) if m else None
 
 
-class FaultCase(unittest.TestCase):
-    """One daemon per case (cases run as separate processes under ctest)."""
+class FaultCase(ApplyFaults, unittest.TestCase):
+    """One daemon per case (cases run as separate processes under ctest); the apply cases
+    (apply_faults.py) start their own daemons."""
 
     def setUp(self):
         name = self._testMethodName
@@ -54,6 +59,10 @@ class FaultCase(unittest.TestCase):
         self.token_file = os.path.join(self.env.path, "vault-token")
         with open(self.token_file, "w") as f:
             f.write(self.token)
+        self.build = BUILD
+        if name in APPLY_CASES:
+            self.setup_apply_case(name)
+            return
         self.sink = None
         if name in ALERT_CASES:
             self.sink = AlertSink(free_port())
@@ -95,6 +104,10 @@ class FaultCase(unittest.TestCase):
                           f"CAP_SYS_ADMIN): {r.stderr.strip()}")
         self.addCleanup(lambda: subprocess.run(["umount", "-l", path], capture_output=True))
         return path
+
+    def record(self, row):
+        ROWS.append(row)
+        print("\n" + format_row(row))
 
     # --- observations ------------------------------------------------------------------
     def readyz(self):
