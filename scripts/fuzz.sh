@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 seconds=${1:-60}
 shift || true
-all=(desired_state vault_json nomad_json pem)
+all=(desired_state vault_json nomad_json pem ndjson)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 build=${NC_FUZZ_BUILD:-build-fuzz}

@@ -1,5 +1,5 @@
 // The NDJSON line reader over any Beast stream: a streamed response body (chunked or closed by
-// the server) split into lines, with an idle (heartbeat) timeout per read.
+// the server) split into lines by a LineSplitter, with an idle (heartbeat) timeout per read.
 #pragma once
 
 #include <memory>
@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "http/client_io.hpp"
+#include "http/line_splitter.hpp"
 
 namespace nc::http::detail {
 
@@ -21,29 +22,16 @@ class LineStreamImpl final : public LineStream {
       : stream_(std::move(stream)),
         buffer_(std::move(buffer)),
         parser_(std::move(parser)),
-        maxLine_(maxLine),
-        what_(std::move(what)) {}
+        what_(std::move(what)),
+        lines_(maxLine) {}
 
   net::awaitable<Result<std::optional<std::string>>> nextLine(Duration idleTimeout) override {
     for (;;) {
-      auto nl = pending_.find('\n', scanned_);
-      if (nl != std::string::npos) {
-        std::string line = pending_.substr(0, nl);
-        pending_.erase(0, nl + 1);
-        scanned_ = 0;
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        co_return std::optional<std::string>(std::move(line));
-      }
-      scanned_ = pending_.size();
-      if (done_ || closed_) {
-        if (closed_) co_return makeError(errc::cancelled, what_ + ": stream closed");
-        if (pending_.empty()) co_return std::optional<std::string>();
-        scanned_ = 0;
-        co_return std::optional<std::string>(std::exchange(pending_, {}));
-      }
-      if (pending_.size() > maxLine_)
-        co_return makeError(errc::too_large,
-                            what_ + ": line longer than " + std::to_string(maxLine_) + " bytes");
+      auto line = lines_.next();
+      if (!line) co_return Error(line.error().code, what_ + ": " + line.error().message);
+      if (*line) co_return std::move(*line);
+      if (closed_) co_return makeError(errc::cancelled, what_ + ": stream closed");
+      if (lines_.finished()) co_return std::optional<std::string>();
       auto& body = parser_->get().body();
       body.data = chunk_;
       body.size = sizeof chunk_;
@@ -54,8 +42,8 @@ class LineStreamImpl final : public LineStream {
         co_return makeError(errc::timeout, what_ + ": no data for " + idleTimeout.toString() +
                                                " (heartbeat missed)");
       if (ec) co_return mapError(ec, what_);
-      pending_.append(chunk_, sizeof chunk_ - parser_->get().body().size);
-      if (parser_->is_done()) done_ = true;
+      lines_.feed(std::string_view(chunk_, sizeof chunk_ - parser_->get().body().size));
+      if (parser_->is_done()) lines_.finish();
     }
   }
 
@@ -73,11 +61,8 @@ class LineStreamImpl final : public LineStream {
   Stream stream_;
   beast::flat_buffer buffer_;
   std::unique_ptr<Parser> parser_;
-  std::size_t maxLine_;
   std::string what_;
-  std::string pending_;
-  std::size_t scanned_ = 0;
-  bool done_ = false;
+  LineSplitter lines_;
   bool closed_ = false;
   char chunk_[16 * 1024];
 };

@@ -83,12 +83,17 @@ net::awaitable<void> acceptLoop(std::shared_ptr<ServerState> st) {
       continue;
     }
     if (st->connections.size() >= st->options.maxConnections) {
-      spdlog::warn("http server {}: connection cap {} reached, closing new connection", st->url,
-                   st->options.maxConnections);
+      // Under load this happens per connection: log the first, then counted summaries.
+      st->refused.fetch_add(1, std::memory_order_relaxed);
+      if (auto line = st->capLog.refused(std::chrono::steady_clock::now()))
+        spdlog::warn("http server {}: {}", st->url, *line);
       boost::system::error_code ignored;
       socket.close(ignored);
       continue;
     }
+    if (st->capLog.unreported() > 0)
+      if (auto line = st->capLog.accepted(std::chrono::steady_clock::now()))
+        spdlog::warn("http server {}: {}", st->url, *line);
     auto conn = std::make_shared<Connection>();
     st->connections.push_front(conn);
     conn->self = st->connections.begin();
@@ -115,6 +120,9 @@ class ServerImpl final : public Server {
 
   std::string url() const override { return state_->url; }
   unsigned short port() const override { return state_->port; }
+  std::uint64_t connectionsRefused() const override {
+    return state_->refused.load(std::memory_order_relaxed);
+  }
 
   void stop() override {
     net::dispatch(io_, [st = state_] {

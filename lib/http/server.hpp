@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -89,7 +90,9 @@ struct ServerOptions {
   Duration headerTimeout = Duration::seconds(10);  ///< slow-client protection
   Duration bodyTimeout = Duration::seconds(30);
   Duration idleTimeout = Duration::seconds(90);  ///< keep-alive idle
-  std::size_t maxConnections = 1024;             ///< beyond it new connections are closed at once
+  /// Beyond it new connections are closed at once; the first refusal is logged (warning), then
+  /// at most one line per 10 s with the number refused since.
+  std::size_t maxConnections = 1024;
 };
 
 class Server {
@@ -98,6 +101,8 @@ class Server {
   /// "http://127.0.0.1:PORT" or "https://…", with the port actually bound.
   virtual std::string url() const = 0;
   virtual unsigned short port() const = 0;
+  /// Connections closed at once because maxConnections were open (any thread).
+  virtual std::uint64_t connectionsRefused() const = 0;
   /// Stops accepting and closes every connection; safe to call twice.
   virtual void stop() = 0;
 };

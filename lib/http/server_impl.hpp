@@ -2,6 +2,8 @@
 // so only lib/http sources include this file.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <list>
 #include <memory>
@@ -12,6 +14,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 
+#include "http/cap_log.hpp"
 #include "http/server.hpp"
 
 namespace nc::http::detail {
@@ -25,13 +28,18 @@ struct Connection {
 
 struct ServerState {
   ServerState(boost::asio::io_context& io, ServerOptions o, Handler h)
-      : options(std::move(o)), handler(std::move(h)), acceptor(io) {}
+      : options(std::move(o)),
+        handler(std::move(h)),
+        acceptor(io),
+        capLog(options.maxConnections) {}
 
   ServerOptions options;
   Handler handler;
   boost::asio::ip::tcp::acceptor acceptor;
   std::optional<boost::asio::ssl::context> tls;
   std::list<std::shared_ptr<Connection>> connections;
+  ConnectionCapLog capLog;                ///< what to log about refusals (io thread only)
+  std::atomic<std::uint64_t> refused{0};  ///< connections closed at the cap, for Server
   bool stopped = false;
   std::string url;
   unsigned short port = 0;

@@ -12,12 +12,14 @@ namespace nc::vault::codec {
 
 /// errc for a non-success HTTP status (see VaultApi for the table).
 errc errcForStatus(int status);
-/// Error for a failed call: "vault: <what>: HTTP <status>: <Vault's error texts or body>".
+/// Error for a failed call: "vault: <what>: HTTP <status>: <Vault's error texts or body>"
+/// (429: "HTTP 429 Too Many Requests (rate limited)").
 Error responseError(std::string_view what, int status, std::string_view body);
 /// The texts of {"errors":[...]}; std::nullopt when the body is not that shape.
 std::optional<std::vector<std::string>> errorTexts(std::string_view body);
 
-/// sys/health: interprets the status with the codes of `query`; the body must be JSON.
+/// sys/health: interprets the status with the codes of `query`; the body must be JSON. An
+/// {"errors":[...]} body without the health fields is responseError (e.g. a 429 rate limit).
 Result<HealthStatus> decodeHealth(int status, std::string_view body, const HealthQuery& query);
 /// The query string (without '?') for sys/health.
 std::string healthQueryString(const HealthQuery& query);

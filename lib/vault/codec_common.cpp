@@ -72,6 +72,9 @@ std::optional<std::vector<std::string>> errorTexts(std::string_view body) {
 
 Error responseError(std::string_view what, int status, std::string_view body) {
   std::string msg = "vault: " + std::string(what) + ": HTTP " + std::to_string(status);
+  // Outside sys/health (where it means standby) Vault answers 429 when a rate-limit quota
+  // is exceeded.
+  if (status == 429) msg += " Too Many Requests (rate limited)";
   if (auto texts = errorTexts(body)) {
     if (texts->empty()) {
       msg += " (no error text)";
@@ -156,6 +159,11 @@ Result<HealthStatus> decodeHealth(int status, std::string_view body, const Healt
 
   auto doc = json::parse(body, "vault sys/health");
   if (!doc) return doc.error();
+  // A rate-limit quota (or a proxy) answers with Vault's error body instead of the health
+  // object, often on a code that also means a health state (429 = standby): an error, not a
+  // health body with missing fields.
+  if (doc->IsObject() && !doc->HasMember("initialized") && doc->HasMember("errors"))
+    return responseError("GET sys/health", status, body);
   json::DecodeState st;
   auto f = json::rootObject(*doc, "sys/health", st);
   h.initialized = f.boolean("initialized", json::Need::required);

@@ -198,7 +198,8 @@ class FaultCase(ApplyFaults, unittest.TestCase):
         self.run_fault("vault 429 storm",
                        lambda: self.env.fault("vault", {"prefix": "/v1/", "status": 429,
                                                         "body": '{"errors":["rate limit quota exceeded"]}'}),
-                       lambda: self.env.clear_faults("vault"), "vault")
+                       lambda: self.env.clear_faults("vault"), "vault",
+                       reason_text=r"429 Too Many Requests \(rate limited\).*rate limit quota exceeded")
 
     def test_random_5xx(self):
         def inject():

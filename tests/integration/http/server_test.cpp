@@ -177,6 +177,7 @@ TEST(HttpServer, ConnectionCapClosesExtraConnections) {
   boost::system::error_code ec;
   second.roundTrip(std::move(req), ec);
   EXPECT_TRUE(ec);
+  EXPECT_EQ(s.server().connectionsRefused(), 1u);
   EXPECT_EQ(first.get("/again").result_int(), 200);
 }
 

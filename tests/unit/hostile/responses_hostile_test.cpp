@@ -45,6 +45,28 @@ TEST(VaultHostile, HealthBodyThatIsNotJson) {
   expectError(vault::codec::decodeHealth(200, "<html>proxy error</html>", {}), "invalid JSON");
 }
 
+TEST(VaultHostile, HealthRateLimitedWith429SaysSoNotAMissingField) {
+  // A rate-limit quota on sys/health: Vault's error body on the code that means standby.
+  auto r = vault::codec::decodeHealth(429, R"({"errors":["rate limit quota exceeded"]})", {});
+  expectError(
+      r, "GET sys/health: HTTP 429 Too Many Requests (rate limited): rate limit quota exceeded",
+      errc::unavailable);
+  EXPECT_EQ(r.error().message.find("initialized"), std::string::npos) << r.error().message;
+  // Without error texts, and on other calls, the 429 is still named.
+  expectError(vault::codec::decodeHealth(429, R"({"errors":[]})", {}),
+              "HTTP 429 Too Many Requests (rate limited) (no error text)", errc::unavailable);
+  expectError(vault::codec::decodeHealth(503, R"({"errors":["Vault is sealed"]})", {}),
+              "HTTP 503: Vault is sealed", errc::unavailable);
+  EXPECT_TRUE(vault::codec::responseError("read role", 429, "").is(errc::unavailable));
+  EXPECT_EQ(vault::codec::responseError("read role", 429, "").message,
+            "vault: read role: HTTP 429 Too Many Requests (rate limited)");
+  // A real standby's 429 still decodes as a health body.
+  auto standby =
+      vault::codec::decodeHealth(429, R"({"initialized":true,"sealed":false,"standby":true})", {});
+  ASSERT_TRUE(standby) << standby.error().message;
+  EXPECT_EQ(standby->state, vault::HealthState::standby);
+}
+
 TEST(VaultHostile, PkiRoleDataNull) {
   expectError(vault::codec::decodePkiRole(R"({"data":null})"), "data");
 }
@@ -206,6 +228,20 @@ TEST(HttpHostile, EventStreamLineOverTheLimit) {
   io.restart();
   auto line = run(io, (*s)->nextLine(Duration::seconds(5)));
   expectError(line, "line longer than", errc::too_large);
+}
+
+TEST(NomadHostile, EventLinesWithWrongTypesNullsAndDeepNesting) {
+  namespace c = nomad::codec;
+  expectError(c::decodeEventLine(R"({"Index":"7","Events":[]})"), "Index");
+  expectError(c::decodeEventLine(R"({"Index":7,"Events":null})"), "Events");
+  expectError(c::decodeEventLine(R"({"Index":7,"Events":[{"Topic":1,"Type":"X"}]})"), "Events[0]");
+  expectError(c::decodeEventLine("[]"), "event line");
+  expectError(c::decodeEventLine(kDeep), "nested deeper");
+  expectError(c::decodeEventLine("{\"Index\":1,\"Events\":[{\"Topic\":\"\xff\"}]}"),
+              "invalid JSON");
+  auto hb = c::decodeEventLine("{}");
+  ASSERT_TRUE(hb);
+  EXPECT_FALSE(*hb) << "a heartbeat is no batch";
 }
 
 }  // namespace

@@ -200,5 +200,16 @@ TEST(ClientLineStream, OverlongLineIsTooLargeAndMidStreamCloseIsAnError) {
   EXPECT_TRUE(m.error().is(errc::connection_failed));
 }
 
+TEST(ClientLineStream, UnterminatedLastLineOverTheLimitIsTooLarge) {
+  LinePeer p("HTTP/1.1 200 OK\r\nContent-Length: 15\r\n\r\n{}\n0123456789ab", false, 4);
+  auto s = p.open(10);
+  ASSERT_TRUE(s) << s.error().describe();
+  EXPECT_EQ(**p.next(**s), "{}");
+  auto l = p.next(**s);
+  ASSERT_FALSE(l);
+  EXPECT_TRUE(l.error().is(errc::too_large));
+  EXPECT_EQ(l.error().message, "GET /v1/event/stream: line longer than 10 bytes");
+}
+
 }  // namespace
 }  // namespace nc::http::detail
