@@ -167,6 +167,12 @@ boost::asio::awaitable<std::size_t> Controller::processReady() {
     if (!key) break;
     if (!reconciler_.declared(*key)) continue;
     const bool enforce = reconciler_.modeOf(*key) == config::Mode::enforce;
+    // A renew due mid-batch happens before the next write: a long batch neither outlives the
+    // lease nor defers the lock check (a lost lock stops the writes here).
+    if (enforce && elector_ && elector_->holdsLock() && now >= elector_->nextAt()) {
+      co_await electionStep();
+      now = clock_->monotonic();
+    }
     bool write = enforce && canWrite();
     if (write && !bucket_.ready(now)) {
       queue_.add(*key, bucket_.readyAt(now));  // wait for a write token; observe then

@@ -219,6 +219,52 @@ TEST(Controller, LeaderStopsWritingWhenItsLeaseRunsOutWithoutRenew) {
   EXPECT_FALSE(e.isLeader());
 }
 
+TEST(Controller, LeaderRenewsBetweenWritesOfALongBatchAndStopsWhenTheLockIsTaken) {
+  Harness h;
+  h.options.leaderElection = true;
+  h.options.lockTtl = Duration::seconds(10);
+  auto d = fullDesired();
+  for (int i = 0; i < 20; ++i) {
+    config::PolicySpec p;
+    p.name = "p" + std::to_string(i);
+    p.text = "path \"x/" + std::to_string(i) + "\" {\n  capabilities = [\"read\"]\n}\n";
+    d.vault.policies.push_back(p);
+  }
+  h.start(d);
+  h.clock->advance(100ms);
+  runSync(h.c->electionStep());
+  ASSERT_TRUE(h.c->isLeader());
+  int puts = 0, putsAfterLoss = 0, stealAt = -1, renewsAtSteal = -1;
+  h.vault->fault = [&](const std::string& op) -> std::optional<Error> {
+    if (op != "putPolicy") return std::nullopt;
+    if (renewsAtSteal >= 0 && h.nomad->renewCalls > renewsAtSteal) ++putsAfterLoss;
+    if (++puts == stealAt) {  // another instance takes the lock while this write is in flight
+      h.nomad->lockHolder = "other";
+      renewsAtSteal = h.nomad->renewCalls;
+    }
+    h.clock->advance(1s);  // slow writes: the batch outlives the 10 s TTL
+    return std::nullopt;
+  };
+  h.step();
+  EXPECT_EQ(puts, 21);  // one batch of 21 s: renewed between writes, never lapsed
+  EXPECT_GE(h.nomad->renewCalls, 2);
+  EXPECT_TRUE(h.c->isLeader());
+  // All policies drift again; the lock is taken after the 3rd write of the next batch.
+  h.vault->policies.clear();
+  puts = 0;
+  stealAt = 3;
+  h.clock->advance(61s);  // resync
+  runSync(h.c->electionStep());
+  ASSERT_TRUE(h.c->isLeader());
+  h.step();
+  EXPECT_FALSE(h.c->isLeader());
+  EXPECT_GT(h.nomad->renewCalls, renewsAtSteal);
+  EXPECT_EQ(putsAfterLoss, 0);  // nothing written after the failed renew
+  EXPECT_GE(puts, 3);
+  EXPECT_LE(puts, 3 + 8);  // at most 0.7 x TTL of 1 s writes before the next renew
+  EXPECT_LT(h.vault->policies.size(), 21u);
+}
+
 TEST(Controller, ReloadQueuesOnlyChangedKeys) {
   Harness h;
   h.start(fullDesired());
