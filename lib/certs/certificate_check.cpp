@@ -50,43 +50,43 @@ CertificateRow checkCertificate(const CertificateSpec& spec, const std::string& 
     return fail(std::move(row), CertState::invalid, "Unreadable",
                 "cannot read " + spec.path + ": " + obs.error);
 
-  auto certs = parsePemBundle(obs.pem);
-  if (!certs)
+  CertificateFacts parsed;
+  const CertificateFacts* facts = obs.facts.get();
+  // Cached facts whose verdict has lapsed are re-extracted when the text is at hand; without it
+  // (a cache hit) they stand for this check and the scanner re-reads the file next time.
+  if (!facts || (!obs.pem.empty() && !facts->chain.holdsFor(ctx.anchors, ctx.now))) {
+    parsed = extractFacts(obs.pem, ctx.anchors, ctx.now);
+    facts = &parsed;
+  }
+  if (!facts->parseError.empty())
     return fail(std::move(row), CertState::invalid, "Unparseable",
-                spec.path + ": " + certs.error().message);
-  const CertificateInfo& leaf = certs->front();
-  row.commonName = leaf.commonName;
-  row.serial = leaf.serial;
-  row.notBefore = leaf.notBefore;
-  row.notAfter = leaf.notAfter;
+                spec.path + ": " + facts->parseError);
+  row.commonName = facts->commonName;
+  row.serial = facts->serial;
+  row.notBefore = facts->notBefore;
+  row.notAfter = facts->notAfter;
 
-  if (!row.expectedCommonName.empty() && leaf.commonName != row.expectedCommonName)
-    return fail(
-        std::move(row), CertState::invalid, "NameMismatch",
-        "common name is \"" + leaf.commonName + "\", expected \"" + row.expectedCommonName + "\"");
+  if (!row.expectedCommonName.empty() && facts->commonName != row.expectedCommonName)
+    return fail(std::move(row), CertState::invalid, "NameMismatch",
+                "common name is \"" + facts->commonName + "\", expected \"" +
+                    row.expectedCommonName + "\"");
   for (const auto& alt : spec.altNames) {
     std::string name = expandName(alt, spec);
-    if (!leaf.coversName(name))
+    if (!facts->coversName(name))
       return fail(std::move(row), CertState::invalid, "NameMismatch",
                   "certificate does not cover \"" + name + "\"");
   }
 
   std::string chainNote;
-  if (!ctx.caChainPem.empty()) {
-    // Intermediates may ride along in the bundle (Vault's ca_chain appended by the template).
-    std::string intermediates;
-    for (std::size_t i = 1; i < certs->size(); ++i) intermediates += (*certs)[i].pem;
-    auto verified = verifyChain(leaf.pem, intermediates, ctx.caChainPem, ctx.now);
-    if (!verified && !verified.error().message.ends_with("certificate has expired"))
-      return fail(std::move(row), CertState::invalid, "UntrustedIssuer",
-                  "does not chain to " + spec.caMount + ": " + verified.error().message);
-  } else {
+  if (!ctx.anchors)
     chainNote = " (issuer chain not checked: CA chain unavailable)";
-  }
+  else if (!facts->chain.error.empty())
+    return fail(std::move(row), CertState::invalid, "UntrustedIssuer",
+                "does not chain to " + spec.caMount + ": " + facts->chain.error);
 
   ExpiryInput in;
-  in.notBefore = leaf.notBefore;
-  in.notAfter = leaf.notAfter;
+  in.notBefore = facts->notBefore;
+  in.notAfter = facts->notAfter;
   in.now = ctx.now;
   in.notBeforeDuration = ctx.notBeforeDuration;
   in.mode = spec.renewal;

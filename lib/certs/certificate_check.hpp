@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "certs/certificate_facts.hpp"
 #include "certs/expiry_policy.hpp"
 #include "certs/x509.hpp"
 #include "events/alert.hpp"
@@ -30,8 +31,11 @@ struct CertificateSpec {
 /// What gathering found in the allocation.
 struct Observation {
   enum class Kind { read, missing, unreadable } kind = Kind::read;
-  std::string pem;    ///< when read
+  std::string pem;    ///< when read and facts is null
   std::string error;  ///< when missing/unreadable: the backend's words
+  /// When read: the facts already extracted from the file (the scanner's cache), checked
+  /// against CheckContext::anchors; used instead of parsing pem.
+  CertificateFactsPtr facts = nullptr;
 };
 
 /// One row of the certificate table.
@@ -48,7 +52,9 @@ struct CertificateRow {
 
 struct CheckContext {
   TimePoint now;
-  std::string caChainPem;  ///< empty: chain not checked (Vault unreachable) — noted in message
+  /// The CA chain of the spec's mount; null: chain not checked (Vault unreachable), noted in the
+  /// message. TrustAnchors::fromPem(Vault's ca_chain) builds it.
+  TrustAnchorsPtr anchors;
   Duration notBeforeDuration = Duration::seconds(30);
   Duration observationInterval = Duration::seconds(60);
 };

@@ -8,6 +8,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <unordered_set>
+
 namespace nc::certs {
 namespace asio = boost::asio;
 
@@ -83,12 +85,14 @@ asio::awaitable<Observation> CertificateScanner::observe(const CertificateSpec& 
   if (info->isDir)
     co_return Observation{Observation::Kind::unreadable, {}, path + " is a directory"};
   std::string key = allocId + '\0' + path;
+  TrustAnchorsPtr anchors = anchorsFor(spec.caMount);
   auto cached = cache_.find(key);
   if (cached != cache_.end() && cached->second.modTime == info->modTime &&
-      cached->second.size == info->size) {
+      cached->second.size == info->size &&
+      cached->second.facts->chain.holdsFor(anchors, clock_->now())) {
     ++result.cacheHits;
     cached->second.seen = true;
-    co_return Observation{Observation::Kind::read, cached->second.pem, {}};
+    co_return Observation{Observation::Kind::read, {}, {}, cached->second.facts};
   }
   Result<std::string> content;  // (no co_await in a conditional expression: g++ 12 bug)
   if (needsExec(spec.path))
@@ -97,8 +101,26 @@ asio::awaitable<Observation> CertificateScanner::observe(const CertificateSpec& 
     content = co_await reader_->cat(allocId, path);
   if (!content) co_return Observation{Observation::Kind::unreadable, {}, content.error().message};
   ++result.filesRead;
-  cache_[key] = CacheEntry{info->modTime, info->size, *content, true};
-  co_return Observation{Observation::Kind::read, std::move(*content), {}};
+  auto facts =
+      std::make_shared<const CertificateFacts>(extractFacts(*content, anchors, clock_->now()));
+  cache_[key] = CacheEntry{info->modTime, info->size, facts, true};
+  co_return Observation{Observation::Kind::read, {}, {}, std::move(facts)};
+}
+
+void CertificateScanner::refreshAnchors(const std::map<std::string, std::string>& caChains) {
+  std::erase_if(anchors_, [&](const auto& kv) { return !caChains.count(kv.first); });
+  for (const auto& [mount, pem] : caChains) {
+    auto& slot = anchors_[mount];
+    if (pem.empty())
+      slot.reset();  // Vault's chain unknown: certificates are checked without it
+    else if (!slot || !slot->sameSource(pem))
+      slot = TrustAnchors::fromPem(pem);
+  }
+}
+
+TrustAnchorsPtr CertificateScanner::anchorsFor(const std::string& mount) const {
+  auto it = anchors_.find(mount);
+  return it == anchors_.end() ? nullptr : it->second;
 }
 
 asio::awaitable<void> CertificateScanner::worker(CertificateScanner* self, Work* work) {
@@ -114,6 +136,7 @@ asio::awaitable<ScanResult> CertificateScanner::scan(std::vector<CertificateSpec
                                                      std::map<std::string, std::string> caChains) {
   ScanResult result;
   for (auto& [key, entry] : cache_) entry.seen = false;
+  refreshAnchors(caChains);
 
   // Allocations per job, listed once even when a job declares several certificates.
   std::map<std::pair<std::string, std::string>, std::vector<nomad::Allocation>> allocs;
@@ -132,14 +155,11 @@ asio::awaitable<ScanResult> CertificateScanner::scan(std::vector<CertificateSpec
 
   Work work;
   work.result = &result;
-  std::vector<std::string> templateSeen;
+  std::unordered_set<std::string> templateSeen;
   for (const auto& spec : specs) {
     for (const auto& alloc : allocs[{spec.nomadNamespace, spec.job}]) {
       if (alloc.desiredStatus != "run") continue;
-      if (std::find(templateSeen.begin(), templateSeen.end(), alloc.id) == templateSeen.end()) {
-        templateSeen.push_back(alloc.id);
-        templateFailures(alloc, spec, result.alerts);
-      }
+      if (templateSeen.insert(alloc.id).second) templateFailures(alloc, spec, result.alerts);
       if (alloc.clientStatus != "running") continue;
       auto ts = alloc.taskStates.find(spec.task);
       if (ts != alloc.taskStates.end() && ts->second.state == "dead") continue;  // prestart done
@@ -169,8 +189,7 @@ asio::awaitable<ScanResult> CertificateScanner::scan(std::vector<CertificateSpec
   ctx.observationInterval = options_.observationInterval;
   for (std::size_t i = 0; i < work.items.size(); ++i) {
     const Item& item = work.items[i];
-    auto chain = caChains.find(item.spec->caMount);
-    ctx.caChainPem = chain == caChains.end() ? std::string() : chain->second;
+    ctx.anchors = anchorsFor(item.spec->caMount);
     CertificateRow row = checkCertificate(*item.spec, item.allocId, *work.observations[i], ctx);
     if (auto alert = alertFor(row)) result.alerts.push_back(std::move(*alert));
     result.rows.push_back(std::move(row));

@@ -1,6 +1,7 @@
 // CertificateScanner: one pass over every running allocation of the managed jobs, reading each
 // declared certificate (stat first; cat, or exec for secrets/), with bounded concurrency and a
-// cache keyed by (alloc, path, mtime, size) so unchanged files are not read again.
+// cache keyed by (alloc, path, mtime, size) so unchanged files are neither read nor parsed again:
+// the cache keeps the extracted facts and chain verdict, not the PEM text.
 #pragma once
 
 #include <map>
@@ -52,18 +53,22 @@ class CertificateScanner {
   struct CacheEntry {
     std::string modTime;
     std::int64_t size = 0;
-    std::string pem;
+    CertificateFactsPtr facts;
     bool seen = false;  // touched by the current scan
   };
   struct Work;
   static boost::asio::awaitable<void> worker(CertificateScanner* self, Work* work);
   boost::asio::awaitable<Observation> observe(const CertificateSpec& spec, std::string allocId,
                                               ScanResult& result);
+  /// Keeps one parsed trust store per mount, rebuilt only when its chain text changes.
+  void refreshAnchors(const std::map<std::string, std::string>& caChains);
+  TrustAnchorsPtr anchorsFor(const std::string& mount) const;
 
   AllocationReaderPtr reader_;
   ClockPtr clock_;
   ScanOptions options_;
-  std::map<std::string, CacheEntry> cache_;  // "alloc\0path"
+  std::map<std::string, CacheEntry> cache_;         // "alloc\0path"
+  std::map<std::string, TrustAnchorsPtr> anchors_;  // by PKI mount
 };
 
 }  // namespace nc::certs

@@ -3,11 +3,73 @@
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include <cstdio>
 #include <ctime>
 
 namespace nc::certs::ossl {
+namespace {
+
+std::string ipText(const ASN1_OCTET_STRING* ip) {
+  char buf[64] = {};
+  const unsigned char* d = ASN1_STRING_get0_data(ip);
+  int n = ASN1_STRING_length(ip);
+  if (n == 4) {
+    snprintf(buf, sizeof buf, "%u.%u.%u.%u", d[0], d[1], d[2], d[3]);
+    return buf;
+  }
+  std::string out;
+  for (int i = 0; i < n; i += 2) {  // IPv6, uncompressed form
+    snprintf(buf, sizeof buf, "%s%x", i ? ":" : "", (d[i] << 8) | d[i + 1]);
+    out += buf;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string commonNameOf(const X509_NAME* name) {
+  int idx = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+  if (idx < 0) return {};
+  const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx));
+  unsigned char* utf8 = nullptr;
+  int len = ASN1_STRING_to_UTF8(&utf8, data);
+  if (len < 0) return {};
+  std::string out(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len));
+  OPENSSL_free(utf8);
+  return out;
+}
+
+void readAltNames(X509* cert, CertificateInfo& info) {
+  auto* names =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  if (!names) return;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names, i);
+    auto str = [](const ASN1_IA5STRING* s) {
+      return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                         static_cast<std::size_t>(ASN1_STRING_length(s)));
+    };
+    switch (gn->type) {
+      case GEN_DNS:
+        info.dnsNames.push_back(str(gn->d.dNSName));
+        break;
+      case GEN_IPADD:
+        info.ipAddresses.push_back(ipText(gn->d.iPAddress));
+        break;
+      case GEN_URI:
+        info.uris.push_back(str(gn->d.uniformResourceIdentifier));
+        break;
+      case GEN_EMAIL:
+        info.emails.push_back(str(gn->d.rfc822Name));
+        break;
+      default:
+        break;
+    }
+  }
+  GENERAL_NAMES_free(names);
+}
 
 std::string bioText(BIO* bio) {
   char* data = nullptr;

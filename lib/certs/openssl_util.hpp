@@ -33,6 +33,10 @@ std::string bioText(BIO* bio);
 std::string serialHex(const ASN1_INTEGER* serial);
 std::optional<TimePoint> asn1TimeToTimePoint(const ASN1_TIME* t);
 std::string publicKeyFingerprint(X509* cert);
+/// The first CN of a name as UTF-8; empty when absent.
+std::string commonNameOf(const X509_NAME* name);
+/// The subjectAltName entries (DNS, IP, URI, email) into info.
+void readAltNames(X509* cert, CertificateInfo& info);
 
 /// Every PEM block named `wanted` decoded as X509; other blocks are skipped. A truncated or
 /// corrupt block is an error naming the block's position; more than maxCount is too_large.

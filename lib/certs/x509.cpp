@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "certs/openssl_util.hpp"
+#include "certs/trust_anchors.hpp"
 
 namespace nc::certs {
 namespace {
@@ -23,64 +24,6 @@ std::string nameText(const X509_NAME* name) {
   BioPtr bio(BIO_new(BIO_s_mem()));
   X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
   return ossl::bioText(bio.get());
-}
-
-std::string commonNameOf(const X509_NAME* name) {
-  int idx = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
-  if (idx < 0) return {};
-  const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx));
-  unsigned char* utf8 = nullptr;
-  int len = ASN1_STRING_to_UTF8(&utf8, data);
-  if (len < 0) return {};
-  std::string out(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len));
-  OPENSSL_free(utf8);
-  return out;
-}
-
-std::string ipText(const ASN1_OCTET_STRING* ip) {
-  char buf[64] = {};
-  const unsigned char* d = ASN1_STRING_get0_data(ip);
-  int n = ASN1_STRING_length(ip);
-  if (n == 4) {
-    snprintf(buf, sizeof buf, "%u.%u.%u.%u", d[0], d[1], d[2], d[3]);
-    return buf;
-  }
-  std::string out;
-  for (int i = 0; i < n; i += 2) {  // IPv6, uncompressed form
-    snprintf(buf, sizeof buf, "%s%x", i ? ":" : "", (d[i] << 8) | d[i + 1]);
-    out += buf;
-  }
-  return out;
-}
-
-void readAltNames(X509* cert, CertificateInfo& info) {
-  auto* names =
-      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
-  if (!names) return;
-  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
-    const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names, i);
-    auto str = [](const ASN1_IA5STRING* s) {
-      return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
-                         static_cast<std::size_t>(ASN1_STRING_length(s)));
-    };
-    switch (gn->type) {
-      case GEN_DNS:
-        info.dnsNames.push_back(str(gn->d.dNSName));
-        break;
-      case GEN_IPADD:
-        info.ipAddresses.push_back(ipText(gn->d.iPAddress));
-        break;
-      case GEN_URI:
-        info.uris.push_back(str(gn->d.uniformResourceIdentifier));
-        break;
-      case GEN_EMAIL:
-        info.emails.push_back(str(gn->d.rfc822Name));
-        break;
-      default:
-        break;
-    }
-  }
-  GENERAL_NAMES_free(names);
 }
 
 void readUsages(X509* cert, CertificateInfo& info) {
@@ -111,7 +54,7 @@ void readUsages(X509* cert, CertificateInfo& info) {
 Result<CertificateInfo> inspect(X509* cert) {
   CertificateInfo info;
   info.subject = nameText(X509_get_subject_name(cert));
-  info.commonName = commonNameOf(X509_get_subject_name(cert));
+  info.commonName = ossl::commonNameOf(X509_get_subject_name(cert));
   info.issuer = nameText(X509_get_issuer_name(cert));
   info.serial = ossl::serialHex(X509_get0_serialNumber(cert));
   auto nb = ossl::asn1TimeToTimePoint(X509_get0_notBefore(cert));
@@ -120,7 +63,7 @@ Result<CertificateInfo> inspect(X509* cert) {
   info.notBefore = *nb;
   info.notAfter = *na;
   info.isCa = X509_check_ca(cert) > 0;
-  readAltNames(cert, info);
+  ossl::readAltNames(cert, info);
   readUsages(cert, info);
   EVP_PKEY* key = X509_get0_pubkey(cert);
   if (!key) return Error(errc::parse_error, "certificate has an unreadable public key");
@@ -148,6 +91,11 @@ Result<CertificateInfo> inspect(X509* cert) {
 }  // namespace
 
 bool CertificateInfo::coversName(std::string_view name) const {
+  return nameCovered(name, commonName, dnsNames);
+}
+
+bool nameCovered(std::string_view name, std::string_view commonName,
+                 const std::vector<std::string>& dnsNames) {
   auto eq = [](std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i)
@@ -190,28 +138,9 @@ Result<void> verifyChain(std::string_view leafPem, std::string_view intermediate
   if (leaf->empty()) return Error(errc::parse_error, "no leaf certificate");
   auto inter = ossl::readPemBlocks(intermediatesPem, "CERTIFICATE", 16);
   if (!inter) return inter.error();
-  auto anchors = ossl::readPemBlocks(trustAnchorsPem, "CERTIFICATE", 16);
-  if (!anchors) return anchors.error();
-  if (anchors->empty()) return Error(errc::invalid_argument, "no trust anchor certificate");
-
-  std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), X509_STORE_free);
-  for (auto& a : *anchors) X509_STORE_add_cert(store.get(), a.get());
-  std::unique_ptr<STACK_OF(X509), void (*)(STACK_OF(X509)*)> untrusted(
-      sk_X509_new_null(), [](STACK_OF(X509) * s) { sk_X509_free(s); });
-  for (auto& c : *inter) sk_X509_push(untrusted.get(), c.get());
-
-  std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(),
-                                                                      X509_STORE_CTX_free);
-  if (!X509_STORE_CTX_init(ctx.get(), store.get(), (*leaf)[0].get(), untrusted.get()))
-    return Error(errc::io_error, "cannot initialise certificate verification");
-  X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
-  X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_USE_CHECK_TIME);
-  X509_VERIFY_PARAM_set_time(param, std::chrono::system_clock::to_time_t(at));
-  X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_ANY);
-  if (X509_verify_cert(ctx.get()) == 1) return {};
-  int err = X509_STORE_CTX_get_error(ctx.get());
-  return Error(errc::invalid_argument,
-               std::string("chain verification failed: ") + X509_verify_cert_error_string(err));
+  std::vector<X509*> untrusted;
+  for (auto& c : *inter) untrusted.push_back(c.get());
+  return TrustAnchors::fromPem(trustAnchorsPem)->verify((*leaf)[0].get(), untrusted, at);
 }
 
 Result<bool> privateKeyMatches(std::string_view certificatePem, std::string_view keyPem) {

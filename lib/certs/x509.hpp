@@ -38,6 +38,10 @@ struct CertificateInfo {
   bool coversName(std::string_view name) const;
 };
 
+/// True when name equals commonName or one of dnsNames, ignoring ASCII case.
+bool nameCovered(std::string_view name, std::string_view commonName,
+                 const std::vector<std::string>& dnsNames);
+
 struct ParseLimits {
   std::size_t maxBytes = 1024 * 1024;  ///< a bundle larger than this is refused unread
   std::size_t maxCertificates = 16;

@@ -74,9 +74,13 @@ CertificateSpec spec(const std::string& job, const std::string& path) {
 class ScannerTest : public ::testing::Test {
  protected:
   ScanResult scan(std::vector<CertificateSpec> specs) {
+    return scanWith(std::move(specs), {{"pki-int", pki_.caChainPem()}});
+  }
+  ScanResult scanWith(std::vector<CertificateSpec> specs,
+                      std::map<std::string, std::string> chains) {
     asio::io_context io;
-    auto fut = asio::co_spawn(io, scanner_.scan(std::move(specs), {{"pki-int", pki_.caChainPem()}}),
-                              asio::use_future);
+    auto fut =
+        asio::co_spawn(io, scanner_.scan(std::move(specs), std::move(chains)), asio::use_future);
     io.run();
     return fut.get();
   }
@@ -118,6 +122,24 @@ TEST_F(ScannerTest, ReadsSecretsThroughExecAndSharedFilesThroughFs) {
   auto third = scan({spec("web", "secrets/cert.pem")});
   EXPECT_EQ(third.filesRead, 1u);
   EXPECT_EQ(reader_->execs, 3);
+}
+
+TEST_F(ScannerTest, AChangedCaChainRechecksCachedFilesAndNoChainSkipsTheCheck) {
+  reader_->allocs["web"] = {running("a1", "web")};
+  reader_->files["a1/server/local/cert.pem"] = {pki_.issue("web.service.consul", 86400).certPem};
+  ASSERT_EQ(scan({spec("web", "local/cert.pem")}).rows.at(0).reason, "Valid");
+  EXPECT_EQ(scan({spec("web", "local/cert.pem")}).cacheHits, 1u);  // same chain text: reused
+  EXPECT_EQ(reader_->cats, 1);
+
+  testing::TestPki other;  // Vault's CA rotated: the cached verdict no longer holds
+  auto rotated = scanWith({spec("web", "local/cert.pem")}, {{"pki-int", other.caChainPem()}});
+  EXPECT_EQ(rotated.filesRead, 1u);
+  EXPECT_EQ(rotated.rows.at(0).reason, "UntrustedIssuer");
+  auto unknown = scanWith({spec("web", "local/cert.pem")}, {});
+  EXPECT_EQ(unknown.filesRead, 1u);
+  EXPECT_EQ(unknown.rows.at(0).state, CertState::ok);
+  EXPECT_NE(unknown.rows.at(0).message.find("issuer chain not checked"), std::string::npos);
+  EXPECT_EQ(reader_->cats, 3);
 }
 
 TEST_F(ScannerTest, RaisesTheRightAlerts) {

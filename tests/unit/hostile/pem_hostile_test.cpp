@@ -5,6 +5,7 @@
 #include <chrono>
 #include <string>
 
+#include "certs/certificate_facts.hpp"
 #include "certs/x509.hpp"
 #include "support/test_pki.hpp"
 
@@ -25,6 +26,11 @@ void expectParseError(std::string_view pem, const std::string& words) {
   ASSERT_FALSE(r) << "accepted; expected: " << words;
   EXPECT_NE(r.error().message.find(words), std::string::npos) << r.error().message;
   EXPECT_LT(r.error().message.size(), 1024u);
+  // The scanner's path: the same refusal, kept as facts, checked against a chain or not.
+  for (const auto& anchors : {TrustAnchorsPtr(), TrustAnchors::fromPem(pem)}) {
+    CertificateFacts f = extractFacts(pem, anchors, std::chrono::system_clock::now());
+    EXPECT_EQ(f.parseError, r.error().message);
+  }
 }
 
 const std::string kBegin = "-----BEGIN CERTIFICATE-----\n";

@@ -1,0 +1,46 @@
+// What the checks need from one PEM bundle, extracted once per file content: the leaf's names,
+// serial and validity, and its chain verdict with the period that verdict holds for. The
+// scanner keeps these instead of the PEM text, so a rescan of an unchanged file costs only the
+// expiry decision.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "certs/trust_anchors.hpp"
+#include "certs/x509.hpp"
+
+namespace nc::certs {
+
+struct ChainVerdict {
+  TrustAnchorsPtr anchors;              ///< what the leaf was checked against; null: not checked
+  std::string error;                    ///< empty: the leaf chains to the anchors
+  TimePoint validFrom{}, validUntil{};  ///< the verdict holds for checks in [from, until)
+
+  /// True when a check against `against` at `at` would give the same verdict.
+  bool holdsFor(const TrustAnchorsPtr& against, TimePoint at) const {
+    return anchors == against && (!anchors || (validFrom <= at && at < validUntil));
+  }
+};
+
+struct CertificateFacts {
+  std::string parseError;  ///< non-empty: the bundle could not be read (the message)
+  std::string commonName, serial;
+  std::vector<std::string> dnsNames;
+  TimePoint notBefore{}, notAfter{};
+  ChainVerdict chain;
+
+  /// True when name equals the CN or one of the DNS SANs (case-insensitive).
+  bool coversName(std::string_view name) const;
+};
+
+using CertificateFactsPtr = std::shared_ptr<const CertificateFacts>;
+
+/// Parses the bundle (leaf first, intermediates after it) once and, when anchors are given,
+/// verifies the leaf against them at `at`. Errors are kept in the facts, never thrown.
+CertificateFacts extractFacts(std::string_view pem, const TrustAnchorsPtr& anchors, TimePoint at,
+                              ParseLimits limits = {});
+
+}  // namespace nc::certs

@@ -1,0 +1,122 @@
+// extractFacts and TrustAnchors: one parse, one chain check, and the period a verdict holds for;
+// checkCertificate gives the same row from cached facts as from the PEM text.
+#include "certs/certificate_facts.hpp"
+
+#include <gtest/gtest.h>
+
+#include "certs/certificate_check.hpp"
+#include "support/test_pki.hpp"
+
+namespace nc::certs {
+namespace {
+
+using namespace std::chrono_literals;
+
+class FactsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { pki_ = new testing::TestPki(); }
+  static void TearDownTestSuite() {
+    delete pki_;
+    pki_ = nullptr;
+  }
+  static testing::TestPki* pki_;
+  TimePoint now_ = std::chrono::system_clock::now();
+};
+testing::TestPki* FactsTest::pki_ = nullptr;
+
+TEST_F(FactsTest, ReadsTheLeafAndChecksItsChainOnce) {
+  auto leaf = pki_->issue("web.service.consul", 3600, {"web.service.consul", "web.nomad.local"});
+  auto anchors = TrustAnchors::fromPem(pki_->caChainPem());
+  CertificateFacts f = extractFacts(leaf.certPem, anchors, now_);
+  ASSERT_TRUE(f.parseError.empty()) << f.parseError;
+  EXPECT_EQ(f.commonName, "web.service.consul");
+  EXPECT_FALSE(f.serial.empty());
+  EXPECT_TRUE(f.coversName("WEB.nomad.local"));
+  EXPECT_FALSE(f.coversName("db.service.consul"));
+  EXPECT_GT(f.notAfter, now_ + 3590s);  // issued from now-30s for an hour
+  EXPECT_LT(f.notBefore, now_);
+  EXPECT_TRUE(f.chain.error.empty()) << f.chain.error;
+  // The verdict holds until the first chain certificate expires, and only for these anchors.
+  EXPECT_TRUE(f.chain.holdsFor(anchors, now_ + 1h));
+  EXPECT_EQ(f.chain.validUntil, anchors->validUntil());
+  EXPECT_FALSE(f.chain.holdsFor(anchors, anchors->validUntil()));
+  EXPECT_FALSE(f.chain.holdsFor(TrustAnchors::fromPem(pki_->caChainPem()), now_));
+  EXPECT_FALSE(f.chain.holdsFor(nullptr, now_));
+}
+
+TEST_F(FactsTest, AForeignLeafIsUntrustedAndTheKeyNeverMatters) {
+  auto foreign = pki_->issueForeign("web.service.consul", 3600);
+  auto anchors = TrustAnchors::fromPem(pki_->caChainPem());
+  CertificateFacts f = extractFacts(foreign.certPem + foreign.keyPem, anchors, now_);
+  ASSERT_TRUE(f.parseError.empty()) << f.parseError;
+  EXPECT_TRUE(f.chain.error.starts_with("chain verification failed: ")) << f.chain.error;
+  EXPECT_FALSE(f.chain.error.ends_with("certificate has expired"));
+}
+
+TEST_F(FactsTest, AnExpiredLeafStillChainsButANotYetValidOneIsCheckedAgainEachTime) {
+  auto leaf = pki_->issue("web.service.consul", 60);
+  auto anchors = TrustAnchors::fromPem(pki_->caChainPem());
+  CertificateFacts late = extractFacts(leaf.certPem, anchors, now_ + 2h);
+  EXPECT_TRUE(late.chain.error.empty()) << late.chain.error;  // expiry is the policy's job
+  EXPECT_TRUE(late.chain.holdsFor(anchors, now_ + 3h));
+
+  CertificateFacts early = extractFacts(leaf.certPem, anchors, now_ - 1h);
+  EXPECT_FALSE(early.chain.error.empty());
+  EXPECT_FALSE(early.chain.holdsFor(anchors, now_ - 1h));  // outside the window: no reuse
+}
+
+TEST_F(FactsTest, UnreadableInputKeepsItsErrorForAnyTime) {
+  auto anchors = TrustAnchors::fromPem(pki_->caChainPem());
+  for (std::string bad :
+       {std::string(), std::string(" \n"), std::string("garbage"),
+        std::string("-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----\n")}) {
+    CertificateFacts f = extractFacts(bad, anchors, now_);
+    EXPECT_FALSE(f.parseError.empty()) << bad;
+    EXPECT_TRUE(f.chain.holdsFor(anchors, now_ + 1000h)) << bad;
+  }
+  EXPECT_NE(
+      extractFacts(std::string(2 << 20, 'A'), anchors, now_).parseError.find("over the limit"),
+      std::string::npos);
+}
+
+TEST_F(FactsTest, AnUnreadableChainFailsEveryLeafWithItsReason) {
+  auto leaf = pki_->issue("web.service.consul", 3600);
+  CertificateFacts f = extractFacts(leaf.certPem, TrustAnchors::fromPem("garbage"), now_);
+  EXPECT_EQ(f.chain.error, "no trust anchor certificate");
+  auto chain = verifyChain(leaf.certPem, pki_->intermediatePem(), pki_->rootPem(), now_);
+  EXPECT_TRUE(chain) << chain.error().message;
+}
+
+TEST_F(FactsTest, CachedFactsGiveTheSameRowAsThePemText) {
+  auto good = pki_->issue("web.service.consul", 3600);
+  auto foreign = pki_->issueForeign("web.service.consul", 3600);
+  CertificateSpec spec;
+  spec.job = "web";
+  spec.task = "server";
+  spec.path = "secrets/cert.pem";
+  spec.commonName = "${NOMAD_JOB_NAME}.service.consul";
+  spec.altNames = {"web.service.consul"};
+  CheckContext ctx;
+  ctx.now = now_;
+  ctx.anchors = TrustAnchors::fromPem(pki_->caChainPem());
+  for (const std::string& pem : {good.certPem, foreign.certPem, std::string("junk")}) {
+    Observation text{Observation::Kind::read, pem, {}, nullptr};
+    Observation cached{
+        Observation::Kind::read,
+        {},
+        {},
+        std::make_shared<const CertificateFacts>(extractFacts(pem, ctx.anchors, ctx.now))};
+    CertificateRow a = checkCertificate(spec, "a1", text, ctx);
+    CertificateRow b = checkCertificate(spec, "a1", cached, ctx);
+    EXPECT_EQ(a.state, b.state);
+    EXPECT_EQ(a.reason, b.reason);
+    EXPECT_EQ(a.message, b.message);
+    EXPECT_EQ(a.serial, b.serial);
+  }
+  EXPECT_EQ(checkCertificate(spec, "a1", {Observation::Kind::read, good.certPem, {}, nullptr}, ctx)
+                .reason,
+            "Valid");
+}
+
+}  // namespace
+}  // namespace nc::certs
