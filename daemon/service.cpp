@@ -58,7 +58,7 @@ void reload(Daemon& d, const CommonOptions& opts) {
     spdlog::error(
         "reload rejected: {} error(s) in the configuration; the running desired state ({}) "
         "stays in force",
-        loaded.diagnostics.errorCount(), d.desired.path.string());
+        loaded.diagnostics.errorCount(), d.desiredPath.string());
     d.health->setProblem(
         "config", "last reload rejected: " + std::to_string(loaded.diagnostics.errorCount()) +
                       " configuration error(s)");
@@ -69,12 +69,13 @@ void reload(Daemon& d, const CommonOptions& opts) {
   d.config.certificates = loaded.config.certificates;
   d.config.log = loaded.config.log;
   setLogging(d.config.log);
-  d.desired = std::move(loaded.desired);
-  d.specs = certificateSpecs(d.config, d.desired);
-  if (d.controller) d.controller->updateDesired(d.desired);
+  d.desiredPath = loaded.desired.path;
+  d.specs = certificateSpecs(d.config, loaded.desired);
+  const std::size_t jobs = loaded.desired.nomad.jobs.size();
+  if (d.controller) d.controller->updateDesired(std::move(loaded.desired));
   d.health->clearProblem("config");
   spdlog::info("reload: desired state {} in force ({} jobs, {} declared certificates)",
-               d.desired.path.string(), d.desired.nomad.jobs.size(), d.specs.size());
+               d.desiredPath.string(), jobs, d.specs.size());
   d.wake.cancel();  // scan with the new state now
   d.notifier.ready(d.statusLine.empty() ? "reloaded" : d.statusLine);
 }
@@ -189,8 +190,8 @@ int runRun(const CommonOptions& opts, CommandIo io) {
   asio::io_context ioc;
   Daemon d(ioc, io, SystemClock::shared());
   d.config = std::move(loaded.config);
-  d.desired = std::move(loaded.desired);
-  d.specs = certificateSpecs(d.config, d.desired);
+  d.desiredPath = loaded.desired.path;
+  d.specs = certificateSpecs(d.config, loaded.desired);
 
   auto fail = [&](const std::string& what) {
     spdlog::critical("not starting: {}", what);
@@ -219,7 +220,7 @@ int runRun(const CommonOptions& opts, CommandIo io) {
   d.queue = std::move(*queue);
 
   d.controller = std::make_unique<reconcile::Controller>(
-      d.clients.vault, d.clients.nomad, d.desired,
+      d.clients.vault, d.clients.nomad, std::move(loaded.desired),
       reconcile::ControllerOptions::fromConfig(d.config), d.clock, &d.metrics);
 
   certs::ScanOptions so;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <deque>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -27,6 +28,19 @@
 
 namespace nc::cli {
 
+/// One row of /status's certificate table, compact (one allocation per row; the scanner's
+/// full CertificateRow with its serial, message and expected name is not kept).
+struct StatusRow {
+  explicit StatusRow(const certs::CertificateRow& r);
+  /// job, namespace, alloc_id, task, path, common_name, reason (in this order).
+  std::string_view field(std::size_t i) const;
+
+  std::string text;  ///< the fields above joined by NUL
+  std::optional<events::TimePoint> notAfter;
+  std::optional<Duration> remaining;
+  certs::CertState state = certs::CertState::ok;
+};
+
 struct Daemon {
   Daemon(boost::asio::io_context& ioc, CommandIo cio, ClockPtr clk)
       : io(ioc),
@@ -39,7 +53,8 @@ struct Daemon {
   CommandIo cmdIo;
   ClockPtr clock;
   config::DaemonConfig config;
-  config::DesiredState desired;
+  /// The desired state itself lives in the controller (one copy: job sources are large).
+  std::filesystem::path desiredPath;
   std::vector<certs::CertificateSpec> specs;
 
   Clients clients;
@@ -63,11 +78,10 @@ struct Daemon {
   bool loopDone = false;
   bool vaultUp = false, nomadUp = false;
   std::uint64_t cycles = 0;
-  std::optional<certs::ScanResult> lastScan;
+  std::vector<StatusRow> statusRows;  ///< the last scan's certificates, for /status
   std::optional<events::TimePoint> lastScanAt;
   double lastScanSeconds = 0;
   std::string statusLine;
-  std::map<std::string, health::CertificateLabels> exportedCerts;             ///< for removal
   std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> sinkCounts;  ///< ok, failed
   /// Alert events the spool refused (disk full…), in order: the tracker counts them as sent,
   /// so they are held here and appended again each cycle until the spool takes them.

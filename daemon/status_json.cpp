@@ -12,6 +12,26 @@
 
 namespace nc::cli {
 
+StatusRow::StatusRow(const certs::CertificateRow& r)
+    : notAfter(r.notAfter), remaining(r.remaining), state(r.state) {
+  text.reserve(r.job.size() + r.nomadNamespace.size() + r.allocId.size() + r.task.size() +
+               r.path.size() + r.commonName.size() + r.reason.size() + 6);
+  for (const std::string* f :
+       {&r.job, &r.nomadNamespace, &r.allocId, &r.task, &r.path, &r.commonName, &r.reason})
+    text.append(*f).push_back('\0');
+  text.pop_back();
+}
+
+std::string_view StatusRow::field(std::size_t i) const {
+  std::string_view rest = text;
+  for (; i > 0; --i) {
+    const auto cut = rest.find('\0');
+    if (cut == std::string_view::npos) return {};
+    rest.remove_prefix(cut + 1);
+  }
+  return rest.substr(0, rest.find('\0'));
+}
+
 std::string statusJson(const Daemon& d) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
@@ -76,22 +96,20 @@ std::string statusJson(const Daemon& d) {
   w.Double(d.lastScanSeconds);
   w.Key("rows");
   w.StartArray();
-  if (d.lastScan) {
-    for (const auto& r : d.lastScan->rows) {
-      w.StartObject();
-      kv("job", r.job);
-      kv("namespace", r.nomadNamespace);
-      kv("alloc_id", r.allocId);
-      kv("task", r.task);
-      kv("path", r.path);
-      kv("common_name", r.commonName);
-      w.Key("not_after");
-      r.notAfter ? str(events::formatRfc3339(*r.notAfter)) : (void)w.Null();
-      kv("remaining", formatRemaining(r.remaining));
-      kv("state", certs::toString(r.state));
-      kv("reason", r.reason);
-      w.EndObject();
-    }
+  for (const StatusRow& r : d.statusRows) {
+    w.StartObject();
+    kv("job", r.field(0));
+    kv("namespace", r.field(1));
+    kv("alloc_id", r.field(2));
+    kv("task", r.field(3));
+    kv("path", r.field(4));
+    kv("common_name", r.field(5));
+    w.Key("not_after");
+    r.notAfter ? str(events::formatRfc3339(*r.notAfter)) : (void)w.Null();
+    kv("remaining", formatRemaining(r.remaining));
+    kv("state", certs::toString(r.state));
+    kv("reason", r.field(6));
+    w.EndObject();
   }
   w.EndArray();
   w.EndObject();

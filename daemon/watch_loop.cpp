@@ -24,10 +24,6 @@ asio::awaitable<void> sleepFor(Daemon& d, Duration span) {
   co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
 }
 
-std::string certKey(const health::CertificateLabels& l) {
-  return l.job + '\0' + l.task + '\0' + l.allocId + '\0' + l.path + '\0' + l.commonName;
-}
-
 events::Alert backendAlert(const Daemon& d, const std::string& backend, const std::string& why) {
   events::Alert a;
   a.name = std::string(events::alertname::kBackendUnavailable);
@@ -82,27 +78,22 @@ void applyScan(Daemon& d, certs::ScanResult result) {
       still);
   for (const auto& r : resolved) publishAlert(d, r);
 
-  std::map<std::string, health::CertificateLabels> now;
   std::map<certs::CertState, int> counts;
+  std::vector<StatusRow> rows;
+  rows.reserve(result.rows.size());
   for (const auto& r : result.rows) {
     ++counts[r.state];
+    rows.emplace_back(r);
     if (!r.notAfter) continue;
-    health::CertificateLabels l{r.job, r.task, r.allocId, r.path, r.commonName};
     const auto secs = [](events::TimePoint t) {
       return std::chrono::duration<double>(t.time_since_epoch()).count();
     };
-    d.metrics.setCertificate(l, r.notBefore ? secs(*r.notBefore) : 0, secs(*r.notAfter));
-    now.emplace(certKey(l), l);
+    d.metrics.setCertificate({r.job, r.task, r.allocId, r.path, r.commonName},
+                             r.notBefore ? secs(*r.notBefore) : 0, secs(*r.notAfter));
   }
   // Forget the gauges of allocations that went away (but keep those of unlisted jobs).
-  for (const auto& [key, l] : d.exportedCerts)
-    if (!now.contains(key)) {
-      if (failed.contains(l.job))
-        now.emplace(key, l);
-      else
-        d.metrics.removeCertificate(l);
-    }
-  d.exportedCerts = std::move(now);
+  d.metrics.sweepCertificates(
+      [&failed](std::string_view job) { return failed.contains(std::string(job)); });
   for (auto s : {certs::CertState::ok, certs::CertState::warning, certs::CertState::critical,
                  certs::CertState::missing, certs::CertState::invalid})
     d.metrics.setCertificates(certs::toString(s), counts[s]);
@@ -122,7 +113,7 @@ void applyScan(Daemon& d, certs::ScanResult result) {
       counts[certs::CertState::warning], counts[certs::CertState::critical],
       counts[certs::CertState::missing], counts[certs::CertState::invalid],
       d.tracker.firing().size());
-  d.lastScan = std::move(result);
+  d.statusRows = std::move(rows);  // the scanner's full rows are freed with `result`
 }
 
 }  // namespace
@@ -270,8 +261,7 @@ asio::awaitable<void> housekeeping(Daemon& d) {
     if (d.notifier.watchdogInterval() && d.health->alive()) d.notifier.watchdog();
     updateQueueMetrics(d);
     if (d.controller) {
-      std::size_t errors = 0;
-      for (const auto& r : d.controller->status()) errors += r.state == reconcile::State::error;
+      const std::size_t errors = d.controller->errorCount();
       if (errors)
         d.health->setProblem("reconcile",
                              std::to_string(errors) + " resource(s) failed their last reconcile");

@@ -1,6 +1,11 @@
 // Metrics on prometheus-cpp: families are created once; label sets on first use.
 #include "health/metrics.hpp"
 
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <map>
+
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
@@ -12,16 +17,90 @@ namespace nc::health {
 namespace prom = prometheus;
 
 namespace {
-prom::Labels certLabels(const CertificateLabels& l) {
-  return {{"job", l.job},
-          {"task", l.task},
-          {"alloc_id", l.allocId},
-          {"path", l.path},
-          {"common_name", l.commonName}};
-}
 std::string s(std::string_view v) {
   return std::string(v);
 }
+
+// Certificate series key: the label values joined by NUL (job first, for sweep's `keep`).
+std::string certKey(const CertificateLabels& l) {
+  std::string k;
+  k.reserve(l.job.size() + l.task.size() + l.allocId.size() + l.path.size() +
+            l.commonName.size() + 4);
+  for (const std::string* v : {&l.job, &l.task, &l.allocId, &l.path, &l.commonName})
+    k.append(*v).push_back('\0');
+  k.pop_back();
+  return k;
+}
+
+struct CertGauges {
+  double notBefore = 0, notAfter = 0;
+  std::uint32_t mark = 0;  ///< the sweep round it was last set in
+};
+
+void appendEscaped(std::string& out, std::string_view v) {
+  for (char c : v) {
+    if (c == '\\' || c == '"')
+      out.push_back('\\'), out.push_back(c);
+    else if (c == '\n')
+      out.append("\\n");
+    else
+      out.push_back(c);
+  }
+}
+
+void appendValue(std::string& out, double v) {
+  char buf[64];
+  std::to_chars_result r{};
+  if (std::isnan(v)) {
+    out.append("NaN");
+    return;
+  }
+  if (std::isinf(v)) {
+    out.append(v > 0 ? "+Inf" : "-Inf");
+    return;
+  }
+  if (v == std::floor(v) && std::fabs(v) < 1e15)
+    r = std::to_chars(buf, buf + sizeof buf, static_cast<std::int64_t>(v));
+  else
+    r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+/// One gauge family in the text format, labels in name order as prometheus-cpp writes them.
+void appendCertFamily(std::string& out, const char* name, const char* help,
+                      const std::map<std::string, CertGauges>& certs, bool notAfter) {
+  if (certs.empty()) return;
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" gauge\n");
+  std::string_view parts[5];  // job, task, alloc_id, path, common_name
+  for (const auto& [key, g] : certs) {
+    std::string_view rest = key;
+    for (auto& p : parts) {
+      const auto cut = rest.find('\0');
+      p = rest.substr(0, cut);
+      rest = cut == std::string_view::npos ? std::string_view() : rest.substr(cut + 1);
+    }
+    out.append(name).append("{alloc_id=\"");
+    appendEscaped(out, parts[2]);
+    out.append("\",common_name=\"");
+    appendEscaped(out, parts[4]);
+    out.append("\",job=\"");
+    appendEscaped(out, parts[0]);
+    out.append("\",path=\"");
+    appendEscaped(out, parts[3]);
+    out.append("\",task=\"");
+    appendEscaped(out, parts[1]);
+    out.append("\"} ");
+    appendValue(out, notAfter ? g.notAfter : g.notBefore);
+    out.push_back('\n');
+  }
+}
+
+constexpr const char* kNotAfterName = "nomad_certd_certificate_expiration_timestamp_seconds";
+constexpr const char* kNotAfterHelp = "NotAfter of each watched certificate, as a Unix timestamp.";
+constexpr const char* kNotBeforeName = "nomad_certd_certificate_not_before_timestamp_seconds";
+constexpr const char* kNotBeforeHelp =
+    "NotBefore of each watched certificate, as a Unix timestamp.";
 }  // namespace
 
 struct Metrics::Impl {
@@ -61,16 +140,6 @@ struct Metrics::Impl {
                                           .Name("nomad_certd_leader")
                                           .Help("1 while this instance holds the leader lock.")
                                           .Register(registry);
-  prom::Family<prom::Gauge>& notAfter =
-      prom::BuildGauge()
-          .Name("nomad_certd_certificate_expiration_timestamp_seconds")
-          .Help("NotAfter of each watched certificate, as a Unix timestamp.")
-          .Register(registry);
-  prom::Family<prom::Gauge>& notBefore =
-      prom::BuildGauge()
-          .Name("nomad_certd_certificate_not_before_timestamp_seconds")
-          .Help("NotBefore of each watched certificate, as a Unix timestamp.")
-          .Register(registry);
   prom::Family<prom::Gauge>& certificates =
       prom::BuildGauge()
           .Name("nomad_certd_certificates")
@@ -96,6 +165,8 @@ struct Metrics::Impl {
           .Help("Alert events the durable spool refused (disk full, spool full, fsync failure).")
           .Register(registry)
           .Add({});
+  std::map<std::string, CertGauges> certs;  ///< by certKey()
+  std::uint32_t mark = 0;
 };
 
 Metrics::Metrics() : impl_(std::make_unique<Impl>()) {
@@ -130,13 +201,28 @@ void Metrics::backendRequest(std::string_view backend, int status) {
 }
 void Metrics::setCertificate(const CertificateLabels& labels, double notBeforeSeconds,
                              double notAfterSeconds) {
-  impl_->notBefore.Add(certLabels(labels)).Set(notBeforeSeconds);
-  impl_->notAfter.Add(certLabels(labels)).Set(notAfterSeconds);
+  impl_->certs[certKey(labels)] = CertGauges{notBeforeSeconds, notAfterSeconds, impl_->mark};
 }
 void Metrics::removeCertificate(const CertificateLabels& labels) {
-  auto l = certLabels(labels);
-  if (impl_->notBefore.Has(l)) impl_->notBefore.Remove(&impl_->notBefore.Add(l));
-  if (impl_->notAfter.Has(l)) impl_->notAfter.Remove(&impl_->notAfter.Add(l));
+  impl_->certs.erase(certKey(labels));
+}
+std::size_t Metrics::sweepCertificates(const std::function<bool(std::string_view job)>& keep) {
+  std::size_t removed = 0;
+  for (auto it = impl_->certs.begin(); it != impl_->certs.end();) {
+    if (it->second.mark == impl_->mark ||
+        keep(std::string_view(it->first).substr(0, it->first.find('\0')))) {
+      ++it;
+      continue;
+    }
+    it = impl_->certs.erase(it);
+    ++removed;
+  }
+  // Next round: what is not set (or kept) again by the next sweep goes.
+  ++impl_->mark;
+  return removed;
+}
+std::size_t Metrics::certificateCount() const {
+  return impl_->certs.size();
 }
 void Metrics::setCertificates(std::string_view state, double count) {
   impl_->certificates.Add({{"state", s(state)}}).Set(count);
@@ -155,7 +241,11 @@ void Metrics::delivery(std::string_view sink, std::string_view result) {
 }
 
 std::string Metrics::exposition() const {
-  return prom::TextSerializer().Serialize(impl_->registry.Collect());
+  std::string out = prom::TextSerializer().Serialize(impl_->registry.Collect());
+  out.reserve(out.size() + impl_->certs.size() * 2 * 192);
+  appendCertFamily(out, kNotAfterName, kNotAfterHelp, impl_->certs, true);
+  appendCertFamily(out, kNotBeforeName, kNotBeforeHelp, impl_->certs, false);
+  return out;
 }
 
 }  // namespace nc::health

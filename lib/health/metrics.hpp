@@ -2,6 +2,7 @@
 // its text exposition for /metrics.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,10 +32,16 @@ class Metrics {
   void setBackendUp(std::string_view backend, bool up);
   void backendRequest(std::string_view backend, int status);  ///< status 0 = transport error
 
-  // Certificates
+  // Certificates. The two per-certificate gauges are held compactly (one joined label text
+  // and two doubles each, not a prometheus-cpp label map per series): at 50k certificates
+  // they dominated the daemon's memory.
   void setCertificate(const CertificateLabels& labels, double notBeforeSeconds,
                       double notAfterSeconds);
   void removeCertificate(const CertificateLabels& labels);
+  /// Removes the certificates not set since the previous sweep, except those whose job
+  /// `keep` returns true for (kept as they are); returns how many were removed.
+  std::size_t sweepCertificates(const std::function<bool(std::string_view job)>& keep);
+  std::size_t certificateCount() const;
   void setCertificates(std::string_view state, double count);
 
   // Alerts and the event queue

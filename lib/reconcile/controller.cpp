@@ -66,6 +66,7 @@ Controller::Controller(vault::VaultApiPtr vault, nomad::NomadApiPtr nomad,
   reconciler_.setDesired(std::move(desired));
   const auto now = clock_->monotonic();
   for (const auto& k : reconciler_.keys()) queue_.add(k, now);
+  trackJobs();
   if (prune) pruneAt_ = now;
   if (metrics_) metrics_->setLeader(false);
 }
@@ -120,9 +121,10 @@ void Controller::applyPending() {
     } else {
       queue_.remove(k);
       status_.erase(k);
-      jobIndex_.erase(k);
+      if (k.kind == Kind::job) jobSeen_.erase(k.name);
     }
   }
+  trackJobs();
   if (prune) pruneAt_ = now;
   spdlog::info("event=desired_state_reloaded changed={}", changed.size());
 }
@@ -131,6 +133,12 @@ std::vector<ResourceStatus> Controller::status() const {
   std::vector<ResourceStatus> out;
   for (const auto& [k, s] : status_) out.push_back(s);
   return out;
+}
+
+std::size_t Controller::errorCount() const {
+  std::size_t n = 0;
+  for (const auto& [k, s] : status_) n += s.state == State::error;
+  return n;
 }
 
 std::optional<MonoTime> Controller::nextWake() const {
@@ -146,14 +154,12 @@ std::optional<MonoTime> Controller::nextWake() const {
 
 void Controller::updateMetrics() {
   if (!metrics_) return;
-  PlanReport r;
-  r.resources = status();
   std::map<std::pair<std::string, std::string>, double> counts;
   for (Kind k :
        {Kind::mount, Kind::pkiRole, Kind::policy, Kind::authMethod, Kind::authRole, Kind::job})
     for (State st : {State::inSync, State::drifted, State::error})
       counts[{toString(k), toString(st)}] = 0;
-  for (const auto& s : r.resources) counts[{toString(s.key.kind), toString(s.state)}] += 1;
+  for (const auto& [k, s] : status_) counts[{toString(k.kind), toString(s.state)}] += 1;
   for (const auto& [k, n] : counts) metrics_->setResources(k.first, k.second, n);
   metrics_->setLeader(canWrite());
 }
@@ -179,8 +185,13 @@ boost::asio::awaitable<std::size_t> Controller::processReady() {
       continue;
     }
     const auto t0 = clock_->monotonic();
+    inFlight_ = *key;
     ResourceStatus s = co_await reconciler_.reconcile(*key, write && canWrite());
     now = clock_->monotonic();
+    if (key->kind == Kind::job)
+      settleJob(*key, s, now);
+    else
+      inFlight_.reset();
     const bool attempted =
         write && (s.changed || (s.state == State::error && (s.missing || !s.deltas.empty())));
     if (attempted) {
@@ -239,20 +250,65 @@ boost::asio::awaitable<Result<void>> Controller::pollJobs(Duration wait) {
   auto r = co_await nomad_->listJobs(q);
   if (!r) co_return r.error();
   if (!listIndex_.update(r->meta.index)) co_return Result<void>();
-  std::map<std::string, std::uint64_t> live;
-  for (const auto& stub : r->value) live[stub.nomadNamespace + "/" + stub.id] = stub.modifyIndex;
+  // O(stubs) hash look-ups; only jobs whose JobModifyIndex or Stop moved are queued.
+  ++listGen_;
   const auto now = clock_->monotonic();
-  for (const auto& key : reconciler_.keys()) {
-    if (key.kind != Kind::job) continue;
-    auto it = live.find(key.name);
-    const std::uint64_t idx = it == live.end() ? 0 : it->second;
-    auto [seen, fresh] = jobIndex_.emplace(key, idx);
-    if (fresh || seen->second == idx) continue;
-    seen->second = idx;
-    spdlog::debug("event=job_changed resource={} modify_index={}", key.toString(), idx);
-    schedule(key, now);
+  std::size_t listed = 0;
+  std::string name;
+  for (const auto& stub : r->value) {
+    name.assign(stub.nomadNamespace).append("/").append(stub.id);
+    auto it = jobSeen_.find(name);
+    if (it == jobSeen_.end()) continue;  // not declared
+    ++listed;
+    noteJob(name, it->second, stub.jobModifyIndex, stub.stop, now);
   }
+  if (listed < jobSeen_.size())  // declared jobs the list no longer holds
+    for (auto& [n, seen] : jobSeen_)
+      if (seen.listed != listGen_) noteJob(n, seen, 0, false, now);
   co_return Result<void>();
+}
+
+void Controller::trackJobs() {
+  for (const auto& k : reconciler_.keys())
+    if (k.kind == Kind::job) jobSeen_.try_emplace(k.name);
+}
+
+void Controller::noteJob(const std::string& name, JobSeen& seen, std::uint64_t index, bool stop,
+                         MonoTime now) {
+  seen.listed = listGen_;
+  if (seen.known && seen.index == index && seen.stop == stop) return;
+  const bool first = !seen.known, stopMoved = seen.known && seen.stop != stop;
+  seen = JobSeen{index, listGen_, stop, true};
+  if (first) return;  // every key starts queued: the first list only records
+  ResourceKey key{Kind::job, name};
+  spdlog::debug("event=job_changed resource={} job_modify_index={} stop={}", key.toString(), index,
+                stop);
+  if (inFlight_ && *inFlight_ == key) {  // settleJob() decides once the pass ends
+    inFlightMoved_ = true;
+    inFlightStopMoved_ = inFlightStopMoved_ || stopMoved;
+    return;
+  }
+  schedule(key, now);
+}
+
+void Controller::settleJob(const ResourceKey& key, const ResourceStatus& s, MonoTime now) {
+  const bool moved = inFlightMoved_, stopMoved = inFlightStopMoved_;
+  inFlight_.reset();
+  inFlightMoved_ = inFlightStopMoved_ = false;
+  auto it = jobSeen_.find(key.name);
+  if (it == jobSeen_.end() || s.state == State::error) return;  // errors are retried anyway
+  JobSeen& seen = it->second;
+  // The pass's last plan saw the job at s.liveIndex: a list change at or below it is covered.
+  if (moved && (stopMoved || seen.index > s.liveIndex)) {
+    schedule(key, now);
+    return;
+  }
+  if (s.changed && s.confirmed && s.liveIndex >= seen.index) {
+    // Our own (confirmed) write: when the list shows this index, there is nothing to plan.
+    seen.index = s.liveIndex;
+    seen.stop = false;
+    seen.known = true;
+  }
 }
 
 boost::asio::awaitable<void> Controller::electionStep() {

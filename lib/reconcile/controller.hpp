@@ -6,6 +6,8 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -47,7 +49,9 @@ struct ControllerOptions {
 ///
 /// Scheduling: every key starts queued. A processed key is re-queued: after an error with
 /// exponential backoff (5 ms doubling, capped); Vault keys after resyncInterval + jitter;
-/// Nomad jobs only when the job watch sees their ModifyIndex change (or the job vanish).
+/// Nomad jobs only when the job watch sees their JobModifyIndex or Stop flag change (or the
+/// job vanish): status-only updates are not replanned, and the index of a job this instance
+/// just wrote (and confirmed) is taken as seen, so its own write is not planned again.
 /// A write needs a token from the bucket; without one the key waits for the next token.
 class Controller {
  public:
@@ -62,6 +66,8 @@ class Controller {
   void updateDesired(config::DesiredState desired);
   /// The last status of every declared resource (for /status), in key order.
   std::vector<ResourceStatus> status() const;
+  /// How many resources failed their last reconcile (no copy of the statuses).
+  std::size_t errorCount() const;
   bool isLeader() const;
 
   // Steps of run(), public so tests drive them with a ManualClock and fake APIs.
@@ -84,6 +90,16 @@ class Controller {
   boost::asio::awaitable<void> watchLoop();
   boost::asio::awaitable<void> lockWatchLoop();
   void updateMetrics();
+  /// What the job list last showed for one declared job ("ns/id"): 0 = absent.
+  struct JobSeen {
+    std::uint64_t index = 0;   ///< JobModifyIndex
+    std::uint64_t listed = 0;  ///< listGen_ of the last list that held it
+    bool stop = false, known = false;
+  };
+  void trackJobs();
+  void noteJob(const std::string& name, JobSeen& seen, std::uint64_t index, bool stop,
+               MonoTime now);
+  void settleJob(const ResourceKey& key, const ResourceStatus& s, MonoTime now);
 
   Reconciler reconciler_;
   nomad::NomadApiPtr nomad_;
@@ -94,7 +110,11 @@ class Controller {
   TokenBucket bucket_;
   std::optional<LeaderElector> elector_;
   std::map<ResourceKey, ResourceStatus> status_;
-  std::map<ResourceKey, std::uint64_t> jobIndex_;  ///< last seen ModifyIndex (0 = absent)
+  std::unordered_map<std::string, JobSeen> jobSeen_;  ///< declared jobs by "ns/id"
+  std::uint64_t listGen_ = 0;
+  std::optional<ResourceKey> inFlight_;  ///< the key being reconciled
+  bool inFlightMoved_ = false;           ///< the job list moved it meanwhile
+  bool inFlightStopMoved_ = false;
   nomad::BlockingIndex listIndex_;
   std::optional<MonoTime> pruneAt_;
   std::optional<config::DesiredState> pending_;  ///< reload waiting for a reconcile boundary

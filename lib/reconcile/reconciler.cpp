@@ -44,6 +44,10 @@ Reconciler::Reconciler(vault::VaultApiPtr vault, nomad::NomadApiPtr nomad,
 
 void Reconciler::setDesired(config::DesiredState desired) {
   desired_ = std::move(desired);
+  jobAt_.clear();
+  jobAt_.reserve(desired_.nomad.jobs.size());
+  for (std::size_t i = 0; i < desired_.nomad.jobs.size(); ++i)
+    jobAt_.emplace(jobKeyName(desired_.nomad.jobs[i]), i);  // the first declaration wins
 }
 
 std::string Reconciler::jobKeyName(const config::JobSpec& j) const {
@@ -144,9 +148,8 @@ const config::AuthRoleSpec* Reconciler::findAuthRole(const std::string& name,
   return nullptr;
 }
 const config::JobSpec* Reconciler::findJob(const std::string& name) const {
-  for (const auto& j : desired_.nomad.jobs)
-    if (jobKeyName(j) == name) return &j;
-  return nullptr;
+  auto it = jobAt_.find(name);
+  return it == jobAt_.end() ? nullptr : &desired_.nomad.jobs[it->second];
 }
 
 namespace {
@@ -230,6 +233,7 @@ boost::asio::awaitable<ResourceStatus> Reconciler::reconcile(ResourceKey key, bo
   if (key.kind != Kind::job) (void)co_await recordOwnership(key, true);
   // Confirm by reading back: a just-applied object must observe as in sync.
   Observed after = co_await observe(key);
+  result.liveIndex = after.status.liveIndex;
   if (after.status.state == State::inSync) {
     result.state = State::inSync;
     result.confirmed = true;

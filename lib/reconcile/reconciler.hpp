@@ -1,7 +1,9 @@
 // Reconciler: observe, diff, apply and confirm for one resource key at a time (no loop, no timing).
 #pragma once
 
+#include <deque>
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,7 +41,7 @@ struct ReconcilerOptions {
 ///   PATCH is not used: it is missing on older Vault versions and in some proxies.
 /// * JWT config (full replace) and JWT roles (merge, but role_type resets): same merge.
 /// * Policies: PUT of the declared text. Mounts: enable when missing, else tune the TTLs.
-/// Nomad jobs: parsed with /v1/jobs/parse (HCL; cached per source text), Meta managed-by
+/// Nomad jobs: parsed with /v1/jobs/parse (HCL; the last few kept), Meta managed-by
 /// added, planned with Diff:true; registered with EnforceIndex = the plan's JobModifyIndex.
 /// Every write is confirmed by observing again; a write that does not read back in sync is
 /// an error ("perpetual diff").
@@ -96,7 +98,11 @@ class Reconciler {
   nomad::NomadApiPtr nomad_;
   ReconcilerOptions options_;
   config::DesiredState desired_;
-  std::map<std::string, std::string> parsedJobs_;  ///< job source text -> api.Job JSON
+  std::unordered_map<std::string, std::size_t> jobAt_;  ///< "ns/id" -> index in nomad.jobs
+  /// The last few parsed jobs (job source text, api.Job JSON), newest last. Bounded: a pass
+  /// needs its job's JSON for observe, apply and confirm; keeping every job's JSON cost about
+  /// 5 KB per job for the daemon's whole life, while only changed jobs are planned again.
+  std::deque<std::pair<std::string, std::string>> parsedJobs_;
 };
 
 }  // namespace nc::reconcile

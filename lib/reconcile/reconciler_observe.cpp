@@ -66,13 +66,14 @@ Result<std::string> ownJob(const std::string& apiJobJson, const std::string& ns)
 boost::asio::awaitable<Result<std::string>> Reconciler::jobJson(const config::JobSpec& job) {
   const std::string ns = job.jobNamespace.empty() ? options_.nomadNamespace : job.jobNamespace;
   if (job.format == config::JobFormat::json) co_return ownJob(job.source, ns);
-  auto cached = parsedJobs_.find(job.source);
-  if (cached == parsedJobs_.end()) {
-    auto parsed = co_await nomad_->parseJob(job.source, true, "");
-    if (!parsed) co_return parsed.error();
-    cached = parsedJobs_.emplace(job.source, std::move(*parsed)).first;
-  }
-  co_return ownJob(cached->second, ns);
+  for (const auto& [source, parsed] : parsedJobs_)
+    if (source == job.source) co_return ownJob(parsed, ns);
+  auto parsed = co_await nomad_->parseJob(job.source, true, "");
+  if (!parsed) co_return parsed.error();
+  constexpr std::size_t kKept = 16;
+  if (parsedJobs_.size() >= kKept) parsedJobs_.pop_front();
+  parsedJobs_.emplace_back(job.source, std::move(*parsed));
+  co_return ownJob(parsedJobs_.back().second, ns);
 }
 
 boost::asio::awaitable<Observed> Reconciler::observe(const ResourceKey& key) {
@@ -225,6 +226,7 @@ boost::asio::awaitable<Observed> Reconciler::observe(const ResourceKey& key) {
         break;
       }
       o.jobModifyIndex = plan->jobModifyIndex;
+      o.status.liveIndex = plan->jobModifyIndex;
       o.status.missing = plan->diff->type == "Added";
       auto deltas = o.status.missing ? std::vector<FieldDelta>{{"Job", "(new job)", "<absent>"}}
                                      : diffJob(*plan->diff, spec->ignoreDifferences);

@@ -1,6 +1,7 @@
 // Reconcile vocabulary: resource kinds and keys, field-level differences, per-resource status.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +53,8 @@ struct ResourceStatus {
   bool changed = false;    ///< this pass wrote to the backend
   bool confirmed = false;  ///< after a write, the read-back was in sync
   std::string where;       ///< file:line:col of the declaration ("" for prune)
+  /// Jobs: the live JobModifyIndex the last plan of this pass saw (0 = absent or unknown).
+  std::uint64_t liveIndex = 0;
 };
 
 /// The result of one observe+diff (plan) or one reconcile pass (apply).

@@ -71,6 +71,41 @@ TEST(Metrics, RemovedCertificatesDisappear) {
   EXPECT_EQ(m.exposition().find("alloc_id=\"dead\""), std::string::npos);
 }
 
+TEST(Metrics, SweepRemovesCertificatesNotSetAgainExceptKeptJobs) {
+  Metrics m;
+  CertificateLabels a{"web", "server", "a1", "local/cert.pem", "web.service.consul"};
+  CertificateLabels b{"api", "server", "b1", "local/cert.pem", "api.service.consul"};
+  CertificateLabels c{"db", "server", "c1", "local/cert.pem", "db.service.consul"};
+  for (const auto& l : {a, b, c}) m.setCertificate(l, 1, 2);
+  auto none = [](std::string_view) { return false; };
+  EXPECT_EQ(m.sweepCertificates(none), 0u);  // all set this round
+  m.setCertificate(a, 1, 3);  // next round: a is set again, b's job is kept, c went away
+  EXPECT_EQ(m.sweepCertificates([](std::string_view job) { return job == "api"; }), 1u);
+  EXPECT_EQ(m.certificateCount(), 2u);
+  const std::string text = m.exposition();
+  EXPECT_NE(text.find("alloc_id=\"a1\""), std::string::npos);
+  EXPECT_NE(text.find("alloc_id=\"b1\""), std::string::npos);
+  EXPECT_EQ(text.find("alloc_id=\"c1\""), std::string::npos);
+  EXPECT_NE(text.find("nomad_certd_certificate_expiration_timestamp_seconds{alloc_id=\"a1\","
+                      "common_name=\"web.service.consul\",job=\"web\",path=\"local/cert.pem\","
+                      "task=\"server\"} 3\n"),
+            std::string::npos)
+      << text;
+  m.setCertificate(a, 1, 3);
+  EXPECT_EQ(m.sweepCertificates(none), 1u);  // b not kept any more
+  EXPECT_EQ(m.certificateCount(), 1u);
+}
+
+TEST(Metrics, CertificateLabelValuesAreEscaped) {
+  Metrics m;
+  m.setCertificate({"we\"b", "t", "x", "a\\b\nc", "cn"}, 0.5, 1.75e9);
+  const std::string text = m.exposition();
+  EXPECT_NE(text.find("job=\"we\\\"b\""), std::string::npos) << text;
+  EXPECT_NE(text.find("path=\"a\\\\b\\nc\""), std::string::npos) << text;
+  EXPECT_NE(text.find("} 0.5\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("} 1750000000\n"), std::string::npos) << text;
+}
+
 TEST(Metrics, PromtoolFindsNothing) {
   std::string path = ::testing::TempDir() + "/nc-metrics.txt";
   std::ofstream(path) << populated().exposition();

@@ -164,6 +164,44 @@ TEST(Controller, JobWatchReplansOnlyChangedJobsAndIdleCostsOneRequest) {
   EXPECT_NE(h.nomad->jobs["web"].json.find("\"service\""), std::string::npos);
 }
 
+TEST(Controller, JobWatchSkipsOwnWritesAndStatusOnlyUpdates) {
+  Harness h;
+  h.start(fullDesired());
+  ASSERT_TRUE(runSync(h.c->pollJobs(Duration::seconds(30))));  // records: job absent
+  h.step();                                                      // creates it
+  ASSERT_EQ(h.stateOf(Kind::job), State::inSync);
+  const int plans = h.nomad->planCalls, registers = h.nomad->registers;
+  // The list now shows the job at the index of our own write: nothing to plan.
+  ASSERT_TRUE(runSync(h.c->pollJobs(Duration::seconds(30))));
+  EXPECT_EQ(h.step(), 0u);
+  EXPECT_EQ(h.nomad->planCalls, plans);
+  // A status-only update moves ModifyIndex, not JobModifyIndex: nothing to plan either.
+  h.nomad->jobs["web"].modifyIndex = ++h.nomad->index;
+  ASSERT_TRUE(runSync(h.c->pollJobs(Duration::seconds(30))));
+  EXPECT_EQ(h.step(), 0u);
+  EXPECT_EQ(h.nomad->planCalls, plans);
+  // An out-of-band edit: planned once, fixed, confirmed; the fix itself is not planned again.
+  h.nomad->putJob("web", R"({"ID":"web","Name":"web","Type":"batch"})");
+  ASSERT_TRUE(runSync(h.c->pollJobs(Duration::seconds(30))));
+  EXPECT_EQ(h.step(), 1u);
+  EXPECT_EQ(h.nomad->planCalls, plans + 2);  // observe + confirm
+  EXPECT_EQ(h.nomad->registers, registers + 1);
+  ASSERT_TRUE(runSync(h.c->pollJobs(Duration::seconds(30))));
+  EXPECT_EQ(h.step(), 0u);
+  EXPECT_EQ(h.nomad->planCalls, plans + 2);
+  // Stopped out of band (Stop flips): planned and started again.
+  runSync(h.nomad->deregisterJob("web", false));
+  ASSERT_TRUE(runSync(h.c->pollJobs(Duration::seconds(30))));
+  EXPECT_EQ(h.step(), 1u);
+  EXPECT_FALSE(h.nomad->jobs["web"].stop);
+  // Purged out of band: recreated.
+  h.nomad->jobs.erase("web");
+  ++h.nomad->index;
+  ASSERT_TRUE(runSync(h.c->pollJobs(Duration::seconds(30))));
+  EXPECT_EQ(h.step(), 1u);
+  EXPECT_EQ(h.nomad->jobs.count("web"), 1u);
+}
+
 TEST(Controller, FollowerNeverWritesAndLeaderTakesOver) {
   Harness h;
   h.options.leaderElection = true;
