@@ -83,7 +83,11 @@ Task<std::vector<std::string>> VaultClient::listKeys(std::string path) {
 Task<HealthStatus> VaultClient::health(HealthQuery query) {
   auto r = co_await call("GET", "sys/health?" + codec::healthQueryString(query), "", true);
   if (!r) co_return r.error();
-  co_return withContext(codec::decodeHealth(r->status, r->body, query), "GET sys/health");
+  auto h = codec::decodeHealth(r->status, r->body, query);
+  // An error answer (unknown status, Vault's error body such as a 429 rate limit) comes back
+  // as responseError, which names the call already.
+  if (!h && h.error().message.starts_with("vault: ")) co_return h.error();
+  co_return withContext(std::move(h), "GET sys/health");
 }
 
 Task<SealStatus> VaultClient::sealStatus() {

@@ -78,6 +78,21 @@ TEST_F(VaultClientTest, HealthIsUnauthenticatedAndInterpretsEveryCode) {
   auto bad = run(client.health({}));
   ASSERT_FALSE(bad);
   EXPECT_TRUE(bad.error().is(errc::invalid_argument));
+
+  // A rate-limit quota answers 429 (the standby code) with Vault's error body: the error (the
+  // daemon's /readyz reason) names the 429 and Vault's text, once, not a missing field.
+  fake->push(429, R"({"errors":["rate limit quota exceeded"]})");
+  auto limited = run(client.health({}));
+  ASSERT_FALSE(limited);
+  EXPECT_TRUE(limited.error().is(errc::unavailable));
+  EXPECT_EQ(limited.error().message,
+            "vault: GET sys/health: HTTP 429 Too Many Requests (rate limited): rate limit quota "
+            "exceeded");
+  fake->push(200, R"({"initialized":true,"sealed":false})");
+  auto missing = run(client.health({}));
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().message.rfind("vault: GET sys/health: ", 0), 0u)
+      << missing.error().message;
 }
 
 TEST_F(VaultClientTest, HealthSendsEveryConfiguredParameter) {
