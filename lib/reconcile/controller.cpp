@@ -260,11 +260,11 @@ boost::asio::awaitable<Result<void>> Controller::pollJobs(Duration wait) {
     auto it = jobSeen_.find(name);
     if (it == jobSeen_.end()) continue;  // not declared
     ++listed;
-    noteJob(name, it->second, stub.jobModifyIndex, stub.stop, now);
+    noteJob(name, it->second, stub.jobModifyIndex, stub.stop, r->meta.index, now);
   }
   if (listed < jobSeen_.size())  // declared jobs the list no longer holds
     for (auto& [n, seen] : jobSeen_)
-      if (seen.listed != listGen_) noteJob(n, seen, 0, false, now);
+      if (seen.listed != listGen_) noteJob(n, seen, 0, false, r->meta.index, now);
   co_return Result<void>();
 }
 
@@ -274,11 +274,17 @@ void Controller::trackJobs() {
 }
 
 void Controller::noteJob(const std::string& name, JobSeen& seen, std::uint64_t index, bool stop,
-                         MonoTime now) {
+                         std::uint64_t listIndex, MonoTime now) {
   seen.listed = listGen_;
+  if (seen.ownWrite) {
+    // A list generated before our write landed (its index is lower) shows the job as it was:
+    // not a change. Once the lists reach our write, they are compared as usual.
+    if (listIndex < seen.index) return;
+    seen.ownWrite = false;
+  }
   if (seen.known && seen.index == index && seen.stop == stop) return;
   const bool first = !seen.known, stopMoved = seen.known && seen.stop != stop;
-  seen = JobSeen{index, listGen_, stop, true};
+  seen = JobSeen{index, listGen_, stop, true, false};
   if (first) return;  // every key starts queued: the first list only records
   ResourceKey key{Kind::job, name};
   spdlog::debug("event=job_changed resource={} job_modify_index={} stop={}", key.toString(), index,
@@ -308,6 +314,7 @@ void Controller::settleJob(const ResourceKey& key, const ResourceStatus& s, Mono
     seen.index = s.liveIndex;
     seen.stop = false;
     seen.known = true;
+    seen.ownWrite = true;
   }
 }
 

@@ -95,10 +95,11 @@ class Controller {
     std::uint64_t index = 0;   ///< JobModifyIndex
     std::uint64_t listed = 0;  ///< listGen_ of the last list that held it
     bool stop = false, known = false;
+    bool ownWrite = false;  ///< `index` is our confirmed write, newer than the lists so far
   };
   void trackJobs();
   void noteJob(const std::string& name, JobSeen& seen, std::uint64_t index, bool stop,
-               MonoTime now);
+               std::uint64_t listIndex, MonoTime now);
   void settleJob(const ResourceKey& key, const ResourceStatus& s, MonoTime now);
 
   Reconciler reconciler_;

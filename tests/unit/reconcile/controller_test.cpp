@@ -189,6 +189,23 @@ TEST(Controller, JobWatchSkipsOwnWritesAndStatusOnlyUpdates) {
   ASSERT_TRUE(runSync(h.c->pollJobs(Duration::seconds(30))));
   EXPECT_EQ(h.step(), 0u);
   EXPECT_EQ(h.nomad->planCalls, plans + 2);
+  // A list generated between the edit and our fix (lower index than our write) still shows
+  // the edited job: it is not a change to plan again.
+  h.nomad->putJob("web", R"({"ID":"web","Name":"web","Type":"batch"})");
+  const std::uint64_t edited = h.nomad->index;
+  ASSERT_TRUE(runSync(h.c->pollJobs(Duration::seconds(30))));
+  h.nomad->index += 5;  // status updates meanwhile
+  EXPECT_EQ(h.step(), 1u);
+  const std::uint64_t written = h.nomad->jobs["web"].jobModifyIndex;
+  ASSERT_GT(written, edited + 3);
+  h.nomad->jobs["web"].jobModifyIndex = edited;  // the stale list, at edited + 3
+  h.nomad->index = edited + 3;
+  ASSERT_TRUE(runSync(h.c->pollJobs(Duration::seconds(30))));
+  h.nomad->jobs["web"].jobModifyIndex = written;
+  h.nomad->index = written;
+  ASSERT_TRUE(runSync(h.c->pollJobs(Duration::seconds(30))));
+  EXPECT_EQ(h.step(), 0u);
+  EXPECT_EQ(h.nomad->planCalls, plans + 4);
   // Stopped out of band (Stop flips): planned and started again.
   runSync(h.nomad->deregisterJob("web", false));
   ASSERT_TRUE(runSync(h.c->pollJobs(Duration::seconds(30))));
