@@ -1,10 +1,11 @@
 // Fuzz target: PEM bundle parsing and X.509 inspection, chain verification and key matching
-// with the input as leaf, chain, anchors and key.
+// with the input as leaf, chain, anchors and key; the scanner's facts extraction.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "certs/certificate_facts.hpp"
 #include "certs/x509.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -20,7 +21,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto cut = pem.find("-----END");
   cut = cut == std::string_view::npos ? pem.size() / 2 : std::min(pem.size(), cut + 30);
   const auto leaf = pem.substr(0, cut), rest = pem.substr(cut);
-  (void)nc::certs::verifyChain(leaf, rest, rest, std::chrono::system_clock::now());
+  const auto now = std::chrono::system_clock::now();
+  (void)nc::certs::verifyChain(leaf, rest, rest, now);
+  // The scanner's path: one parse into facts, checked against the rest as anchors. It reads
+  // less than parsePemBundle (the leaf's key only), so it may accept more, never less.
+  auto facts = nc::certs::extractFacts(pem, nc::certs::TrustAnchors::fromPem(rest), now);
+  if (!facts.parseError.empty() && parsed) __builtin_trap();
   (void)nc::certs::privateKeyMatches(leaf, rest);
   return 0;
 }
