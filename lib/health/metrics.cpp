@@ -24,8 +24,8 @@ std::string s(std::string_view v) {
 // Certificate series key: the label values joined by NUL (job first, for sweep's `keep`).
 std::string certKey(const CertificateLabels& l) {
   std::string k;
-  k.reserve(l.job.size() + l.task.size() + l.allocId.size() + l.path.size() +
-            l.commonName.size() + 4);
+  k.reserve(l.job.size() + l.task.size() + l.allocId.size() + l.path.size() + l.commonName.size() +
+            4);
   for (const std::string* v : {&l.job, &l.task, &l.allocId, &l.path, &l.commonName})
     k.append(*v).push_back('\0');
   k.pop_back();

@@ -168,7 +168,7 @@ TEST(Controller, JobWatchSkipsOwnWritesAndStatusOnlyUpdates) {
   Harness h;
   h.start(fullDesired());
   ASSERT_TRUE(runSync(h.c->pollJobs(Duration::seconds(30))));  // records: job absent
-  h.step();                                                      // creates it
+  h.step();                                                    // creates it
   ASSERT_EQ(h.stateOf(Kind::job), State::inSync);
   const int plans = h.nomad->planCalls, registers = h.nomad->registers;
   // The list now shows the job at the index of our own write: nothing to plan.
