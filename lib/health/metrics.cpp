@@ -1,15 +1,16 @@
 // Metrics on prometheus-cpp: families are created once; label sets on first use.
 #include "health/metrics.hpp"
 
-#include <charconv>
-#include <cmath>
+#include <algorithm>
 #include <cstdint>
 #include <map>
 
+#include <prometheus/client_metric.h>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
+#include <prometheus/metric_family.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
@@ -37,41 +38,30 @@ struct CertGauges {
   std::uint32_t mark = 0;  ///< the sweep round it was last set in
 };
 
-void appendEscaped(std::string& out, std::string_view v) {
-  for (char c : v) {
-    if (c == '\\' || c == '"')
-      out.push_back('\\'), out.push_back(c);
-    else if (c == '\n')
-      out.append("\\n");
-    else
-      out.push_back(c);
-  }
-}
+constexpr std::size_t kSlice = 1024;
 
-void appendValue(std::string& out, double v) {
-  char buf[64];
-  std::to_chars_result r{};
-  if (std::isnan(v)) {
-    out.append("NaN");
-    return;
-  }
-  if (std::isinf(v)) {
-    out.append(v > 0 ? "+Inf" : "-Inf");
-    return;
-  }
-  if (v == std::floor(v) && std::fabs(v) < 1e15)
-    r = std::to_chars(buf, buf + sizeof buf, static_cast<std::int64_t>(v));
-  else
-    r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
-
-/// One gauge family in the text format, labels in name order as prometheus-cpp writes them.
+/// One gauge family for every certificate, in the text format written by prometheus-cpp's
+/// serializer. The series are handed to it in slices of kSlice, so a scrape never holds a
+/// label set per certificate for all of them at once; each later slice's HELP/TYPE header is
+/// dropped, as the family is one.
 void appendCertFamily(std::string& out, const char* name, const char* help,
                       const std::map<std::string, CertGauges>& certs, bool notAfter) {
   if (certs.empty()) return;
-  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
-  out.append("# TYPE ").append(name).append(" gauge\n");
+  const prom::TextSerializer serializer;
+  std::vector<prom::MetricFamily> slice(1);
+  prom::MetricFamily& family = slice.front();
+  family.name = name;
+  family.help = help;
+  family.type = prom::MetricType::Gauge;
+  family.metric.reserve(std::min(kSlice, certs.size()));
+  bool first = true;
+  auto flush = [&] {
+    std::string text = serializer.Serialize(slice);
+    if (!first) text.erase(0, text.find('\n', text.find('\n') + 1) + 1);
+    out += text;
+    first = false;
+    family.metric.clear();
+  };
   std::string_view parts[5];  // job, task, alloc_id, path, common_name
   for (const auto& [key, g] : certs) {
     std::string_view rest = key;
@@ -80,20 +70,16 @@ void appendCertFamily(std::string& out, const char* name, const char* help,
       p = rest.substr(0, cut);
       rest = cut == std::string_view::npos ? std::string_view() : rest.substr(cut + 1);
     }
-    out.append(name).append("{alloc_id=\"");
-    appendEscaped(out, parts[2]);
-    out.append("\",common_name=\"");
-    appendEscaped(out, parts[4]);
-    out.append("\",job=\"");
-    appendEscaped(out, parts[0]);
-    out.append("\",path=\"");
-    appendEscaped(out, parts[3]);
-    out.append("\",task=\"");
-    appendEscaped(out, parts[1]);
-    out.append("\"} ");
-    appendValue(out, notAfter ? g.notAfter : g.notBefore);
-    out.push_back('\n');
+    prom::ClientMetric& m = family.metric.emplace_back();
+    m.label = {{"alloc_id", std::string(parts[2])},
+               {"common_name", std::string(parts[4])},
+               {"job", std::string(parts[0])},
+               {"path", std::string(parts[3])},
+               {"task", std::string(parts[1])}};
+    m.gauge.value = notAfter ? g.notAfter : g.notBefore;
+    if (family.metric.size() == kSlice) flush();
   }
+  if (!family.metric.empty()) flush();
 }
 
 constexpr const char* kNotAfterName = "nomad_certd_certificate_expiration_timestamp_seconds";
@@ -242,7 +228,7 @@ void Metrics::delivery(std::string_view sink, std::string_view result) {
 
 std::string Metrics::exposition() const {
   std::string out = prom::TextSerializer().Serialize(impl_->registry.Collect());
-  out.reserve(out.size() + impl_->certs.size() * 2 * 192);
+  out.reserve(out.size() + impl_->certs.size() * 2 * 160);
   appendCertFamily(out, kNotAfterName, kNotAfterHelp, impl_->certs, true);
   appendCertFamily(out, kNotBeforeName, kNotBeforeHelp, impl_->certs, false);
   return out;

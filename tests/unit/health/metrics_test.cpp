@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 
 namespace nc::health {
@@ -104,6 +105,32 @@ TEST(Metrics, CertificateLabelValuesAreEscaped) {
   EXPECT_NE(text.find("path=\"a\\\\b\\nc\""), std::string::npos) << text;
   EXPECT_NE(text.find("} 0.5\n"), std::string::npos) << text;
   EXPECT_NE(text.find("} 1750000000\n"), std::string::npos) << text;
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
+  return n;
+}
+
+TEST(Metrics, ManyCertificatesAreOneFamilyEach) {
+  Metrics m;  // more series than one serializer slice holds
+  for (int i = 0; i < 2500; ++i)
+    m.setCertificate({"web", "server", "alloc-" + std::to_string(i), "secrets/cert.pem", "cn"},
+                     1.75e9, 1.75e9 + i);
+  const std::string text = m.exposition();
+  for (const char* family : {"nomad_certd_certificate_expiration_timestamp_seconds",
+                             "nomad_certd_certificate_not_before_timestamp_seconds"}) {
+    EXPECT_EQ(count(text, std::string("# HELP ") + family + " "), 1u) << family;
+    EXPECT_EQ(count(text, std::string("# TYPE ") + family + " gauge\n"), 1u) << family;
+    EXPECT_EQ(count(text, std::string("\n") + family + "{"), 2500u) << family;
+  }
+  EXPECT_NE(text.find("alloc_id=\"alloc-2499\",common_name=\"cn\",job=\"web\",path=\"secrets/"
+                      "cert.pem\",task=\"server\"} 1750002499\n"),
+            std::string::npos);
+  std::string path = ::testing::TempDir() + "/nc-metrics-many.txt";
+  std::ofstream(path) << text;
+  EXPECT_EQ(std::system(("promtool check metrics < " + path + " >/dev/null 2>&1").c_str()), 0);
 }
 
 TEST(Metrics, PromtoolFindsNothing) {
