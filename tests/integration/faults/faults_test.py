@@ -275,7 +275,7 @@ class FaultCase(ApplyFaults, unittest.TestCase):
         self.run_fault("deeply nested JSON (2M levels)", inject, clear, "vault")
 
     def test_vault_down(self):
-        down = float(os.environ.get("NC_FAULT_DOWN_SECONDS", "10"))
+        down = float(os.environ.get("NC_FAULT_DOWN_SECONDS", "60"))
         def inject():
             self.env.vault.stop()
         def clear():
