@@ -43,7 +43,11 @@ void backendResult(Daemon& d, const std::string& backend, bool up, const std::st
   if (up) {
     d.health->clearProblem(backend);
     if (auto r = d.tracker.resolve(a.fingerprint())) publishAlert(d, *r);
-    if (!was) logging::event(logging::Level::info, backend + " answers", {{"resource", backend}});
+    if (!was) {
+      logging::event(logging::Level::info, backend + " answers", {{"resource", backend}});
+      // Resources that failed during the outage are repaired now, not after their backoff.
+      if (d.controller) d.controller->retryFailedNow();
+    }
   } else {
     d.health->setProblem(backend, why);
     if (auto f = d.tracker.fire(a)) publishAlert(d, *f);

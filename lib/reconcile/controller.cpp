@@ -86,6 +86,17 @@ void Controller::wake() {
   if (waker_->timer) waker_->timer->cancel();
 }
 
+void Controller::retryFailedNow() {
+  const MonoTime now = clock_->monotonic();
+  bool any = false;
+  for (const auto& [key, s] : status_)
+    if (s.state == State::error) {
+      queue_.add(key, now);  // keeps the earlier time: now
+      any = true;
+    }
+  if (any) wake();
+}
+
 void Controller::schedule(const ResourceKey& key, MonoTime at) {
   queue_.add(key, at);
   wake();

@@ -68,6 +68,9 @@ class Controller {
   std::vector<ResourceStatus> status() const;
   /// How many resources failed their last reconcile (no copy of the statuses).
   std::size_t errorCount() const;
+  /// A backend answers again: the resources that failed are retried now, not after a backoff
+  /// that grew through the outage (up to backoffCap). Their failure counts stay.
+  void retryFailedNow();
   bool isLeader() const;
 
   // Steps of run(), public so tests drive them with a ManualClock and fake APIs.

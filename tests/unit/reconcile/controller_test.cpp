@@ -104,6 +104,30 @@ TEST(Controller, ErrorsBackOffExponentiallyPerKey) {
   EXPECT_EQ(h.c->queue().failures(pol), 0);
 }
 
+TEST(Controller, FailedKeysAreRetriedAtOnceWhenTheBackendAnswersAgain) {
+  Harness h;
+  bool down = true;
+  h.vault->fault = [&down](const std::string& op) -> std::optional<Error> {
+    if (op == "readPolicy" && down) return Error(errc::connection_failed, "connection refused");
+    return std::nullopt;
+  };
+  h.start(fullDesired());
+  EXPECT_EQ(h.step(), 6u);
+  const ResourceKey pol{Kind::policy, "nomad-job-pki"};
+  for (int i = 0; i < 12; ++i) {  // a long outage: the backoff grows to seconds
+    h.clock->advance(std::chrono::nanoseconds(h.c->queue().backoffFor(i + 1).nanos()));
+    EXPECT_EQ(h.step(), 1u);
+  }
+  EXPECT_GE(h.c->queue().backoffFor(h.c->queue().failures(pol)), Duration::seconds(10));
+  down = false;
+  EXPECT_EQ(h.step(), 0u);  // still backing off
+  h.c->retryFailedNow();
+  EXPECT_EQ(h.step(), 1u);
+  EXPECT_EQ(h.stateOf(Kind::policy), State::inSync);
+  h.c->retryFailedNow();  // nothing failed: nothing queued
+  EXPECT_EQ(h.step(), 0u);
+}
+
 TEST(Controller, VaultKeysResyncAfterIntervalPlusJitterJobsDoNot) {
   Harness h;
   h.start(fullDesired());
