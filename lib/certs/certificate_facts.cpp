@@ -39,15 +39,8 @@ bool CertificateFacts::coversName(std::string_view name) const {
 
 CertificateFacts extractFacts(std::string_view pem, const TrustAnchorsPtr& anchors, TimePoint at,
                               ParseLimits limits) {
-  if (pem.size() > limits.maxBytes)
-    return unreadable("PEM bundle of " + std::to_string(pem.size()) +
-                          " bytes is over the limit of " + std::to_string(limits.maxBytes),
-                      anchors);
-  if (pem.find_first_not_of(" \t\r\n") == std::string_view::npos)
-    return unreadable("empty PEM data", anchors);
-  auto certs = ossl::readPemBlocks(pem, "CERTIFICATE", limits.maxCertificates);
+  auto certs = ossl::readCertificateBundle(pem, limits);
   if (!certs) return unreadable(certs.error().message, anchors);
-  if (certs->empty()) return unreadable("no CERTIFICATE block in PEM data", anchors);
 
   CertificateFacts f;
   X509* leaf = (*certs)[0].get();

@@ -152,6 +152,18 @@ Result<std::vector<X509Ptr>> readPemBlocks(std::string_view pem, std::string_vie
   return out;
 }
 
+Result<std::vector<X509Ptr>> readCertificateBundle(std::string_view pem, ParseLimits limits) {
+  if (pem.size() > limits.maxBytes)
+    return Error(errc::too_large, "PEM bundle of " + std::to_string(pem.size()) +
+                                      " bytes is over the limit of " +
+                                      std::to_string(limits.maxBytes));
+  if (pem.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    return Error(errc::parse_error, "empty PEM data");
+  auto certs = readPemBlocks(pem, "CERTIFICATE", limits.maxCertificates);
+  if (certs && certs->empty()) return Error(errc::parse_error, "no CERTIFICATE block in PEM data");
+  return certs;
+}
+
 Result<PkeyPtr> readPrivateKey(std::string_view pem) {
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));

@@ -42,6 +42,9 @@ void readAltNames(X509* cert, CertificateInfo& info);
 /// corrupt block is an error naming the block's position; more than maxCount is too_large.
 Result<std::vector<X509Ptr>> readPemBlocks(std::string_view pem, std::string_view wanted,
                                            std::size_t maxCount);
+/// The certificates of a bundle within the limits: an error for input over maxBytes, blank
+/// input, a corrupt block, more than maxCertificates, or no CERTIFICATE block at all.
+Result<std::vector<X509Ptr>> readCertificateBundle(std::string_view pem, ParseLimits limits);
 /// The first private key in the PEM text (PKCS#8, RSA or EC). Errors never quote the key.
 Result<PkeyPtr> readPrivateKey(std::string_view pem);
 

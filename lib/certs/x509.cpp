@@ -111,15 +111,8 @@ bool nameCovered(std::string_view name, std::string_view commonName,
 }
 
 Result<std::vector<CertificateInfo>> parsePemBundle(std::string_view pem, ParseLimits limits) {
-  if (pem.size() > limits.maxBytes)
-    return Error(errc::too_large, "PEM bundle of " + std::to_string(pem.size()) +
-                                      " bytes is over the limit of " +
-                                      std::to_string(limits.maxBytes));
-  if (pem.find_first_not_of(" \t\r\n") == std::string_view::npos)
-    return Error(errc::parse_error, "empty PEM data");
-  auto certs = ossl::readPemBlocks(pem, "CERTIFICATE", limits.maxCertificates);
+  auto certs = ossl::readCertificateBundle(pem, limits);
   if (!certs) return certs.error();
-  if (certs->empty()) return Error(errc::parse_error, "no CERTIFICATE block in PEM data");
   std::vector<CertificateInfo> out;
   for (std::size_t i = 0; i < certs->size(); ++i) {
     auto info = inspect((*certs)[i].get());
