@@ -74,6 +74,17 @@ void ClientSim::Impl::updateJob(const std::string& ns, const std::string& jobId,
   state.setJobStatus(ns, jobId, status, index);
 }
 
+// A batch of allocation updates may span jobs (the start queue mixes them): every job touched
+// gets its summary and status recomputed, not only the last one's.
+void ClientSim::Impl::updateJobsOf(const std::vector<std::string>& allocIds, std::uint64_t index) {
+  std::set<std::pair<std::string, std::string>> jobs;
+  for (const auto& id : allocIds) {
+    if (auto it = allocs.find(id); it != allocs.end())
+      jobs.emplace(it->second.nameSpace, it->second.jobId);
+  }
+  for (const auto& [ns, jobId] : jobs) updateJob(ns, jobId, index);
+}
+
 void ClientSim::Impl::stopDesired(Allocation& a, const std::string& why) {
   a.desiredStatus = "stop";
   a.desiredDescription = why;
@@ -219,7 +230,6 @@ void ClientSim::Impl::startSome() {
 void ClientSim::Impl::runTasks(const std::vector<std::string>& ids) {
   std::uint64_t index = state.nextIndex();
   std::vector<std::string> done, batch;
-  std::string ns, jobId;
   for (const auto& id : ids) {
     auto it = allocs.find(id);
     if (it == allocs.end() || it->second.desiredStatus != "run") continue;
@@ -247,12 +257,10 @@ void ClientSim::Impl::runTasks(const std::vector<std::string>& ids) {
     a.clientStatus = "running";
     done.push_back(id);
     if (a.jobType == "batch" || a.jobType == "sysbatch") batch.push_back(id);
-    ns = a.nameSpace;
-    jobId = a.jobId;
   }
   if (done.empty()) return;
   publish("AllocationUpdated", done, index);
-  updateJob(ns, jobId, index);
+  updateJobsOf(done, index);
   state.changed();
   if (!batch.empty()) after(opt.batchRunMs, [this, batch] { finishBatch(batch); });
 }
@@ -267,7 +275,6 @@ void ClientSim::Impl::terminate(TaskState& ts, std::int64_t t) {
 void ClientSim::Impl::finishBatch(const std::vector<std::string>& ids) {
   std::uint64_t index = state.nextIndex();
   std::vector<std::string> done;
-  std::string ns, jobId;
   for (const auto& id : ids) {
     auto it = allocs.find(id);
     if (it == allocs.end() || it->second.clientStatus != "running") continue;
@@ -277,19 +284,16 @@ void ClientSim::Impl::finishBatch(const std::vector<std::string>& ids) {
     it->second.clientStatus = "complete";
     templates->stop(id);
     done.push_back(id);
-    ns = it->second.nameSpace;
-    jobId = it->second.jobId;
   }
   if (done.empty()) return;
   publish("AllocationUpdated", done, index);
-  updateJob(ns, jobId, index);
+  updateJobsOf(done, index);
   state.changed();
 }
 
 void ClientSim::Impl::kill(const std::vector<std::string>& ids) {
   std::uint64_t index = state.nextIndex();
   std::vector<std::string> done;
-  std::string ns, jobId;
   for (const auto& id : ids) {
     auto it = allocs.find(id);
     if (it == allocs.end()) continue;
@@ -312,12 +316,10 @@ void ClientSim::Impl::kill(const std::vector<std::string>& ids) {
     waiting.erase(id);
     templates->stop(id);
     done.push_back(id);
-    ns = a.nameSpace;
-    jobId = a.jobId;
   }
   if (done.empty()) return;
   publish("AllocationUpdated", done, index);
-  updateJob(ns, jobId, index);
+  updateJobsOf(done, index);
   state.changed();
 }
 

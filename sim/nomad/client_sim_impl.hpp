@@ -44,6 +44,7 @@ struct ClientSim::Impl {
   std::vector<Allocation*> jobAllocs(const std::string& ns, const std::string& job);
 
   void updateJob(const std::string& ns, const std::string& jobId, std::uint64_t index);
+  void updateJobsOf(const std::vector<std::string>& allocIds, std::uint64_t index);
 
   Doc parsed(const JsonPtr& p) { return std::move(parseJson(*p).value()); }
 
