@@ -8,6 +8,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <deque>
 #include <unordered_set>
 
 namespace nc::certs {
@@ -58,12 +59,45 @@ bool needsExec(const std::string& path) {
   return p.starts_with("secrets/") || p.starts_with("private/");
 }
 
+namespace {
+
+// One managed job: its declared certificates, then (once listed) what to read in its allocations.
+// A job's allocations are turned into items as soon as they are listed and dropped, so a scan
+// never holds every allocation (with task states) of a large cluster at once.
+struct JobGroup {
+  std::string nomadNamespace, job;
+  std::vector<const CertificateSpec*> specs;  // in declaration order
+  std::vector<Item> items;                    // spec by spec, allocations in list order
+  std::vector<std::optional<Observation>> observations;
+  std::vector<events::Alert> templateAlerts;
+  std::size_t allocations = 0;
+  std::optional<std::string> error;  // the allocations could not be listed
+};
+
+void collectItems(JobGroup& group, const std::vector<nomad::Allocation>& allocs) {
+  std::unordered_set<std::string_view> templateSeen;
+  for (const CertificateSpec* spec : group.specs) {
+    for (const auto& alloc : allocs) {
+      if (alloc.desiredStatus != "run") continue;
+      if (templateSeen.insert(alloc.id).second)
+        templateFailures(alloc, *spec, group.templateAlerts);
+      if (alloc.clientStatus != "running") continue;
+      auto ts = alloc.taskStates.find(spec->task);
+      if (ts != alloc.taskStates.end() && ts->second.state == "dead") continue;  // prestart done
+      group.items.push_back({spec, alloc.id});
+    }
+  }
+  group.allocations = templateSeen.size();
+}
+
+}  // namespace
+
 struct CertificateScanner::Work {
-  std::vector<Item> items;
-  std::size_t next = 0;
+  std::vector<JobGroup> groups;
+  std::size_t nextGroup = 0;
+  std::deque<std::pair<std::size_t, std::size_t>> ready;  // (group, item) not yet observed
   std::size_t running = 0;
   ScanResult* result;
-  std::vector<std::optional<Observation>> observations;
   std::unique_ptr<asio::steady_timer> done;
 };
 
@@ -123,11 +157,30 @@ TrustAnchorsPtr CertificateScanner::anchorsFor(const std::string& mount) const {
   return it == anchors_.end() ? nullptr : it->second;
 }
 
+// Reads what is ready before listing the next job: in-flight requests stay at `concurrency`
+// and the listed-but-unread allocations stay few.
 asio::awaitable<void> CertificateScanner::worker(CertificateScanner* self, Work* work) {
-  while (work->next < work->items.size()) {
-    std::size_t i = work->next++;
-    const Item& item = work->items[i];
-    work->observations[i] = co_await self->observe(*item.spec, item.allocId, *work->result);
+  while (true) {
+    if (!work->ready.empty()) {
+      auto [g, i] = work->ready.front();
+      work->ready.pop_front();
+      JobGroup& group = work->groups[g];
+      const Item& item = group.items[i];
+      group.observations[i] = co_await self->observe(*item.spec, item.allocId, *work->result);
+      continue;
+    }
+    if (work->nextGroup == work->groups.size()) break;
+    std::size_t g = work->nextGroup++;
+    auto list =
+        co_await self->reader_->jobAllocations(work->groups[g].job, work->groups[g].nomadNamespace);
+    JobGroup& group = work->groups[g];
+    if (!list) {
+      group.error = list.error().message;
+      continue;
+    }
+    collectItems(group, *list);
+    group.observations.resize(group.items.size());
+    for (std::size_t i = 0; i < group.items.size(); ++i) work->ready.emplace_back(g, i);
   }
   if (--work->running == 0) work->done->cancel();
 }
@@ -139,41 +192,24 @@ asio::awaitable<ScanResult> CertificateScanner::scan(std::vector<CertificateSpec
   refreshAnchors(caChains);
 
   // Allocations per job, listed once even when a job declares several certificates.
-  std::map<std::pair<std::string, std::string>, std::vector<nomad::Allocation>> allocs;
-  for (const auto& spec : specs) {
-    auto key = std::make_pair(spec.nomadNamespace, spec.job);
-    if (allocs.count(key)) continue;
-    auto list = co_await reader_->jobAllocations(spec.job, spec.nomadNamespace);
-    if (!list) {
-      result.errors.push_back("job " + spec.job + ": " + list.error().message);
-      result.failedJobs.push_back(spec.job);
-      allocs[key] = {};
-      continue;
-    }
-    allocs[key] = std::move(*list);
-  }
-
   Work work;
   work.result = &result;
-  std::unordered_set<std::string> templateSeen;
+  std::map<std::pair<std::string, std::string>, std::size_t> groupOf;
   for (const auto& spec : specs) {
-    for (const auto& alloc : allocs[{spec.nomadNamespace, spec.job}]) {
-      if (alloc.desiredStatus != "run") continue;
-      if (templateSeen.insert(alloc.id).second) templateFailures(alloc, spec, result.alerts);
-      if (alloc.clientStatus != "running") continue;
-      auto ts = alloc.taskStates.find(spec.task);
-      if (ts != alloc.taskStates.end() && ts->second.state == "dead") continue;  // prestart done
-      work.items.push_back({&spec, alloc.id});
+    auto [it, added] = groupOf.try_emplace({spec.nomadNamespace, spec.job}, work.groups.size());
+    if (added) {
+      work.groups.emplace_back();
+      work.groups.back().nomadNamespace = spec.nomadNamespace;
+      work.groups.back().job = spec.job;
     }
+    work.groups[it->second].specs.push_back(&spec);
   }
-  result.allocations = templateSeen.size();
 
-  if (!work.items.empty()) {
+  if (!work.groups.empty()) {
     auto executor = co_await asio::this_coro::executor;
-    work.observations.resize(work.items.size());
     work.done =
         std::make_unique<asio::steady_timer>(executor, asio::steady_timer::time_point::max());
-    work.running = std::min(options_.concurrency, work.items.size());
+    work.running = options_.concurrency;
     for (std::size_t i = 0, n = work.running; i < n; ++i)
       asio::co_spawn(executor, worker(this, &work), asio::detached);
     // co_spawn dispatches inline, so workers whose reads never suspend may all be done already.
@@ -183,16 +219,32 @@ asio::awaitable<ScanResult> CertificateScanner::scan(std::vector<CertificateSpec
     }
   }
 
+  for (auto& group : work.groups) {
+    if (group.error) {
+      result.errors.push_back("job " + group.job + ": " + *group.error);
+      result.failedJobs.push_back(group.job);
+    }
+    result.allocations += group.allocations;
+    for (auto& alert : group.templateAlerts) result.alerts.push_back(std::move(alert));
+  }
+
   CheckContext ctx;
   ctx.now = clock_->now();
   ctx.notBeforeDuration = options_.notBeforeDuration;
   ctx.observationInterval = options_.observationInterval;
-  for (std::size_t i = 0; i < work.items.size(); ++i) {
-    const Item& item = work.items[i];
-    ctx.anchors = anchorsFor(item.spec->caMount);
-    CertificateRow row = checkCertificate(*item.spec, item.allocId, *work.observations[i], ctx);
-    if (auto alert = alertFor(row)) result.alerts.push_back(std::move(*alert));
-    result.rows.push_back(std::move(row));
+  // Rows in declaration order: spec by spec, each spec's allocations in list order.
+  std::vector<std::size_t> cursor(work.groups.size(), 0);
+  for (const auto& spec : specs) {
+    std::size_t g = groupOf.at({spec.nomadNamespace, spec.job});
+    JobGroup& group = work.groups[g];
+    ctx.anchors = anchorsFor(spec.caMount);
+    for (std::size_t& i = cursor[g]; i < group.items.size() && group.items[i].spec == &spec; ++i) {
+      CertificateRow row =
+          checkCertificate(spec, group.items[i].allocId, *group.observations[i], ctx);
+      group.observations[i].reset();
+      if (auto alert = alertFor(row)) result.alerts.push_back(std::move(*alert));
+      result.rows.push_back(std::move(row));
+    }
   }
   std::erase_if(cache_, [](const auto& kv) { return !kv.second.seen; });  // stopped allocs
   co_return result;

@@ -5,6 +5,9 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 
 #include "support/test_pki.hpp"
@@ -24,14 +27,30 @@ class FakeReader final : public AllocationReader {
   std::map<std::string, File> files;                             // "alloc/path"
   std::vector<std::string> failingJobs;
   int cats = 0, execs = 0;
+  bool yield = false;  // each read suspends once, as a network read would
+  int inFlight = 0, maxInFlight = 0;
+  std::vector<std::string> listed, calls;  // calls: "list"/"stat"/"cat" in arrival order
+  int listsInFlight = 0, maxListsInFlight = 0;
 
+  asio::awaitable<void> pause() {
+    maxInFlight = std::max(maxInFlight, ++inFlight);
+    if (yield) co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+    --inFlight;
+  }
   asio::awaitable<Result<std::vector<nomad::Allocation>>> jobAllocations(std::string job,
                                                                          std::string) override {
+    calls.push_back("list");
+    maxListsInFlight = std::max(maxListsInFlight, ++listsInFlight);
+    co_await pause();
+    --listsInFlight;
+    listed.push_back(job);
     if (std::find(failingJobs.begin(), failingJobs.end(), job) != failingJobs.end())
       co_return Error(errc::connection_failed, "connection refused");
     co_return allocs[job];
   }
   asio::awaitable<Result<nomad::FileInfo>> stat(std::string alloc, std::string path) override {
+    calls.push_back("stat");
+    co_await pause();
     auto it = files.find(alloc + "/" + path);
     if (it == files.end()) co_return Error(errc::not_found, "stat " + path + ": no such file");
     nomad::FileInfo fi;
@@ -41,6 +60,7 @@ class FakeReader final : public AllocationReader {
     co_return fi;
   }
   asio::awaitable<Result<std::string>> cat(std::string alloc, std::string path) override {
+    co_await pause();
     ++cats;
     EXPECT_FALSE(needsExec(path.substr(path.find('/') + 1))) << "fs cat of a secret: " << path;
     co_return files.at(alloc + "/" + path).content;
@@ -210,6 +230,40 @@ TEST_F(ScannerTest, SkipsFinishedPrestartTasks) {
   auto s = spec("batch", "secrets/cert.pem");
   s.task = "fetch";
   EXPECT_TRUE(scan({s}).rows.empty());
+}
+
+// Jobs are listed and files read by the same bounded pool, each job's allocations turned into
+// reads as soon as it is listed; rows still come out in declaration order.
+TEST_F(ScannerTest, ListsAndReadsConcurrentlyWithinTheLimitAndKeepsDeclarationOrder) {
+  reader_->yield = true;
+  std::vector<CertificateSpec> specs;
+  for (std::string job : {"a", "b", "c", "d", "e"}) {
+    std::string pem = pki_.issue(job + ".service.consul", 86400).certPem;
+    for (int i = 0; i < 2; ++i) {
+      std::string id = job + std::to_string(i);
+      reader_->allocs[job].push_back(running(id, job));
+      reader_->files[id + "/server/local/cert.pem"] = {pem};
+      reader_->files[id + "/server/local/other.pem"] = {pem};
+    }
+    specs.push_back(spec(job, "local/cert.pem"));
+  }
+  specs.push_back(spec("a", "local/other.pem"));  // a second certificate of job a, declared last
+  auto r = scan(specs);
+  EXPECT_EQ(reader_->listed.size(), 5u);  // once per job
+  EXPECT_EQ(reader_->maxInFlight, 3);     // ScanOptions concurrency
+  EXPECT_GT(reader_->maxListsInFlight, 1);
+  auto& calls = reader_->calls;  // reads begin before the last job is listed
+  EXPECT_LT(std::find(calls.begin(), calls.end(), "stat") - calls.begin(),
+            std::find(calls.rbegin(), calls.rend(), "list").base() - calls.begin());
+  std::vector<std::string> order;
+  for (const auto& row : r.rows) order.push_back(row.allocId + ":" + row.path);
+  EXPECT_EQ(order, (std::vector<std::string>{
+                       "a0:local/cert.pem", "a1:local/cert.pem", "b0:local/cert.pem",
+                       "b1:local/cert.pem", "c0:local/cert.pem", "c1:local/cert.pem",
+                       "d0:local/cert.pem", "d1:local/cert.pem", "e0:local/cert.pem",
+                       "e1:local/cert.pem", "a0:local/other.pem", "a1:local/other.pem"}));
+  for (const auto& row : r.rows) EXPECT_EQ(row.state, CertState::ok) << row.message;
+  EXPECT_EQ(r.allocations, 10u);
 }
 
 TEST(AllocPath, MapsTaskAndAllocPaths) {
