@@ -1,6 +1,7 @@
 // File reading with the checks every configuration input needs.
 #include "config/source_text.hpp"
 
+#include <array>
 #include <cstdio>
 #include <fstream>
 #include <system_error>
@@ -94,12 +95,17 @@ std::optional<SourceText> readSourceFile(const std::filesystem::path& path, std:
     diags.error(at, field, "cannot open " + quoted + resolved + ": permission denied");
     return std::nullopt;
   }
-  // Read at most one byte past the cap, so special files (pipes, /dev/zero) cannot make us
-  // read forever.
+  // Read in chunks and stop once past the cap, so special files (pipes, /dev/zero) cannot make
+  // us read forever. (Sizing a buffer to the cap up front cost a 4 MiB allocation and memset
+  // per file: seconds at 10k job files.)
   std::string text;
-  text.resize(kMaxFileBytes + 1);
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
+  std::array<char, 64 * 1024> chunk;
+  while (text.size() <= kMaxFileBytes) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    const auto got = in.gcount();
+    if (got <= 0) break;
+    text.append(chunk.data(), static_cast<std::size_t>(got));
+  }
   if (text.size() > kMaxFileBytes) {
     diags.error(at, field,
                 quoted + " is larger than the " + std::to_string(kMaxFileBytes / (1024 * 1024)) +

@@ -96,6 +96,7 @@ Result<std::vector<Allocation>> decodeAllocStubs(std::string_view body) {
         std::string("nomad allocations: expected a JSON array, got ") + json::typeName(*doc));
   json::DecodeState st;
   std::vector<Allocation> out;
+  out.reserve(doc->Size());
   for (rapidjson::SizeType i = 0; i < doc->Size(); ++i) {
     auto f = json::rootObject((*doc)[i], "allocations[" + std::to_string(i) + "]", st);
     out.push_back(decodeAlloc(f));

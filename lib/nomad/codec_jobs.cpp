@@ -136,6 +136,7 @@ Result<std::vector<JobStub>> decodeJobStubs(std::string_view body) {
   if (!doc) return doc.error();
   json::DecodeState st;
   std::vector<JobStub> out;
+  out.reserve(doc->Size());
   for (rapidjson::SizeType i = 0; i < doc->Size(); ++i) {
     auto f = json::rootObject((*doc)[i], "jobs[" + std::to_string(i) + "]", st);
     out.push_back(decodeStub(f));
