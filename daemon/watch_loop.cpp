@@ -1,5 +1,6 @@
 // The certificate watch of `run`: a scan every scan_interval (earlier on allocation events),
 // alerts through the tracker into the event queue, certificate and queue metrics, watchdog.
+#include <malloc.h>
 #include <unistd.h>
 #include <chrono>
 #include <set>
@@ -83,7 +84,9 @@ void applyScan(Daemon& d, certs::ScanResult result) {
   for (const auto& r : resolved) publishAlert(d, r);
 
   std::map<certs::CertState, int> counts;
-  std::vector<StatusRow> rows;
+  // The previous table goes first: at 50k certificates, holding both was ~10 MB more at the peak.
+  std::vector<StatusRow>().swap(d.statusRows);
+  std::vector<StatusRow>& rows = d.statusRows;
   rows.reserve(result.rows.size());
   for (const auto& r : result.rows) {
     ++counts[r.state];
@@ -117,7 +120,6 @@ void applyScan(Daemon& d, certs::ScanResult result) {
       counts[certs::CertState::warning], counts[certs::CertState::critical],
       counts[certs::CertState::missing], counts[certs::CertState::invalid],
       d.tracker.firing().size());
-  d.statusRows = std::move(rows);  // the scanner's full rows are freed with `result`
 }
 
 }  // namespace
@@ -215,6 +217,11 @@ asio::awaitable<void> watchLoop(Daemon& d) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     d.lastScanAt = d.clock->now();
     applyScan(d, std::move(result));
+#ifdef __GLIBC__
+    // A scan's transient memory (list bodies, JSON documents, the full rows) is freed by now;
+    // hand the pages back so the resident size between scans is what the daemon holds.
+    ::malloc_trim(0);
+#endif
     updateQueueMetrics(d);
     ++d.cycles;
     d.health->tick();

@@ -70,7 +70,9 @@ http::ServerResponse Endpoint::handle(const http::ServerRequest& req) const {
     }
     if (req.path == "/metrics")
       return text(200, metrics_.exposition(), "text/plain; version=0.0.4; charset=utf-8");
-    return text(200, statusJson_() + "\n", "application/json");
+    std::string body = statusJson_();
+    body.push_back('\n');
+    return text(200, std::move(body), "application/json");
   }
   return text(404, "not found\n");
 }
