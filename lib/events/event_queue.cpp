@@ -48,6 +48,9 @@ struct EventQueue::Impl {
 asio::awaitable<void> EventQueue::Impl::run(Impl* self, SinkLoop* loop,
                                             std::shared_ptr<bool> alive) {
   int failures = 0;
+  // Delivered but not acknowledged (the cursor could not be saved): not sent again while the
+  // acknowledgement is retried.
+  std::uint64_t deliveredUpTo = 0;
   // Owned copies: the queue may be destroyed while a delivery is in flight.
   const AlertSinkPtr sink = loop->sink;
   const std::string name = sink->name();
@@ -68,6 +71,7 @@ asio::awaitable<void> EventQueue::Impl::run(Impl* self, SinkLoop* loop,
     }
     std::vector<Alert> batch;
     for (const auto& rec : *records) {
+      if (rec.seq <= deliveredUpTo) continue;
       auto alert = decodeAlert(rec.payload);
       if (alert) {
         batch.push_back(std::move(*alert));
@@ -83,22 +87,31 @@ asio::awaitable<void> EventQueue::Impl::run(Impl* self, SinkLoop* loop,
     Result<void> delivered;
     if (!batch.empty()) delivered = co_await sink->deliver(std::move(batch));
     if (!*alive) co_return;
+    Result<void> outcome = delivered;
     if (delivered) {
-      if (auto acked = self->spool->ack(name, last); !acked) {
-        spdlog::error("event queue: sink {}: {}", name, acked.error().message);
-      }
       loop->stats.delivered += count;
-      loop->stats.lastError.clear();
-      failures = 0;
-      continue;
+      deliveredUpTo = last;
+      outcome = self->spool->ack(name, last);
+      if (outcome) {
+        loop->stats.lastError.clear();
+        failures = 0;
+        continue;
+      }
     }
+    // A failed delivery, or a delivery whose cursor could not be saved (spool directory gone or
+    // full): either way wait before trying again, never spin.
     ++failures;
     ++loop->stats.failures;
-    loop->stats.lastError = delivered.error().message;
+    loop->stats.lastError = outcome.error().message;
     Duration delay = backoffDelay(failures, self->options.initialBackoff, self->options.maxBackoff,
                                   std::uniform_real_distribution<double>(0, 1)(self->rng));
-    spdlog::warn("event queue: sink {}: delivery of {} event(s) failed ({}); retry in {}", name,
-                 count, delivered.error().message, delay.toString());
+    if (delivered)
+      spdlog::error(
+          "event queue: sink {}: cannot record the delivery of {} event(s) ({}); retry in {}", name,
+          count, outcome.error().message, delay.toString());
+    else
+      spdlog::warn("event queue: sink {}: delivery of {} event(s) failed ({}); retry in {}", name,
+                   count, outcome.error().message, delay.toString());
     asio::steady_timer backoff(self->io);
     backoff.expires_after(delay.as<asio::steady_timer::duration>());
     boost::system::error_code ec;

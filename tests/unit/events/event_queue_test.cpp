@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "events/sink_payloads.hpp"
 
@@ -19,11 +22,15 @@ class FakeSink final : public AlertSink {
   const std::string& name() const override { return name_; }
   boost::asio::awaitable<Result<void>> deliver(std::vector<Alert> batch) override {
     ++attempts;
+    if (yield)  // as a network sink would: lets the io_context run between deliveries
+      co_await boost::asio::post(co_await boost::asio::this_coro::executor,
+                                 boost::asio::use_awaitable);
     if (failFirst_-- > 0) co_return Error(errc::connection_failed, "receiver down");
     for (auto& a : batch) received.push_back(a);
     co_return Result<void>();
   }
   int attempts = 0;
+  bool yield = false;
   std::vector<Alert> received;
 
  private:
@@ -93,6 +100,28 @@ TEST_F(EventQueueTest, UndeliveredAlertsAreSentAfterARestart) {
   for (int i = 0; i < 100 && up->received.empty(); ++i) io.run_for(5ms);
   ASSERT_EQ(up->received.size(), 1u);
   EXPECT_EQ(up->received[0].labels.at("alloc_id"), "a1");
+}
+
+// The spool directory removed under a running daemon: the cursor cannot be saved after a
+// delivery. The loop backs off and retries the acknowledgement; it neither spins nor sends the
+// same events again (it once re-delivered them thousands of times a second).
+TEST_F(EventQueueTest, ACursorThatCannotBeSavedIsRetriedWithBackoffWithoutRedelivery) {
+  boost::asio::io_context io;
+  auto sink = std::make_shared<FakeSink>(0);
+  sink->yield = true;
+  auto q = EventQueue::open(io, dir_, {sink}, options_);
+  ASSERT_TRUE(q) << q.error().message;
+  (*q)->start();
+  ASSERT_TRUE((*q)->publish(alert("a1")));
+  fs::remove_all(dir_);  // before delivery: the open segment stays readable, no file can be made
+  io.run_for(300ms);
+  EXPECT_EQ(sink->attempts, 1);
+  ASSERT_EQ(sink->received.size(), 1u);
+  auto stats = (*q)->stats();
+  EXPECT_GE(stats[0].failures, 1u);
+  EXPECT_LE(stats[0].failures, 40u);  // 300 ms at a 2..20 ms backoff, not a busy loop
+  EXPECT_NE(stats[0].lastError.find("cursor"), std::string::npos) << stats[0].lastError;
+  EXPECT_EQ(stats[0].depth, 1u);  // still not acknowledged
 }
 
 TEST_F(EventQueueTest, RefusesDuplicateSinkNames) {
