@@ -164,7 +164,7 @@ def b1_b2(env, a, res, build, wd):
         objects = a.roles + a.policies
         res.add("B1", "idle: Nomad requests per cycle", nomad_rc, "req",
                 "<= 1", nomad_rc <= 1.0 + 1e-9,
-                note=f"cycle = reconcile.interval {a.interval}; job watch waits 30s")
+                note=f"cycle = reconcile.interval {a.interval}; job watch waits up to 300s")
         res.add("B1", "idle: Vault reads per cycle", vault_rc, "req",
                 f"<= {objects}", vault_rc <= objects * 1.0 + 1e-9, note=f"{objects} Vault objects")
         cpu_cycle = (cpu1 - cpu0) / cycles

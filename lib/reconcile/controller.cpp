@@ -303,7 +303,7 @@ boost::asio::awaitable<void> Controller::lockWatchLoop() {
                         std::chrono::duration_cast<std::chrono::nanoseconds>(until));
       continue;
     }
-    auto r = co_await elector_->watch(options_.jobWatchWait);
+    auto r = co_await elector_->watch(options_.lockWatchWait);
     if (stopped_) break;
     if (r) {
       failures = 0;

@@ -33,10 +33,12 @@ struct ControllerOptions {
   bool leaderElection = true;
   std::string lockPath = "nomad-certd/leader";
   Duration lockTtl = Duration::seconds(15);
-  /// `wait` of the blocking queries on the job list and (followers) on the lock variable: the
-  /// idle cost is one Nomad request per wait each, whatever the number of jobs. stop()
-  /// cancels both in flight.
-  Duration jobWatchWait = Duration::seconds(30);
+  /// `wait` of the blocking query on the job list: Nomad's maximum (300 s), since every answer
+  /// carries all N job stubs (~6 MB at 10k jobs) even when nothing changed. A changed job
+  /// still answers at once. stop() cancels it in flight.
+  Duration jobWatchWait = Duration::seconds(300);
+  /// `wait` of a follower's blocking query on the lock variable (stop() cancels it too).
+  Duration lockWatchWait = Duration::seconds(30);
   ReconcilerOptions reconciler;
   /// From the daemon config's reconcile and nomad sections.
   static ControllerOptions fromConfig(const config::DaemonConfig& config);

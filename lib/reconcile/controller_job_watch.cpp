@@ -12,7 +12,12 @@ boost::asio::awaitable<Result<void>> Controller::pollJobs(Duration wait) {
   if (q.index > 0) q.wait = wait;
   q.nomadNamespace = options_.reconciler.nomadNamespace;
   auto r = co_await nomad_->listJobs(q);
-  if (!r) co_return r.error();
+  if (!r) {
+    // The next list answers at once: a restarted or restored server may be behind our index,
+    // and a query above its index would wait out the whole (long) wait.
+    listIndex_.reset();
+    co_return r.error();
+  }
   if (!listIndex_.update(r->meta.index)) co_return Result<void>();
   // O(stubs) hash look-ups; only jobs whose JobModifyIndex or Stop moved are queued.
   ++listGen_;

@@ -188,6 +188,21 @@ TEST(Controller, JobWatchReplansOnlyChangedJobsAndIdleCostsOneRequest) {
   EXPECT_NE(h.nomad->jobs["web"].json.find("\"service\""), std::string::npos);
 }
 
+// A failed list (Nomad restarting) drops the blocking index: the next list answers at once even
+// if the restarted server is behind, instead of waiting out the 300 s wait.
+TEST(Controller, AFailedJobListSendsTheNextOneWithoutAnIndex) {
+  Harness h;
+  h.start(fullDesired());
+  ASSERT_TRUE(runSync(h.c->pollJobs(Duration::seconds(300))));
+  ASSERT_TRUE(runSync(h.c->pollJobs(Duration::seconds(300))));
+  EXPECT_GT(h.nomad->lastListIndex, 0u);
+  h.nomad->listJobsError = Error(errc::connection_failed, "connection refused");
+  EXPECT_FALSE(runSync(h.c->pollJobs(Duration::seconds(300))));
+  h.nomad->listJobsError.reset();
+  ASSERT_TRUE(runSync(h.c->pollJobs(Duration::seconds(300))));
+  EXPECT_EQ(h.nomad->lastListIndex, 0u);
+}
+
 TEST(Controller, JobWatchSkipsOwnWritesAndStatusOnlyUpdates) {
   Harness h;
   h.start(fullDesired());

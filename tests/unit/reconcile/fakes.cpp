@@ -217,6 +217,7 @@ void FakeNomad::putJob(const std::string& id, std::string json) {
 nomad::Task<nomad::Indexed<std::vector<nomad::JobStub>>> FakeNomad::listJobs(
     nomad::QueryOptions q) {
   ++listJobsCalls;
+  lastListIndex = q.index;
   if (listJobsError) co_return *listJobsError;
   nomad::Indexed<std::vector<nomad::JobStub>> out;
   for (const auto& [id, j] : jobs) {

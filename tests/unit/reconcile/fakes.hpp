@@ -85,6 +85,7 @@ class FakeNomad : public nomad::NomadApi {
   std::string lockHolder;  // "" = free; "other" = someone else
   bool failRenew = false;
   std::optional<Error> listJobsError;
+  std::uint64_t lastListIndex = 0;  ///< `index` of the last listJobs query
 
   void putJob(const std::string& id, std::string json);  // out-of-band register
 

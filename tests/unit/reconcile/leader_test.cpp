@@ -268,6 +268,7 @@ std::chrono::steady_clock::duration stopWhileBlocked(std::shared_ptr<BlockingNom
   ControllerOptions o;
   o.lockTtl = kTtl;
   o.jobWatchWait = Duration::seconds(30);
+  o.lockWatchWait = Duration::seconds(30);
   o.maxWritesPerSecond = 1000;
   Controller c(std::make_shared<FakeVault>(), nomad, fullDesired(), o, SystemClock::shared());
   boost::asio::io_context io;
