@@ -20,7 +20,9 @@ run_suite() {
 
 echo "== build and test: build/"
 # Optimised, asserts kept, no debug info: debug info in coroutine-heavy code doubles build time.
-run_suite build "" "" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O2
+# With the benchmarks, so the scale harness's smoke mode runs as a test (bench_smoke).
+run_suite build "" "" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O2 \
+  -DNOMAD_CERTD_BENCH=ON
 echo "== first pass done in $((SECONDS / 60)) min"
 
 # A short libFuzzer run of every target (clang, its own build-fuzz/): catches regressions in the
