@@ -55,26 +55,26 @@ std::string allocList(int n) {
   return out + "]";
 }
 
-void BM_DecodeJobStubs(benchmark::State& state) {
-  const std::string body = jobList(static_cast<int>(state.range(0)));
+/// Decodes a body of state.range(0) items made by `make`; the item count is checked.
+template <auto decode>
+void decodeBody(benchmark::State& state, std::string (*make)(int)) {
+  const std::string body = make(static_cast<int>(state.range(0)));
   for (auto _ : state) {
-    auto r = nc::nomad::codec::decodeJobStubs(body);
+    auto r = decode(body);
     if (!r || r->size() != static_cast<std::size_t>(state.range(0))) state.SkipWithError("decode");
     benchmark::DoNotOptimize(r);
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body.size()));
   state.counters["body_MB"] = static_cast<double>(body.size()) / 1e6;
 }
+
+void BM_DecodeJobStubs(benchmark::State& state) {
+  decodeBody<nc::nomad::codec::decodeJobStubs>(state, jobList);
+}
 BENCHMARK(BM_DecodeJobStubs)->Arg(2000)->Arg(10000)->Unit(benchmark::kMillisecond);
 
 void BM_DecodeAllocStubs(benchmark::State& state) {
-  const std::string body = allocList(static_cast<int>(state.range(0)));
-  for (auto _ : state) {
-    auto r = nc::nomad::codec::decodeAllocStubs(body);
-    if (!r || r->size() != static_cast<std::size_t>(state.range(0))) state.SkipWithError("decode");
-    benchmark::DoNotOptimize(r);
-  }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body.size()));
+  decodeBody<nc::nomad::codec::decodeAllocStubs>(state, allocList);
 }
 BENCHMARK(BM_DecodeAllocStubs)->Arg(5)->Arg(1000)->Unit(benchmark::kMicrosecond);
 
