@@ -265,64 +265,6 @@ void ClientSim::Impl::runTasks(const std::vector<std::string>& ids) {
   if (!batch.empty()) after(opt.batchRunMs, [this, batch] { finishBatch(batch); });
 }
 
-void ClientSim::Impl::terminate(TaskState& ts, std::int64_t t) {
-  appendEvent(ts, taskEvent("Terminated", t, "", "Exit Code: 0",
-                            {{"exit_code", "0"}, {"signal", "0"}, {"oom_killed", "false"}}));
-  ts.state = "dead";
-  ts.finishedAt = t;
-}
-
-void ClientSim::Impl::finishBatch(const std::vector<std::string>& ids) {
-  std::uint64_t index = state.nextIndex();
-  std::vector<std::string> done;
-  for (const auto& id : ids) {
-    auto it = allocs.find(id);
-    if (it == allocs.end() || it->second.clientStatus != "running") continue;
-    for (auto& [name, ts] : it->second.tasks) {
-      if (ts.state == "running") terminate(ts, now());
-    }
-    it->second.clientStatus = "complete";
-    templates->stop(id);
-    done.push_back(id);
-  }
-  if (done.empty()) return;
-  publish("AllocationUpdated", done, index);
-  updateJobsOf(done, index);
-  state.changed();
-}
-
-void ClientSim::Impl::kill(const std::vector<std::string>& ids) {
-  std::uint64_t index = state.nextIndex();
-  std::vector<std::string> done;
-  for (const auto& id : ids) {
-    auto it = allocs.find(id);
-    if (it == allocs.end()) continue;
-    Allocation& a = it->second;
-    if (a.clientStatus != "pending" && a.clientStatus != "running") continue;
-    std::int64_t t = now();
-    for (auto& [name, ts] : a.tasks) {
-      if (ts.state == "running") {
-        appendEvent(ts,
-                    taskEvent("Killing", t, "", "Sent interrupt. Waiting 5s before force killing",
-                              {{"kill_timeout", "5s"}}, false, 0, 5000000000LL));
-        appendEvent(ts, taskEvent("Terminated", t, "", "Exit Code: 0",
-                                  {{"exit_code", "0"}, {"signal", "0"}, {"oom_killed", "false"}}));
-        appendEvent(ts, taskEvent("Killed", t, "", "Task successfully killed"));
-        ts.finishedAt = t;
-      }
-      ts.state = "dead";
-    }
-    a.clientStatus = "complete";
-    waiting.erase(id);
-    templates->stop(id);
-    done.push_back(id);
-  }
-  if (done.empty()) return;
-  publish("AllocationUpdated", done, index);
-  updateJobsOf(done, index);
-  state.changed();
-}
-
 std::vector<const Val*> ClientSim::Impl::taskList(const Val& job, const std::string& group) {
   std::vector<const Val*> out;
   for (const auto& g : job["TaskGroups"].GetArray()) {

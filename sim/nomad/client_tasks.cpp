@@ -1,5 +1,6 @@
 // ClientSim's task side: allocation directories, workload identities, the template hook and
-// the task events of template renders, Missing data, re-renders (change scripts) and failures.
+// the task events of template renders, Missing data, re-renders (change scripts) and failures,
+// and the ends of tasks: batch completion and kills.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -314,6 +315,64 @@ std::string ClientSim::Impl::identityJwt(const Allocation& a, const Val& task,
   }
   auto jwt = keys.signJwt(toJson(c));
   return jwt.has_value() ? jwt.value() : "";
+}
+
+void ClientSim::Impl::terminate(TaskState& ts, std::int64_t t) {
+  appendEvent(ts, taskEvent("Terminated", t, "", "Exit Code: 0",
+                            {{"exit_code", "0"}, {"signal", "0"}, {"oom_killed", "false"}}));
+  ts.state = "dead";
+  ts.finishedAt = t;
+}
+
+void ClientSim::Impl::finishBatch(const std::vector<std::string>& ids) {
+  std::uint64_t index = state.nextIndex();
+  std::vector<std::string> done;
+  for (const auto& id : ids) {
+    auto it = allocs.find(id);
+    if (it == allocs.end() || it->second.clientStatus != "running") continue;
+    for (auto& [name, ts] : it->second.tasks) {
+      if (ts.state == "running") terminate(ts, now());
+    }
+    it->second.clientStatus = "complete";
+    templates->stop(id);
+    done.push_back(id);
+  }
+  if (done.empty()) return;
+  publish("AllocationUpdated", done, index);
+  updateJobsOf(done, index);
+  state.changed();
+}
+
+void ClientSim::Impl::kill(const std::vector<std::string>& ids) {
+  std::uint64_t index = state.nextIndex();
+  std::vector<std::string> done;
+  for (const auto& id : ids) {
+    auto it = allocs.find(id);
+    if (it == allocs.end()) continue;
+    Allocation& a = it->second;
+    if (a.clientStatus != "pending" && a.clientStatus != "running") continue;
+    std::int64_t t = now();
+    for (auto& [name, ts] : a.tasks) {
+      if (ts.state == "running") {
+        appendEvent(ts,
+                    taskEvent("Killing", t, "", "Sent interrupt. Waiting 5s before force killing",
+                              {{"kill_timeout", "5s"}}, false, 0, 5000000000LL));
+        appendEvent(ts, taskEvent("Terminated", t, "", "Exit Code: 0",
+                                  {{"exit_code", "0"}, {"signal", "0"}, {"oom_killed", "false"}}));
+        appendEvent(ts, taskEvent("Killed", t, "", "Task successfully killed"));
+        ts.finishedAt = t;
+      }
+      ts.state = "dead";
+    }
+    a.clientStatus = "complete";
+    waiting.erase(id);
+    templates->stop(id);
+    done.push_back(id);
+  }
+  if (done.empty()) return;
+  publish("AllocationUpdated", done, index);
+  updateJobsOf(done, index);
+  state.changed();
 }
 
 }  // namespace nc::nomadsim
