@@ -235,6 +235,11 @@ std::vector<BadCase> cases() {
        ds, 12, "vault.auth[0].roles[0].config.claim_mappings", "reserved"},
       {"multiple_documents", D, "version: 1\n---\nversion: 1\n", ds, 1, "<root>",
        "one YAML document"},
+      // yaml-cpp 0.7 loops forever on a top-level ',' unless the loader guards against it.
+      {"top_level_comma", D, "\n , ", ds, 2, "<root>", "unexpected \",\" where a value"},
+      {"comma_after_document_marker", D, "version: 1\n---\n,\n", ds, 3, "<root>",
+       "unexpected \",\""},
+      {"comma_after_tag", C, "!t ,", cfg, 1, "<root>", "unexpected \",\""},
       {"empty_file", D, "", ds, 1, "<root>", "is empty"},
       {"comments_only_file", D, "# nothing here\n\n", ds, 1, "<root>", "is empty"},
       {"huge_file", D, "version: 1\n" + std::string(5 * 1024 * 1024, '#'), ds, 1, "<root>",
