@@ -1,6 +1,6 @@
 // desired-state.yaml: version, defaults and the Vault resources, read into the typed model.
 #include <algorithm>
-#include <regex>
+#include <cctype>
 #include <set>
 
 #include "config/load.hpp"
@@ -52,8 +52,16 @@ void readMounts(MapReader& vault, VaultState& out) {
   });
 }
 
+// Vault's role name pattern, \w(([\w-.@]+)?\w)?, checked without std::regex: libstdc++ matches
+// recursively, one stack frame per character, and a long name overflowed the stack.
+bool validRoleName(std::string_view name) {
+  const auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  if (name.empty() || !word(name.front()) || !word(name.back())) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [&](char c) { return word(c) || c == '-' || c == '.' || c == '@'; });
+}
+
 void readPkiRoles(MapReader& vault, VaultState& out) {
-  static const std::regex kRoleName(R"(\w(([\w\-.@]+)?\w)?)");
   std::map<std::string, SourceRef> seen;
   forEachItem(vault, "pki_roles", [&](const YAML::Node& item, const std::string& path) {
     MapReader r(vault.ctx(), item, path);
@@ -62,7 +70,7 @@ void readPkiRoles(MapReader& vault, VaultState& out) {
     role.where = r.ctx().at(item);
     const bool hasMount = r.reqString("mount", role.mount);
     role.mount = trimSlashes(role.mount);
-    if (r.reqString("name", role.name) && !std::regex_match(role.name, kRoleName))
+    if (r.reqString("name", role.name) && !validRoleName(role.name))
       r.ctx().error(*r.take("name"), r.field("name"),
                     "invalid role name \"" + role.name +
                         "\" (letters, digits, _ - . @; must start and end with a letter or digit)");

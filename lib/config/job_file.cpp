@@ -3,8 +3,7 @@
 
 #include "core/json_depth.hpp"
 
-#include <map>
-#include <regex>
+#include <cctype>
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
@@ -93,21 +92,39 @@ std::size_t unbalancedBrace(std::string_view text) {
 }  // namespace
 
 std::vector<std::string> hclBlockLabels(std::string_view text, std::string_view blockType) {
-  const std::string skeleton = hclSkeleton(text);
-  // Compiled once per block type and thread: compiling it per call was most of the time
-  // spent loading 10k job files.
-  thread_local std::map<std::string, std::regex, std::less<>> compiled;
-  auto found = compiled.find(blockType);
-  if (found == compiled.end())
-    found = compiled
-                .emplace(std::string(blockType), std::regex("(^|[\\s{}])" + std::string(blockType) +
-                                                            "\\s+\"([^\"]+)\"\\s*\\{"))
-                .first;
-  const std::regex& re = found->second;
+  // A plain scan for `<type> "<label>" {`. Not std::regex: libstdc++ matches recursively, one
+  // stack frame per character, so a label or a run of spaces a few hundred KB long overflowed
+  // the stack.
+  const std::string s = hclSkeleton(text);
+  const auto space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+  };
+  const auto skipSpace = [&](std::size_t i) {
+    while (i < s.size() && space(s[i])) ++i;
+    return i;
+  };
   std::vector<std::string> labels;
-  for (auto it = std::sregex_iterator(skeleton.begin(), skeleton.end(), re);
-       it != std::sregex_iterator(); ++it)
-    labels.push_back((*it)[2].str());
+  if (blockType.empty()) return labels;
+  std::size_t at = s.find(blockType);
+  while (at != std::string::npos) {
+    std::size_t next = at + 1;
+    if (at == 0 || space(s[at - 1]) || s[at - 1] == '{' || s[at - 1] == '}') {
+      const std::size_t afterType = at + blockType.size();
+      std::size_t i = skipSpace(afterType);
+      if (i > afterType && i < s.size() && s[i] == '"') {
+        const std::size_t open = i + 1;
+        const std::size_t close = s.find('"', open);
+        if (close != std::string::npos && close > open) {
+          i = skipSpace(close + 1);
+          if (i < s.size() && s[i] == '{') {
+            labels.push_back(s.substr(open, close - open));
+            next = i + 1;
+          }
+        }
+      }
+    }
+    at = s.find(blockType, next);
+  }
   return labels;
 }
 

@@ -175,9 +175,6 @@ TEST(Loading, WarningsAreNotErrors) {
   EXPECT_NE(l.diagnostics.toString().find("warning: vault.pki_roles[0].mount"), std::string::npos);
 }
 
-}  // namespace
-}  // namespace nc::config
-
 namespace nc::config {
 namespace {
 
@@ -205,6 +202,51 @@ TEST(Limits, ManyErrorsAreCappedWithANote) {
   auto l = loadDesiredState(dir.write("ds.yaml", text));
   EXPECT_EQ(l.diagnostics.errorCount(), kMaxFindingsPerFile + 1);
   EXPECT_NE(l.diagnostics.toString().find("more than 200 findings"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace nc::config
+
+TEST(Loading, HclLabelsAreFoundWhateverTheSpacing) {
+  test::TempDir dir;
+  dir.write("web.hcl",
+            "job\t\"web\"{\n  group \"g\" {task  \"a\"\n{\n}\ntask \"b\" {}}\n"
+            "  meta { note = \"task \\\"c\\\" {\" }\n  xtask \"d\" {}\n}\n");
+  auto l =
+      loadDesiredState(dir.write("ds.yaml",
+                                 "version: 1\nnomad:\n  jobs:\n    - file: web.hcl\n"
+                                 "      certificates:\n        - {task: a, path: local/a.pem}\n"
+                                 "        - {task: b, path: local/b.pem}\n"
+                                 "        - {task: d, path: local/d.pem}\n"));
+  EXPECT_EQ(l.value.nomad.jobs[0].id, "web");
+  ASSERT_EQ(l.diagnostics.errorCount(), 1u) << l.diagnostics.toString();
+  EXPECT_NE(l.diagnostics.toString().find("has no task \"d\""), std::string::npos)
+      << l.diagnostics.toString();
+}
+
+// std::regex in libstdc++ recurses once per matched character: labels and names this long
+// overflowed the stack (a crash on load or reload) before these were scanned by hand.
+TEST(Loading, MegabyteLongLabelsAndNamesAreReadWithoutOverflowingTheStack) {
+  test::TempDir dir;
+  const std::string label(1 << 20, 'w');
+  dir.write("long-label.hcl",
+            "job \"" + label + "\" {\n  group \"g\" {\n    task \"t\" {}\n  }\n}\n");
+  dir.write("long-space.hcl", "job" + std::string(1 << 20, ' ') + "\"web\" {\n}\n");
+  auto l = loadDesiredState(
+      dir.write("ds.yaml", "version: 1\nvault:\n  pki_roles:\n    - {mount: pki, name: " + label +
+                               "}\n    - {mount: pki, name: " + label +
+                               "-}\nnomad:\n  jobs:\n"
+                               "    - file: long-label.hcl\n    - file: long-space.hcl\n"));
+  ASSERT_EQ(l.value.nomad.jobs.size(), 2u);
+  EXPECT_EQ(l.value.nomad.jobs[0].id, label);
+  EXPECT_EQ(l.value.nomad.jobs[1].id, "web");
+  ASSERT_EQ(l.diagnostics.errorCount(), 1u) << l.diagnostics.toString().substr(0, 2000);
+  std::string text;
+  for (const auto& d : l.diagnostics.items())
+    if (d.severity == Severity::error) text = d.toString();
+  EXPECT_NE(text.find("vault.pki_roles[1].name: invalid role name"), std::string::npos)
+      << text.substr(0, 500);
+  EXPECT_LT(text.size(), 2000u);  // the name is cut in the message
 }
 
 }  // namespace
