@@ -52,8 +52,10 @@ class Parser {
   }
 
  private:
+  static constexpr int kMaxNesting = 100;
   std::string_view s_;
   std::size_t i_ = 0;
+  int depth_ = 0;
 
   [[noreturn]] void fail(const std::string& what) {
     throw ParseFail{fmt::format("1:{} ({}): {}", i_ + 1, i_, what)};
@@ -100,6 +102,13 @@ class Parser {
     return l;
   }
   NodePtr parseUnary() {
+    // "not" and parentheses nest by recursion; deeper input is refused, not a stack overflow.
+    if (++depth_ > kMaxNesting) fail("expression nested more than 100 levels deep");
+    NodePtr n = parseUnaryAt();
+    --depth_;
+    return n;
+  }
+  NodePtr parseUnaryAt() {
     if (keyword("not")) {
       auto n = std::make_shared<Node>();
       n->kind = Node::Kind::Not;

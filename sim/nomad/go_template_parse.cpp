@@ -18,9 +18,18 @@ bool isSpace(char c) {
 }
 
 // --- action tokenizer and pipeline parser ---------------------------------------------------
+// Parentheses, with/range/if and "else if" nest by recursion (and so do rendering and freeing
+// the tree): deeper input is refused rather than allowed to overflow the stack.
+constexpr int kMaxNesting = 500;
+
+Error tooDeep() {
+  return tmplError(fmt::format("nested more than {} levels deep", kMaxNesting));
+}
+
 struct ActionParser {
   std::string_view s;
   std::size_t p = 0;
+  int depth = 0;
 
   void skip() {
     while (p < s.size() && isSpace(s[p])) ++p;
@@ -73,8 +82,11 @@ struct ActionParser {
       o.text = std::string(s.substr(p + 1, end - p - 1));
       p = end + 1;
     } else if (c == '(') {
+      if (depth >= kMaxNesting) return tooDeep();
       ++p;
+      ++depth;
       auto sub = pipe(true);
+      --depth;
       if (!sub) return sub.error();
       o.kind = Operand::Sub;
       o.sub = std::make_shared<Pipe>(std::move(sub.value()));
@@ -167,6 +179,7 @@ Result<std::vector<Piece>> lex(std::string_view t, std::string_view left, std::s
 struct TreeParser {
   const std::vector<Piece>& pieces;
   std::size_t i = 0;
+  int depth = 0;
 
   static std::string keyword(const std::string& a, std::string* rest) {
     std::size_t e = 0;
@@ -207,6 +220,13 @@ struct TreeParser {
     return out;
   }
   Result<Node> control(const std::string& kw, const std::string& pipeText) {
+    if (depth >= kMaxNesting) return tooDeep();
+    ++depth;
+    auto n = controlBody(kw, pipeText);
+    --depth;
+    return n;
+  }
+  Result<Node> controlBody(const std::string& kw, const std::string& pipeText) {
     Node n;
     n.kind = kw == "with" ? Node::With : kw == "range" ? Node::Range : Node::If;
     auto p = parsePipe(pipeText);

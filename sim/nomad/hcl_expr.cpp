@@ -23,6 +23,7 @@ ExprPtr Parser::parseExpr() {
 }
 
 ExprPtr Parser::parseOperand() {
+  const Nesting nesting(*this, here());
   Pos start = pos_;
   char c = peek();
   if (c == '"') return parseQuoted();

@@ -151,7 +151,10 @@ void Parser::parseBody(Body& body, bool nested, Range open) {
     block.defRange = {start, defEnd};
     Range brace = here();
     next();
-    parseBody(block.body, true, brace);
+    {
+      const Nesting nesting(*this, brace);
+      parseBody(block.body, true, brace);
+    }
     body.blocks.push_back(std::move(block));
     expectLineEnd("block");
   }

@@ -22,7 +22,9 @@ inline bool isIdentChar(char c) {
 
 class Parser {
  public:
-  Parser(std::string_view src, Diagnostics& diags) : src_(src), diags_(diags) {}
+  /// `depth` is the nesting already entered by an enclosing parser (a "${...}" inside a string).
+  Parser(std::string_view src, Diagnostics& diags, int depth = 0)
+      : src_(src), diags_(diags), depth_(depth) {}
 
   Body parseFile() {
     Body body;
@@ -50,9 +52,33 @@ class Parser {
   }
 
  private:
+  // Blocks, lists, objects, parentheses, unary minus and "${...}" nest by recursion; past this
+  // depth the input is refused with a diagnostic instead of overflowing the stack.
+  static constexpr int kMaxNesting = 200;
+
   std::string_view src_;
   Diagnostics& diags_;
   Pos pos_;
+  int depth_ = 0;
+
+  /// Held while parsing one nested construct.
+  class Nesting {
+   public:
+    Nesting(Parser& p, Range at) : p_(p) {
+      if (p_.depth_ >= kMaxNesting)
+        p_.fail("Nesting too deep",
+                "Blocks and expressions nest more than " + std::to_string(kMaxNesting) +
+                    " levels deep; nomad-sim's job parser refuses such input.",
+                at);
+      ++p_.depth_;
+    }
+    ~Nesting() { --p_.depth_; }
+    Nesting(const Nesting&) = delete;
+    Nesting& operator=(const Nesting&) = delete;
+
+   private:
+    Parser& p_;
+  };
 
   bool eof() const { return pos_.byte >= src_.size(); }
   char peek(std::size_t k = 0) const {

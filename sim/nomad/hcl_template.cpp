@@ -39,7 +39,7 @@ void Parser::addSequence(std::vector<TemplatePart>& parts, std::string text) {
   p.interpolation = true;
   if (text[0] == '$') {
     Diagnostics ignored;
-    Parser inner(std::string_view(text).substr(2, text.size() - 3), ignored);
+    Parser inner(std::string_view(text).substr(2, text.size() - 3), ignored, depth_ + 1);
     p.inner = inner.parseStandaloneExpr();
   }
   p.text = std::move(text);

@@ -121,6 +121,14 @@ class HclParser {
     return out;
   }
   Result<HclValue> parseValue() {
+    // Objects and lists nest by recursion; deeper input is refused, not a stack overflow.
+    if (depth_ >= kMaxNesting) return err("nested more than 100 levels deep");
+    ++depth_;
+    auto v = parseValueAt();
+    --depth_;
+    return v;
+  }
+  Result<HclValue> parseValueAt() {
     skip();
     if (pos_ >= s_.size()) return err("expected a value");
     char c = s_[pos_];
@@ -162,9 +170,11 @@ class HclParser {
     return v;
   }
 
+  static constexpr int kMaxNesting = 100;
   std::string_view s_;
   std::size_t pos_ = 0;
   int line_ = 1;
+  int depth_ = 0;
 };
 
 Error parseFail(const std::string& m) {

@@ -96,5 +96,27 @@ TEST_F(GoTemplateTest, ErrorsAreReported) {
   EXPECT_NE(unknown.error().message.find("function \"nope\" not defined"), std::string::npos);
 }
 
+// Each level is a recursive call in the parser and the renderer: 200k levels crashed nomad-sim.
+TEST_F(GoTemplateTest, DeepNestingIsAnErrorNotACrash) {
+  const auto nested = [](int n) {
+    std::string ifs, parens = "{{ ";
+    for (int i = 0; i < n; ++i) ifs += "{{if true}}";
+    ifs += "x";
+    for (int i = 0; i < n; ++i) ifs += "{{end}}";
+    for (int i = 0; i < n; ++i) parens += "(";
+    parens += "print 1";
+    for (int i = 0; i < n; ++i) parens += ")";
+    return std::pair{ifs, parens + " }}"};
+  };
+  for (const std::string& t : {nested(200000).first, nested(200000).second}) {
+    auto out = renderGoTemplate(t, "{{", "}}", funcs_);
+    ASSERT_FALSE(out);
+    EXPECT_NE(out.error().message.find("nested more than 500 levels deep"), std::string::npos)
+        << out.error().message;
+  }
+  EXPECT_EQ(render(nested(100).first), "x");
+  EXPECT_EQ(render(nested(100).second), "1");
+}
+
 }  // namespace
 }  // namespace nc::nomadsim

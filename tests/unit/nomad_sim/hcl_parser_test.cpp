@@ -114,5 +114,36 @@ TEST(HclParser, SyntaxErrorsReportLineAndColumn) {
             "heredoc \"EOF\".");
 }
 
+// Each nesting level is a recursive call: input a few hundred KB deep crashed nomad-sim.
+TEST(HclParser, DeepNestingIsRefusedWithADiagnostic) {
+  const int n = 200000;
+  const auto wrap = [](const std::string& open, const std::string& inner, const std::string& close,
+                       int times) {
+    std::string s;
+    for (int i = 0; i < times; ++i) s += open;
+    s += inner;
+    for (int i = 0; i < times; ++i) s += close;
+    return s;
+  };
+  for (const std::string& src :
+       {"a = " + wrap("[", "", "]", n) + "\n", "a = " + wrap("(", "1", ")", n) + "\n",
+        "a = " + wrap("-", "1", "", n) + "\n", "a = " + wrap("{a = ", "1", "}", n) + "\n",
+        wrap("b {\n", "", "}\n", n), "a = \"" + wrap("${", "", "", n) + "\"\n"}) {
+    Diagnostics d;
+    parse(src, d);
+    if (src.starts_with("a = \"")) continue;  // an unterminated ${ only needs not to crash
+    ASSERT_FALSE(d.empty()) << src.substr(0, 20);
+    EXPECT_NE(d[0].str().find("Nesting too deep"), std::string::npos) << d[0].str();
+  }
+  {
+    // Strings inside "${...}" inside strings: each level is a parser of its own.
+    Diagnostics d;
+    parse("a = " + wrap("\"${", "1", "}\"", 5000) + "\n", d);
+  }
+  // 200 levels are still fine.
+  parseOk("a = " + wrap("[", "1", "]", 190) + "\n");
+  parseOk(wrap("b {\n", "", "}\n", 190));
+}
+
 }  // namespace
 }  // namespace nc::nomadsim::hcl

@@ -202,6 +202,13 @@ TEST(Bexpr, Expressions) {
   auto bad = Filter::parse("ID ==");
   EXPECT_FALSE(bad.has_value());
   EXPECT_FALSE(Filter::parse("ID = \"x\"").has_value());
+  // "not" and parentheses nest by recursion: deep input is refused, not a stack overflow.
+  std::string nots, parens;
+  for (int i = 0; i < 100000; ++i) nots += "not ";
+  EXPECT_FALSE(Filter::parse(nots + "ID == web").has_value());
+  parens = std::string(100000, '(') + "ID == web" + std::string(100000, ')');
+  EXPECT_FALSE(Filter::parse(parens).has_value());
+  EXPECT_TRUE(m((std::string(50, '(') + "ID == web" + std::string(50, ')')).c_str()));
 }
 
 }  // namespace

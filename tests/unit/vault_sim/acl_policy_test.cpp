@@ -51,6 +51,22 @@ TEST(AclPolicy, RejectsBadInput) {
   EXPECT_EQ(e.error().message.rfind("failed to parse policy: ", 0), 0u);
 }
 
+// Lists and objects nest by recursion: 200k levels crashed vault-sim.
+TEST(AclPolicy, DeepNestingIsRefused) {
+  const int n = 200000;
+  const std::string lists = "a = " + std::string(n, '[') + std::string(n, ']') + "\n";
+  std::string objects = "a = ";
+  for (int i = 0; i < n; ++i) objects += "{ b = ";
+  objects += "1";
+  for (int i = 0; i < n; ++i) objects += " }";
+  for (const std::string& text : {lists, objects}) {
+    auto e = parsePolicy(text);
+    ASSERT_FALSE(e);
+    EXPECT_NE(e.error().message.find("nested more than 100 levels deep"), std::string::npos)
+        << e.error().message;
+  }
+}
+
 TEST(AclPolicy, ExactBeatsGlob) {
   Acl acl = aclOf(R"(
 path "pki/*" { capabilities = ["read"] }
