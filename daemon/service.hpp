@@ -69,6 +69,7 @@ struct Daemon {
   std::unique_ptr<health::Endpoint> endpoint;
   http::ServerPtr server;
   std::unique_ptr<nomad::EventStream> allocStream;
+  int allocStreamReconnects = 0;  // as of the last scan: a change means events may be lost
 
   std::unique_ptr<reconcile::Controller> controller;  ///< reconcile loop (leader writes)
   bool controllerDone = true;                         ///< false while run() is active

@@ -201,6 +201,19 @@ asio::awaitable<void> probeBackends(Daemon& d) {
     backendResult(d, "nomad", nh->ok, nh->ok ? "" : "nomad agent reports unhealthy");
 }
 
+// The scanner reuses a job's allocation list only while the allocation event stream has been
+// live without a break since the list was made: a reconnect may have skipped events (Nomad keeps
+// few), so it drops every kept list.
+void syncListingTrust(Daemon& d) {
+  const bool live = d.allocStream && d.allocStream->live();
+  const int reconnects = d.allocStream ? d.allocStream->reconnects() : 0;
+  if (reconnects != d.allocStreamReconnects) {
+    d.scanner->trustListings(false);
+    d.allocStreamReconnects = reconnects;
+  }
+  d.scanner->trustListings(live);
+}
+
 asio::awaitable<void> watchLoop(Daemon& d) {
   while (!d.stopping) {
     const auto started = std::chrono::steady_clock::now();
@@ -211,11 +224,15 @@ asio::awaitable<void> watchLoop(Daemon& d) {
     issuance.index = d.issuance.get();
     issuance.policy.churnThreshold = d.config.certificates.churnThreshold;
     issuance.now = d.clock->now();
+    syncListingTrust(d);
     auto result = co_await scanOnce(*d.clients.vault, *d.scanner, d.specs, &issuance);
     if (d.stopping) break;
     d.lastScanSeconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     d.lastScanAt = d.clock->now();
+    const std::string reads =
+        fmt::format("{} jobs listed, {} lists reused, {} files read, {} unchanged",
+                    result.jobsListed, result.listingsReused, result.filesRead, result.cacheHits);
     applyScan(d, std::move(result));
 #ifdef __GLIBC__
     // A scan's transient memory (list bodies, JSON documents, the full rows) is freed by now;
@@ -226,7 +243,7 @@ asio::awaitable<void> watchLoop(Daemon& d) {
     ++d.cycles;
     d.health->tick();
     d.notifier.status(d.statusLine);
-    spdlog::debug("certificate cycle {} took {:.3f}s: {}", d.cycles, d.lastScanSeconds,
+    spdlog::debug("certificate cycle {} took {:.3f}s ({}): {}", d.cycles, d.lastScanSeconds, reads,
                   d.statusLine);
     // Sleep until the next interval, or until an allocation event / reload cancels the wait.
     d.wake.expires_after(d.config.certificates.scanInterval.as<std::chrono::nanoseconds>());
@@ -252,16 +269,19 @@ asio::awaitable<void> allocationEvents(Daemon& d) {
       co_await sleepFor(d, Duration::seconds(30));
       continue;
     }
+    bool ours = false;
     for (const auto& e : batch->events) {
-      // Allocation events are keyed by alloc ID; the job is among the filter keys.
-      bool ours = false;
-      for (const auto& k : e.filterKeys) ours = ours || jobs.contains(k);
-      if (ours) {
-        spdlog::debug("allocation event {} for a watched job: scanning early", e.type);
-        d.wake.cancel();
-        break;
+      // Allocation events are keyed by alloc ID; the job is among the filter keys. Every key
+      // is invalidated, watched or not: a reload may have added the job since `jobs` was made.
+      for (const auto& k : e.filterKeys) {
+        d.scanner->invalidateJob(k);
+        if (jobs.contains(k) && !ours) {
+          ours = true;
+          spdlog::debug("allocation event {} for a watched job: scanning early", e.type);
+        }
       }
     }
+    if (ours) d.wake.cancel();
   }
 }
 

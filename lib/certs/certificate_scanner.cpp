@@ -8,6 +8,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <deque>
 #include <unordered_set>
 
@@ -59,12 +60,10 @@ bool needsExec(const std::string& path) {
   return p.starts_with("secrets/") || p.starts_with("private/");
 }
 
-namespace {
-
 // One managed job: its declared certificates, then (once listed) what to read in its allocations.
 // A job's allocations are turned into items as soon as they are listed and dropped, so a scan
 // never holds every allocation (with task states) of a large cluster at once.
-struct JobGroup {
+struct CertificateScanner::JobGroup {
   std::string nomadNamespace, job;
   std::vector<const CertificateSpec*> specs;  // in declaration order
   std::vector<Item> items;                    // spec by spec, allocations in list order
@@ -74,7 +73,14 @@ struct JobGroup {
   std::optional<std::string> error;  // the allocations could not be listed
 };
 
-void collectItems(JobGroup& group, const std::vector<nomad::Allocation>& allocs) {
+namespace {
+
+std::string listingKey(const std::string& job, const std::string& nomadNamespace) {
+  return job + '\0' + nomadNamespace;
+}
+
+void collectItems(CertificateScanner::JobGroup& group,
+                  const std::vector<nomad::Allocation>& allocs) {
   std::unordered_set<std::string_view> templateSeen;
   for (const CertificateSpec* spec : group.specs) {
     for (const auto& alloc : allocs) {
@@ -171,24 +177,87 @@ asio::awaitable<void> CertificateScanner::worker(CertificateScanner* self, Work*
     }
     if (work->nextGroup == work->groups.size()) break;
     std::size_t g = work->nextGroup++;
-    auto list =
-        co_await self->reader_->jobAllocations(work->groups[g].job, work->groups[g].nomadNamespace);
-    JobGroup& group = work->groups[g];
-    if (!list) {
-      group.error = list.error().message;
-      continue;
+    JobGroup& group = work->groups[g];  // groups is sized before the workers start
+    if (self->reuseListing(group)) {
+      ++work->result->listingsReused;
+    } else {
+      auto flight = self->inFlight_.insert(self->inFlight_.end(), InFlight{group.job});
+      auto list = co_await self->reader_->jobAllocations(group.job, group.nomadNamespace);
+      const bool invalidated = flight->invalidated;
+      self->inFlight_.erase(flight);
+      if (!list) {
+        group.error = list.error().message;
+        continue;
+      }
+      ++work->result->jobsListed;
+      collectItems(group, *list);
+      if (!invalidated) self->keepListing(group);
     }
-    collectItems(group, *list);
     group.observations.resize(group.items.size());
     for (std::size_t i = 0; i < group.items.size(); ++i) work->ready.emplace_back(g, i);
   }
   if (--work->running == 0) work->done->cancel();
 }
 
+void CertificateScanner::trustListings(bool on) {
+  if (on == trusted_) return;
+  trusted_ = on;
+  listings_.clear();
+  for (auto& f : inFlight_) f.invalidated = true;
+}
+
+void CertificateScanner::invalidateJob(std::string_view job) {
+  const std::string prefix = std::string(job) + '\0';
+  for (auto it = listings_.lower_bound(prefix);
+       it != listings_.end() && it->first.starts_with(prefix);)
+    it = listings_.erase(it);
+  for (auto& f : inFlight_)
+    if (f.job == job) f.invalidated = true;
+}
+
+bool CertificateScanner::reuseListing(JobGroup& group) {
+  if (!trusted_) return false;
+  auto it = listings_.find(listingKey(group.job, group.nomadNamespace));
+  if (it == listings_.end()) return false;
+  Listing& l = it->second;
+  const bool sameSpecs = std::equal(
+      l.tasks.begin(), l.tasks.end(), group.specs.begin(), group.specs.end(),
+      [](const std::string& task, const CertificateSpec* spec) { return task == spec->task; });
+  if (!sameSpecs ||
+      clock_->monotonic() - l.listedAt >= options_.relistInterval.as<Clock::MonoTime::duration>()) {
+    listings_.erase(it);
+    return false;
+  }
+  l.seen = true;
+  group.items.reserve(l.items.size());
+  for (const auto& [spec, allocId] : l.items) group.items.push_back({group.specs[spec], allocId});
+  group.templateAlerts = l.templateAlerts;
+  group.allocations = l.allocations;
+  return true;
+}
+
+void CertificateScanner::keepListing(const JobGroup& group) {
+  if (!trusted_) return;
+  Listing l;
+  l.tasks.reserve(group.specs.size());
+  for (const CertificateSpec* spec : group.specs) l.tasks.push_back(spec->task);
+  l.items.reserve(group.items.size());
+  for (const Item& item : group.items) {
+    const auto spec = std::find(group.specs.begin(), group.specs.end(), item.spec);
+    l.items.emplace_back(static_cast<std::uint32_t>(spec - group.specs.begin()), item.allocId);
+  }
+  l.templateAlerts = group.templateAlerts;
+  l.allocations = group.allocations;
+  l.listedAt = clock_->monotonic();
+  l.seen = true;
+  listings_.insert_or_assign(listingKey(group.job, group.nomadNamespace), std::move(l));
+}
+
 asio::awaitable<ScanResult> CertificateScanner::scan(std::vector<CertificateSpec> specs,
                                                      std::map<std::string, std::string> caChains) {
   ScanResult result;
   for (auto& [key, entry] : cache_) entry.seen = false;
+  for (auto& [key, listing] : listings_) listing.seen = false;
   refreshAnchors(caChains);
 
   // Allocations per job, listed once even when a job declares several certificates.
@@ -250,7 +319,8 @@ asio::awaitable<ScanResult> CertificateScanner::scan(std::vector<CertificateSpec
       result.rows.push_back(std::move(row));
     }
   }
-  std::erase_if(cache_, [](const auto& kv) { return !kv.second.seen; });  // stopped allocs
+  std::erase_if(cache_, [](const auto& kv) { return !kv.second.seen; });     // stopped allocs
+  std::erase_if(listings_, [](const auto& kv) { return !kv.second.seen; });  // undeclared jobs
   co_return result;
 }
 

@@ -4,8 +4,10 @@
 // the cache keeps the extracted facts and chain verdict, not the PEM text.
 #pragma once
 
+#include <list>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -21,6 +23,9 @@ struct ScanOptions {
   std::size_t concurrency = 8;
   Duration observationInterval = Duration::seconds(60);
   Duration notBeforeDuration = Duration::seconds(30);
+  /// How long a job's allocation list is reused while listings are trusted (see
+  /// trustListings); a safety net for a change the event stream did not report.
+  Duration relistInterval = Duration::seconds(600);
 };
 
 struct ScanResult {
@@ -32,6 +37,7 @@ struct ScanResult {
   std::vector<std::string> errors;
   std::vector<std::string> warnings;  ///< problems that do not fail a `certs` run
   std::size_t allocations = 0, filesRead = 0, cacheHits = 0;
+  std::size_t jobsListed = 0, listingsReused = 0;
 };
 
 /// The path of a declared certificate relative to the allocation dir.
@@ -49,6 +55,18 @@ class CertificateScanner {
 
   std::size_t cacheSize() const { return cache_.size(); }
 
+  /// Allocation lists are reused from one scan to the next only while something reports every
+  /// change of a job's allocations through invalidateJob (the daemon's event stream, while it
+  /// is connected without a break). Off by default: each scan lists every job. Each change of
+  /// this setting drops the kept lists.
+  void trustListings(bool on);
+  /// The allocations of `job` (in any namespace) changed: its next scan lists it again. Also
+  /// covers a list in flight, which is then not kept.
+  void invalidateJob(std::string_view job);
+  std::size_t listingsKept() const { return listings_.size(); }
+
+  struct JobGroup;  ///< one job of a scan (defined with the scan)
+
  private:
   struct CacheEntry {
     std::string modTime;
@@ -56,8 +74,23 @@ class CertificateScanner {
     CertificateFactsPtr facts;
     bool seen = false;  // touched by the current scan
   };
+  /// A job's allocations as the scan needs them: what to read, and template alerts.
+  struct Listing {
+    std::vector<std::string> tasks;  // the tasks of the job's specs it was collected for
+    std::vector<std::pair<std::uint32_t, std::string>> items;  // (spec in job, alloc ID)
+    std::vector<events::Alert> templateAlerts;
+    std::size_t allocations = 0;
+    Clock::MonoTime listedAt;
+    bool seen = false;  // used by the current scan
+  };
+  struct InFlight {
+    std::string job;
+    bool invalidated = false;
+  };
   struct Work;
   static boost::asio::awaitable<void> worker(CertificateScanner* self, Work* work);
+  bool reuseListing(JobGroup& group);
+  void keepListing(const JobGroup& group);
   boost::asio::awaitable<Observation> observe(const CertificateSpec& spec, std::string allocId,
                                               ScanResult& result);
   /// Keeps one parsed trust store per mount, rebuilt only when its chain text changes.
@@ -69,6 +102,9 @@ class CertificateScanner {
   ScanOptions options_;
   std::map<std::string, CacheEntry> cache_;         // "alloc\0path"
   std::map<std::string, TrustAnchorsPtr> anchors_;  // by PKI mount
+  std::map<std::string, Listing> listings_;         // "job\0namespace"
+  std::list<InFlight> inFlight_;                    // lists requested, not yet answered
+  bool trusted_ = false;
 };
 
 }  // namespace nc::certs

@@ -35,6 +35,9 @@ class EventStream {
   virtual boost::asio::awaitable<Result<EventBatch>> next() = 0;
   virtual std::uint64_t lastIndex() const = 0;
   virtual int reconnects() const = 0;
+  /// Connected, and a line (heartbeat or events) arrived on this connection: the subscription
+  /// is active, so every later event will be delivered unless reconnects() changes.
+  virtual bool live() const = 0;
   virtual void close() = 0;
 };
 using EventStreamPtr = std::unique_ptr<EventStream>;

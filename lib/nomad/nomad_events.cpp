@@ -58,6 +58,7 @@ class EventStreamImpl final : public EventStream {
 
   std::uint64_t lastIndex() const override { return lastIndex_; }
   int reconnects() const override { return reconnects_; }
+  bool live() const override { return stream_ && sawLine_; }
   void close() override {
     closed_ = true;
     if (stream_) stream_->close();

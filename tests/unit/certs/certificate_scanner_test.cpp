@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -31,6 +33,7 @@ class FakeReader final : public AllocationReader {
   int inFlight = 0, maxInFlight = 0;
   std::vector<std::string> listed, calls;  // calls: "list"/"stat"/"cat" in arrival order
   int listsInFlight = 0, maxListsInFlight = 0;
+  std::function<void(const std::string&)> whileListing;  // runs before a list is answered
 
   asio::awaitable<void> pause() {
     maxInFlight = std::max(maxInFlight, ++inFlight);
@@ -43,6 +46,7 @@ class FakeReader final : public AllocationReader {
     maxListsInFlight = std::max(maxListsInFlight, ++listsInFlight);
     co_await pause();
     --listsInFlight;
+    if (whileListing) whileListing(job);
     listed.push_back(job);
     if (std::find(failingJobs.begin(), failingJobs.end(), job) != failingJobs.end())
       co_return Error(errc::connection_failed, "connection refused");
@@ -275,6 +279,77 @@ TEST(AllocPath, MapsTaskAndAllocPaths) {
   EXPECT_EQ(allocPath(s), "alloc/data/cert.pem");
   EXPECT_TRUE(needsExec("private/key"));
   EXPECT_FALSE(needsExec("local/cert.pem"));
+}
+
+// The allocation lists of the previous scan stand in for new ones only while they are trusted
+// (the daemon's event stream is live), until the job is invalidated or the lists age out.
+TEST_F(ScannerTest, KeptListsAreReusedOnlyWhileTrustedAndUntilInvalidated) {
+  const auto leaf = pki_.issue("web.service.consul", 86400).certPem;
+  auto failed = running("f1", "web");
+  failed.clientStatus = "failed";
+  nomad::TaskEvent ev;
+  ev.type = "Killing";
+  ev.displayMessage = "Template failed: pki-int/issue/nomad-job: permission denied";
+  failed.taskStates["server"].events = {ev};
+  reader_->allocs["web"] = {running("a1", "web"), failed};
+  reader_->allocs["api"] = {running("b1", "api")};
+  reader_->files["a1/server/local/cert.pem"] = {leaf};
+  reader_->files["b1/server/local/cert.pem"] = {pki_.issue("api.service.consul", 86400).certPem};
+  const std::vector<CertificateSpec> specs = {spec("web", "local/cert.pem"),
+                                              spec("api", "local/cert.pem")};
+
+  EXPECT_EQ(scan(specs).jobsListed, 2u);
+  EXPECT_EQ(scan(specs).jobsListed, 2u);  // not trusted: every scan lists
+  scanner_.trustListings(true);
+  EXPECT_EQ(scan(specs).jobsListed, 2u);
+  reader_->calls.clear();
+  auto reused = scan(specs);
+  EXPECT_EQ(reused.jobsListed, 0u);
+  EXPECT_EQ(reused.listingsReused, 2u);
+  EXPECT_EQ(std::count(reader_->calls.begin(), reader_->calls.end(), "stat"), 2);  // still read
+  ASSERT_EQ(reused.rows.size(), 2u);
+  EXPECT_EQ(reused.rows[0].allocId, "a1");
+  EXPECT_EQ(reused.rows[1].allocId, "b1");
+  EXPECT_EQ(reused.allocations, 3u);
+  ASSERT_EQ(reused.alerts.size(), 1u);
+  EXPECT_EQ(reused.alerts[0].name, "TemplateRenderFailed");
+
+  reader_->allocs["web"].push_back(running("a3", "web"));
+  reader_->files["a3/server/local/cert.pem"] = {leaf};
+  EXPECT_EQ(scan(specs).rows.size(), 2u);  // nothing said the job changed
+  scanner_.invalidateJob("web");
+  reader_->listed.clear();
+  auto relisted = scan(specs);
+  EXPECT_EQ(reader_->listed, std::vector<std::string>{"web"});
+  EXPECT_EQ(relisted.rows.size(), 3u);
+
+  clock_->advance(std::chrono::seconds(601));  // past relistInterval (10 min)
+  EXPECT_EQ(scan(specs).jobsListed, 2u);
+  auto otherTask = specs;
+  otherTask[1].task = "sidecar";
+  EXPECT_EQ(scan(otherTask).jobsListed, 1u);  // a list is kept for the tasks it was made for
+  scanner_.trustListings(false);
+  EXPECT_EQ(scan(specs).jobsListed, 2u);
+  EXPECT_EQ(scanner_.listingsKept(), 0u);
+}
+
+TEST_F(ScannerTest, AJobInvalidatedWhileItsListIsInFlightIsListedAgain) {
+  reader_->yield = true;
+  reader_->allocs["web"] = {running("a1", "web")};
+  reader_->allocs["api"] = {running("b1", "api")};
+  const std::vector<CertificateSpec> specs = {spec("web", "local/cert.pem"),
+                                              spec("api", "local/cert.pem")};
+  scanner_.trustListings(true);
+  reader_->whileListing = [this](const std::string& job) {
+    if (job == "web") scanner_.invalidateJob("web");
+  };
+  EXPECT_EQ(scan(specs).jobsListed, 2u);
+  reader_->whileListing = nullptr;
+  reader_->listed.clear();
+  auto second = scan(specs);
+  EXPECT_EQ(reader_->listed, std::vector<std::string>{"web"});
+  EXPECT_EQ(second.listingsReused, 1u);
+  EXPECT_EQ(scanner_.listingsKept(), 2u);
 }
 
 }  // namespace

@@ -300,9 +300,11 @@ TEST_F(NomadIoTest, EventStreamResumesAfterHeartbeatTimeoutAndServerClose) {
   o.index = 5;
   o.reconnectMin = Duration::milliseconds(1);
   auto stream = client.subscribe(o);
+  EXPECT_FALSE(stream->live());  // not connected yet
 
   auto b = run(stream->next());
   ASSERT_TRUE(b) << b.error().describe();
+  EXPECT_TRUE(stream->live());
   EXPECT_EQ(fake->last().target, "/v1/event/stream?topic=Job%3A%2A&topic=Allocation%3Aweb&index=5");
   EXPECT_EQ(b->index, 7u);
   EXPECT_FALSE(b->afterReconnect);
@@ -323,6 +325,9 @@ TEST_F(NomadIoTest, EventStreamResumesAfterHeartbeatTimeoutAndServerClose) {
             "/v1/event/stream?topic=Job%3A%2A&topic=Allocation%3Aweb&index=10");
   EXPECT_EQ(stream->reconnects(), 3);
   EXPECT_EQ(fake->requests.size(), 4u);
+  EXPECT_TRUE(stream->live());
+  stream->close();
+  EXPECT_FALSE(stream->live());
 }
 
 TEST_F(NomadIoTest, EventStreamReportsRepeatedFailuresAndBadLines) {
