@@ -3,6 +3,7 @@ Nomad templates render real certificates issued by vault-sim; alerts travel thro
 event queue to a webhook receiver (and a real Alertmanager when installed).
 Usage: cert_alerts_test.py NOMAD_CERTD VAULT_SIM NOMAD_SIM [unittest args]"""
 import json
+import re
 import os
 import shutil
 import sys
@@ -75,6 +76,11 @@ class CertAlertsTest(unittest.TestCase):
         marker = "listing vault pki-int/certs: "
         return [json.loads(l)["msg"].split(marker, 1)[1] for l in list(self.daemon.lines)
                 if marker in l]
+
+    def lists_reused(self):
+        """Per certificate cycle (debug log): how many jobs' allocation lists were reused."""
+        return [int(m.group(1)) for l in list(self.daemon.lines)
+                for m in [re.search(r"jobs listed, (\d+) lists reused", l)] if m]
 
     def assert_no_secret(self, hook):
         for _, _, _, raw in hook.deliveries:
@@ -244,6 +250,28 @@ class CertAlertsTest(unittest.TestCase):
                    "renewed certificate ok")
         wait_until(lambda: not [x for x in self.status()["alerts"]
                                 if x["labels"].get("job") == "stale"], 10, 0.5, "no alert left")
+
+    def test_allocation_lists_are_reused_until_an_event_changes_the_job(self):
+        hook = sims.Webhook(free_port())
+        self.cleanups.append(hook.stop)
+        sink = (f'    - {{name: hook, type: webhook, url: "{hook.url}", '
+                'initial_backoff: 200ms, max_backoff: 1s, timeout: 2s}')
+        self.start_daemon({"web": ("1h", [])}, [sink])
+        self.nomad.register(sims.job_hcl("web", "1h"))
+        first = wait_until(lambda: [r["alloc_id"] for r in self.rows("web")
+                                    if r["state"] == "ok"], 40, 0.5, "web's certificate is ok")
+        # Quiet cycles (every 1 s) reuse the job's allocation list: no list request to Nomad.
+        wait_until(lambda: sum(1 for n in self.lists_reused() if n > 0) >= 2, 20, 0.5,
+                   "two cycles that reuse the list")
+        before = self.nomad.requests("GET", "/v1/job/web/allocations")
+        time.sleep(3)
+        self.assertLessEqual(self.nomad.requests("GET", "/v1/job/web/allocations"), before + 1)
+        # A new version replaces the allocation: its events make the next cycles list again.
+        self.nomad.register(sims.job_hcl("web", "1h", meta="2"))
+        wait_until(lambda: [r["alloc_id"] for r in self.rows("web")
+                            if r["state"] == "ok"] not in ([], first), 40, 0.5,
+                   "the new allocation's certificate is ok")
+        self.assertEqual(len(self.rows("web")), 1)
 
     def test_restart_storm_raises_certificate_churn(self):
         hook, sink = self.webhook_sink()

@@ -119,6 +119,10 @@ class Nomad(Sim):
     def allocations(self, job):
         return self.call("GET", f"/v1/job/{job}/allocations")
 
+    def requests(self, method, path):
+        """How many `method path` requests nomad-sim has answered (/_sim/counters)."""
+        return self.call("GET", "/_sim/counters").get("paths", {}).get(path, {}).get(method, 0)
+
     def templates(self, job):
         return self.call("GET", f"/_sim/templates?job={job}")
 
