@@ -85,6 +85,14 @@ void ClientSim::Impl::updateJobsOf(const std::vector<std::string>& allocIds, std
   for (const auto& [ns, jobId] : jobs) updateJob(ns, jobId, index);
 }
 
+void ClientSim::Impl::allocationsUpdated(const std::vector<std::string>& allocIds,
+                                         std::uint64_t index) {
+  if (allocIds.empty()) return;
+  publish("AllocationUpdated", allocIds, index);
+  updateJobsOf(allocIds, index);
+  state.changed();
+}
+
 void ClientSim::Impl::stopDesired(Allocation& a, const std::string& why) {
   a.desiredStatus = "stop";
   a.desiredDescription = why;
@@ -259,9 +267,7 @@ void ClientSim::Impl::runTasks(const std::vector<std::string>& ids) {
     if (a.jobType == "batch" || a.jobType == "sysbatch") batch.push_back(id);
   }
   if (done.empty()) return;
-  publish("AllocationUpdated", done, index);
-  updateJobsOf(done, index);
-  state.changed();
+  allocationsUpdated(done, index);
   if (!batch.empty()) after(opt.batchRunMs, [this, batch] { finishBatch(batch); });
 }
 

@@ -45,6 +45,9 @@ struct ClientSim::Impl {
 
   void updateJob(const std::string& ns, const std::string& jobId, std::uint64_t index);
   void updateJobsOf(const std::vector<std::string>& allocIds, std::uint64_t index);
+  /// After a client-side change of these allocations (none: nothing to do): the
+  /// AllocationUpdated event, their jobs' summaries, and a wake-up of blocking queries.
+  void allocationsUpdated(const std::vector<std::string>& allocIds, std::uint64_t index);
 
   Doc parsed(const JsonPtr& p) { return std::move(parseJson(*p).value()); }
 

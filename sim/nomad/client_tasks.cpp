@@ -337,10 +337,7 @@ void ClientSim::Impl::finishBatch(const std::vector<std::string>& ids) {
     templates->stop(id);
     done.push_back(id);
   }
-  if (done.empty()) return;
-  publish("AllocationUpdated", done, index);
-  updateJobsOf(done, index);
-  state.changed();
+  allocationsUpdated(done, index);
 }
 
 void ClientSim::Impl::kill(const std::vector<std::string>& ids) {
@@ -369,10 +366,7 @@ void ClientSim::Impl::kill(const std::vector<std::string>& ids) {
     templates->stop(id);
     done.push_back(id);
   }
-  if (done.empty()) return;
-  publish("AllocationUpdated", done, index);
-  updateJobsOf(done, index);
-  state.changed();
+  allocationsUpdated(done, index);
 }
 
 }  // namespace nc::nomadsim

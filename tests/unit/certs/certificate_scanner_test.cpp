@@ -86,6 +86,17 @@ nomad::Allocation running(const std::string& id, const std::string& job) {
   return a;
 }
 
+// An allocation whose task was killed because its template could not be rendered.
+nomad::Allocation templateFailed(const std::string& id, const std::string& job) {
+  nomad::Allocation a = running(id, job);
+  a.clientStatus = "failed";
+  nomad::TaskEvent ev;
+  ev.type = "Killing";
+  ev.displayMessage = "Template failed: pki-int/issue/nomad-job: permission denied";
+  a.taskStates["server"].events = {ev};
+  return a;
+}
+
 CertificateSpec spec(const std::string& job, const std::string& path) {
   CertificateSpec s;
   s.job = job;
@@ -209,12 +220,7 @@ TEST_F(ScannerTest, OverdueThenExpiredAsTimePasses) {
 }
 
 TEST_F(ScannerTest, TemplateFailuresAndUnreachableJobs) {
-  auto failed = running("f1", "web");
-  failed.clientStatus = "failed";
-  nomad::TaskEvent ev;
-  ev.type = "Killing";
-  ev.displayMessage = "Template failed: pki-int/issue/nomad-job: permission denied";
-  failed.taskStates["server"].events = {ev};
+  auto failed = templateFailed("f1", "web");
   failed.taskStates["server"].state = "dead";
   reader_->allocs["web"] = {failed};
   reader_->failingJobs = {"db"};
@@ -285,13 +291,7 @@ TEST(AllocPath, MapsTaskAndAllocPaths) {
 // (the daemon's event stream is live), until the job is invalidated or the lists age out.
 TEST_F(ScannerTest, KeptListsAreReusedOnlyWhileTrustedAndUntilInvalidated) {
   const auto leaf = pki_.issue("web.service.consul", 86400).certPem;
-  auto failed = running("f1", "web");
-  failed.clientStatus = "failed";
-  nomad::TaskEvent ev;
-  ev.type = "Killing";
-  ev.displayMessage = "Template failed: pki-int/issue/nomad-job: permission denied";
-  failed.taskStates["server"].events = {ev};
-  reader_->allocs["web"] = {running("a1", "web"), failed};
+  reader_->allocs["web"] = {running("a1", "web"), templateFailed("f1", "web")};
   reader_->allocs["api"] = {running("b1", "api")};
   reader_->files["a1/server/local/cert.pem"] = {leaf};
   reader_->files["b1/server/local/cert.pem"] = {pki_.issue("api.service.consul", 86400).certPem};
