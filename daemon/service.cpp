@@ -226,6 +226,7 @@ int runRun(const CommonOptions& opts, CommandIo io) {
   certs::ScanOptions so;
   so.concurrency = static_cast<std::size_t>(std::max(1, d.config.certificates.concurrency));
   so.observationInterval = d.config.certificates.scanInterval;
+  so.recheckInterval = d.config.certificates.recheckInterval;
   d.scanner = std::make_unique<certs::CertificateScanner>(
       certs::makeNomadAllocationReader(d.clients.nomad, d.config.nomad.requestTimeout), d.clock,
       so);

@@ -231,8 +231,9 @@ asio::awaitable<void> watchLoop(Daemon& d) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     d.lastScanAt = d.clock->now();
     const std::string reads =
-        fmt::format("{} jobs listed, {} lists reused, {} files read, {} unchanged",
-                    result.jobsListed, result.listingsReused, result.filesRead, result.cacheHits);
+        fmt::format("{} jobs listed, {} lists reused, {} files read, {} unchanged, {} not due",
+                    result.jobsListed, result.listingsReused, result.filesRead, result.cacheHits,
+                    result.statsSkipped);
     applyScan(d, std::move(result));
 #ifdef __GLIBC__
     // A scan's transient memory (list bodies, JSON documents, the full rows) is freed by now;

@@ -139,7 +139,7 @@ def write_desired(path, roles, policies, jobs, count, cert_pem, certificates):
 
 
 def write_config(path, env, desired, interval, scan_interval, concurrency, health_port,
-                 writes_per_second=50, level="warn"):
+                 writes_per_second=50, level="warn", recheck_interval=None):
     spool = os.path.join(os.path.dirname(path), "spool")
     os.makedirs(spool, exist_ok=True)
     text = f"""desired_state: {desired}
@@ -157,6 +157,7 @@ reconcile:
 certificates:
   scan_interval: {scan_interval}
   concurrency: {concurrency}
+{f"  recheck_interval: {recheck_interval}" if recheck_interval else ""}
 alerts:
   spool_dir: {spool}
   sinks:

@@ -19,11 +19,12 @@ from scenarios import Results, b1_b2, fmt  # noqa: E402
 FULL = dict(jobs=10000, allocs_per_job=5, roles=100, policies=100, converge_roles=100,
             converge_policies=100, converge_jobs=1000, edits=50, vault_edits=3, interval="30s",
             idle_cycles=3, naive_cycles=2, repeats=3, ansible_repeats=1, scan_repeats=3,
-            scan_interval="1m", idle_seconds=60.0, concurrency=4, timeout=1800)
+            scan_interval="1m", recheck_interval="10m", idle_seconds=60.0, concurrency=4,
+            timeout=1800)
 SMOKE = dict(jobs=20, allocs_per_job=2, roles=3, policies=3, converge_roles=1, converge_policies=1,
              converge_jobs=10, edits=5, vault_edits=1, interval="2s", idle_cycles=2, naive_cycles=1,
-             repeats=1, ansible_repeats=1, scan_repeats=1, scan_interval="2s", idle_seconds=3.0,
-             concurrency=4, timeout=120)
+             repeats=1, ansible_repeats=1, scan_repeats=1, scan_interval="2s", recheck_interval="6s",
+             idle_seconds=3.0, concurrency=4, timeout=120)
 
 
 def parse_args():

@@ -113,9 +113,38 @@ CertificateScanner::CertificateScanner(AllocationReaderPtr reader, ClockPtr cloc
   if (options_.concurrency == 0) options_.concurrency = 1;
 }
 
+bool CertificateScanner::statNotDue(const CertificateSpec& spec, const std::string& allocId,
+                                    const CacheEntry& entry, const TrustAnchorsPtr& anchors) const {
+  const Duration recheck = options_.recheckInterval;
+  if (recheck <= options_.observationInterval) return false;
+  if (clock_->monotonic() - entry.statAt >= recheck.as<Clock::MonoTime::duration>()) return false;
+  CheckContext ctx;
+  ctx.now = clock_->now();
+  if (!entry.facts->chain.holdsFor(anchors, ctx.now)) return false;
+  ctx.anchors = anchors;
+  ctx.notBeforeDuration = options_.notBeforeDuration;
+  ctx.observationInterval = options_.observationInterval;
+  const auto row =
+      checkCertificate(spec, allocId, {Observation::Kind::read, {}, {}, entry.facts}, ctx);
+  // Only a settled certificate waits: a problem's fix, and a renewal due before the next
+  // threshold, must be seen at the next scan.
+  return row.state == CertState::ok &&
+         (!row.nextChange ||
+          *row.nextChange - ctx.now > recheck.as<std::chrono::system_clock::duration>());
+}
+
 asio::awaitable<Observation> CertificateScanner::observe(const CertificateSpec& spec,
                                                          std::string allocId, ScanResult& result) {
   std::string path = allocPath(spec);
+  std::string key = allocId + '\0' + path;
+  TrustAnchorsPtr anchors = anchorsFor(spec.caMount);
+  // Entries are erased only after a scan, so this iterator outlives the requests below.
+  auto cached = cache_.find(key);
+  if (cached != cache_.end() && statNotDue(spec, allocId, cached->second, anchors)) {
+    ++result.statsSkipped;
+    cached->second.seen = true;
+    co_return Observation{Observation::Kind::read, {}, {}, cached->second.facts};
+  }
   auto info = co_await reader_->stat(allocId, path);
   if (!info) {
     if (info.error().is(errc::not_found))
@@ -124,14 +153,12 @@ asio::awaitable<Observation> CertificateScanner::observe(const CertificateSpec& 
   }
   if (info->isDir)
     co_return Observation{Observation::Kind::unreadable, {}, path + " is a directory"};
-  std::string key = allocId + '\0' + path;
-  TrustAnchorsPtr anchors = anchorsFor(spec.caMount);
-  auto cached = cache_.find(key);
   if (cached != cache_.end() && cached->second.modTime == info->modTime &&
       cached->second.size == info->size &&
       cached->second.facts->chain.holdsFor(anchors, clock_->now())) {
     ++result.cacheHits;
     cached->second.seen = true;
+    cached->second.statAt = clock_->monotonic();
     co_return Observation{Observation::Kind::read, {}, {}, cached->second.facts};
   }
   Result<std::string> content;  // (no co_await in a conditional expression: g++ 12 bug)
@@ -143,7 +170,7 @@ asio::awaitable<Observation> CertificateScanner::observe(const CertificateSpec& 
   ++result.filesRead;
   auto facts =
       std::make_shared<const CertificateFacts>(extractFacts(*content, anchors, clock_->now()));
-  cache_[key] = CacheEntry{info->modTime, info->size, facts, true};
+  cache_[key] = CacheEntry{info->modTime, info->size, facts, clock_->monotonic(), true};
   co_return Observation{Observation::Kind::read, {}, {}, std::move(facts)};
 }
 

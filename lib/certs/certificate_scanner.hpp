@@ -26,6 +26,11 @@ struct ScanOptions {
   /// How long a job's allocation list is reused while listings are trusted (see
   /// trustListings); a safety net for a change the event stream did not report.
   Duration relistInterval = Duration::seconds(600);
+  /// Longest span between two stats of a file whose certificate is settled (state ok, no
+  /// threshold crossed within this span, verdict still valid); such a file is decided from its
+  /// kept facts meanwhile. Zero or not above observationInterval: every file is statted on every
+  /// scan. Trades how soon a replaced or deleted file is seen for fewer Nomad requests.
+  Duration recheckInterval = Duration::seconds(0);
 };
 
 struct ScanResult {
@@ -38,6 +43,7 @@ struct ScanResult {
   std::vector<std::string> warnings;  ///< problems that do not fail a `certs` run
   std::size_t allocations = 0, filesRead = 0, cacheHits = 0;
   std::size_t jobsListed = 0, listingsReused = 0;
+  std::size_t statsSkipped = 0;  ///< settled files decided from kept facts (recheckInterval)
 };
 
 /// The path of a declared certificate relative to the allocation dir.
@@ -72,7 +78,8 @@ class CertificateScanner {
     std::string modTime;
     std::int64_t size = 0;
     CertificateFactsPtr facts;
-    bool seen = false;  // touched by the current scan
+    Clock::MonoTime statAt{};  // when a stat last confirmed this content
+    bool seen = false;         // touched by the current scan
   };
   /// A job's allocations as the scan needs them: what to read, and template alerts.
   struct Listing {
@@ -91,6 +98,9 @@ class CertificateScanner {
   static boost::asio::awaitable<void> worker(CertificateScanner* self, Work* work);
   bool reuseListing(JobGroup& group);
   void keepListing(const JobGroup& group);
+  /// True when the file's kept facts may stand in for a stat this scan (recheckInterval).
+  bool statNotDue(const CertificateSpec& spec, const std::string& allocId, const CacheEntry& entry,
+                  const TrustAnchorsPtr& anchors) const;
   boost::asio::awaitable<Observation> observe(const CertificateSpec& spec, std::string allocId,
                                               ScanResult& result);
   /// Keeps one parsed trust store per mount, rebuilt only when its chain text changes.

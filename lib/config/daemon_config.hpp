@@ -78,6 +78,8 @@ struct ReconcileConfig {
 
 struct CertificatesConfig {
   Duration scanInterval = Duration::seconds(60);
+  /// Longest span between two stats of a settled certificate's file; zero: every scan.
+  Duration recheckInterval = Duration::seconds(0);
   int concurrency = 4;                                      ///< allocations inspected in parallel
   std::optional<ThresholdSpec> warnBefore, criticalBefore;  ///< defaults for every certificate
   bool readSecretsWithExec = true;  ///< secrets/ paths are read with alloc exec (`cat`)

@@ -112,6 +112,15 @@ void readCertificates(DocContext& ctx, MapReader& root, CertificatesConfig& c) {
   MapReader r(ctx, sectionOrEmpty(root, "certificates"), "certificates");
   if (!r.valid()) return;
   positive(r, "scan_interval", c.scanInterval, Duration::seconds(1));
+  Duration recheck = c.scanInterval;
+  if (r.optDuration("recheck_interval", recheck)) {
+    if (recheck < c.scanInterval)
+      ctx.error(*r.take("recheck_interval"), r.field("recheck_interval"),
+                "must be at least scan_interval (" + c.scanInterval.toString() +
+                    "): every scan already looks at each file");
+    else
+      c.recheckInterval = recheck;
+  }
   std::int64_t conc = c.concurrency;
   if (r.optInt("concurrency", conc, 1, 256)) c.concurrency = static_cast<int>(conc);
   readThreshold(r, "warn_before", c.warnBefore);

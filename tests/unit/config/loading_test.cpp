@@ -22,13 +22,14 @@ TEST(Durations, ConfigAcceptsGoStringsIntegersAndDays) {
                           "desired_state: ds.yaml\n"
                           "reconcile:\n  interval: 1h30m\n  jitter: 45\n"
                           "  leader_election:\n    ttl: 1d\n"
-                          "certificates:\n  scan_interval: 90s\n"
+                          "certificates:\n  scan_interval: 90s\n  recheck_interval: 15m\n"
                           "vault:\n  request_timeout: 1500ms\n");
   ASSERT_TRUE(l.ok()) << l.diagnostics.toString();
   EXPECT_EQ(l.value.reconcile.interval.wholeSeconds(), 5400);
   EXPECT_EQ(l.value.reconcile.jitter.wholeSeconds(), 45);
   EXPECT_EQ(l.value.reconcile.leaderElection.ttl.wholeSeconds(), 86400);
   EXPECT_EQ(l.value.certificates.scanInterval.wholeSeconds(), 90);
+  EXPECT_EQ(l.value.certificates.recheckInterval.wholeSeconds(), 900);
   EXPECT_EQ(l.value.vault.requestTimeout.as<std::chrono::milliseconds>().count(), 1500);
 }
 
