@@ -176,7 +176,7 @@ def b5_recheck(env, a, res, build, wd, stat_cpu, stat_wall):
         hwm = proc_status_kb(d.proc.pid, "VmHWM")
     finally:
         d.stop()
-    if scans != 1:
+    if scans < 1 or (scans > 1 and not a.smoke):  # smoke: 2 s scans, several fit the window
         raise RuntimeError(f"B5 recheck window held {scans} scans, expected 1")
     period = 100.0 * (cpu1 - cpu0) / (w1 - w0)
     # Over one recheck interval: one period like B5's (every file statted), the others like
