@@ -96,6 +96,14 @@ void collectItems(CertificateScanner::JobGroup& group,
   group.allocations = templateSeen.size();
 }
 
+/// A file waits between half and all of the recheck interval, by a share fixed by its key, so
+/// the files one scan read come due over several later scans instead of all in one.
+Clock::MonoTime::duration recheckWait(std::string_view key, Duration recheck) {
+  const auto full = recheck.as<Clock::MonoTime::duration>();
+  const auto share = static_cast<std::int64_t>(std::hash<std::string_view>{}(key) % 1024);
+  return full - full / 2 * share / 1024;
+}
+
 }  // namespace
 
 struct CertificateScanner::Work {
@@ -114,10 +122,11 @@ CertificateScanner::CertificateScanner(AllocationReaderPtr reader, ClockPtr cloc
 }
 
 bool CertificateScanner::statNotDue(const CertificateSpec& spec, const std::string& allocId,
-                                    const CacheEntry& entry, const TrustAnchorsPtr& anchors) const {
+                                    const std::string& key, const CacheEntry& entry,
+                                    const TrustAnchorsPtr& anchors) const {
   const Duration recheck = options_.recheckInterval;
   if (recheck <= options_.observationInterval) return false;
-  if (clock_->monotonic() - entry.statAt >= recheck.as<Clock::MonoTime::duration>()) return false;
+  if (clock_->monotonic() - entry.statAt >= recheckWait(key, recheck)) return false;
   CheckContext ctx;
   ctx.now = clock_->now();
   if (!entry.facts->chain.holdsFor(anchors, ctx.now)) return false;
@@ -140,7 +149,7 @@ asio::awaitable<Observation> CertificateScanner::observe(const CertificateSpec& 
   TrustAnchorsPtr anchors = anchorsFor(spec.caMount);
   // Entries are erased only after a scan, so this iterator outlives the requests below.
   auto cached = cache_.find(key);
-  if (cached != cache_.end() && statNotDue(spec, allocId, cached->second, anchors)) {
+  if (cached != cache_.end() && statNotDue(spec, allocId, key, cached->second, anchors)) {
     ++result.statsSkipped;
     cached->second.seen = true;
     co_return Observation{Observation::Kind::read, {}, {}, cached->second.facts};

@@ -28,8 +28,9 @@ struct ScanOptions {
   Duration relistInterval = Duration::seconds(600);
   /// Longest span between two stats of a file whose certificate is settled (state ok, no
   /// threshold crossed within this span, verdict still valid); such a file is decided from its
-  /// kept facts meanwhile. Zero or not above observationInterval: every file is statted on every
-  /// scan. Trades how soon a replaced or deleted file is seen for fewer Nomad requests.
+  /// kept facts meanwhile. Each file waits a fixed share of 50–100 % of it, so stats spread. Zero
+  /// or not above observationInterval: every file is statted on every scan. Trades how soon a
+  /// replaced or deleted file is seen for fewer Nomad requests.
   Duration recheckInterval = Duration::seconds(0);
 };
 
@@ -99,8 +100,8 @@ class CertificateScanner {
   bool reuseListing(JobGroup& group);
   void keepListing(const JobGroup& group);
   /// True when the file's kept facts may stand in for a stat this scan (recheckInterval).
-  bool statNotDue(const CertificateSpec& spec, const std::string& allocId, const CacheEntry& entry,
-                  const TrustAnchorsPtr& anchors) const;
+  bool statNotDue(const CertificateSpec& spec, const std::string& allocId, const std::string& key,
+                  const CacheEntry& entry, const TrustAnchorsPtr& anchors) const;
   boost::asio::awaitable<Observation> observe(const CertificateSpec& spec, std::string allocId,
                                               ScanResult& result);
   /// Keeps one parsed trust store per mount, rebuilt only when its chain text changes.
