@@ -116,6 +116,7 @@ class Controller {
   TokenBucket bucket_;
   std::optional<LeaderElector> elector_;
   std::map<ResourceKey, ResourceStatus> status_;
+  bool statusChanged_ = true;                         // since the resource gauges were last set
   std::unordered_map<std::string, JobSeen> jobSeen_;  ///< declared jobs by "ns/id"
   std::uint64_t listGen_ = 0;
   std::optional<ResourceKey> inFlight_;  ///< the key being reconciled
