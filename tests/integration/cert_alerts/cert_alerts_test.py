@@ -82,6 +82,11 @@ class CertAlertsTest(unittest.TestCase):
         return [int(m.group(1)) for l in list(self.daemon.lines)
                 for m in [re.search(r"jobs listed, (\d+) lists reused", l)] if m]
 
+    def not_due(self):
+        """Per certificate cycle (debug log): how many files were decided without a stat."""
+        return [int(m.group(1)) for l in list(self.daemon.lines)
+                for m in [re.search(r"unchanged, (\d+) not due", l)] if m]
+
     def assert_no_secret(self, hook):
         for _, _, _, raw in hook.deliveries:
             self.assertNotIn(SECRET_TOKEN.encode(), raw)
@@ -272,6 +277,21 @@ class CertAlertsTest(unittest.TestCase):
                             if r["state"] == "ok"] not in ([], first), 40, 0.5,
                    "the new allocation's certificate is ok")
         self.assertEqual(len(self.rows("web")), 1)
+
+    def test_recheck_interval_spares_the_stats_of_a_settled_certificate(self):
+        hook, sink = self.webhook_sink()
+        self.start_daemon({"calm": ("1h", [])}, [sink], certificates="\n  recheck_interval: 1m")
+        self.nomad.register(sims.job_hcl("calm", "1h"))
+        alloc = wait_until(lambda: [r["alloc_id"] for r in self.rows("calm")
+                                    if r["state"] == "ok"], 40, 0.5, "calm's certificate is ok")[0]
+        wait_until(lambda: sum(1 for n in self.not_due() if n > 0) >= 2, 20, 0.5,
+                   "two cycles that decide the certificate without a stat")
+        # Cycles every second, yet the file waits 30-60 s between stats.
+        stats = lambda: self.nomad.requests("GET", f"/v1/client/fs/stat/{alloc}")  # noqa: E731
+        before = stats()
+        time.sleep(3)
+        self.assertLessEqual(stats(), before + 1)
+        self.assertEqual([r["state"] for r in self.rows("calm")], ["ok"])
 
     def test_restart_storm_raises_certificate_churn(self):
         hook, sink = self.webhook_sink()
