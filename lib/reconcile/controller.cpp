@@ -2,8 +2,6 @@
 // watch is in controller_job_watch.cpp).
 #include "reconcile/controller.hpp"
 
-#include <array>
-
 #include <spdlog/spdlog.h>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -91,7 +89,7 @@ void Controller::wake() {
 void Controller::retryFailedNow() {
   const MonoTime now = clock_->monotonic();
   bool any = false;
-  for (const auto& [key, s] : status_)
+  for (const auto& [key, s] : status_.all())
     if (s.state == State::error) {
       queue_.add(key, now);  // keeps the earlier time: now
       any = true;
@@ -135,7 +133,6 @@ void Controller::applyPending() {
     } else {
       queue_.remove(k);
       status_.erase(k);
-      statusChanged_ = true;
       if (k.kind == Kind::job) jobSeen_.erase(k.name);
     }
   }
@@ -146,14 +143,12 @@ void Controller::applyPending() {
 
 std::vector<ResourceStatus> Controller::status() const {
   std::vector<ResourceStatus> out;
-  for (const auto& [k, s] : status_) out.push_back(s);
+  for (const auto& [k, s] : status_.all()) out.push_back(s);
   return out;
 }
 
 std::size_t Controller::errorCount() const {
-  std::size_t n = 0;
-  for (const auto& [k, s] : status_) n += s.state == State::error;
-  return n;
+  return status_.errors();
 }
 
 std::optional<MonoTime> Controller::nextWake() const {
@@ -170,19 +165,10 @@ std::optional<MonoTime> Controller::nextWake() const {
 void Controller::updateMetrics() {
   if (!metrics_) return;
   metrics_->setLeader(canWrite());
-  // Walking every status (10k jobs) on each wake cost more than the idle cycle's own work.
-  if (!statusChanged_) return;
-  statusChanged_ = false;
-  constexpr Kind kKinds[] = {Kind::mount,      Kind::pkiRole,  Kind::policy,
-                             Kind::authMethod, Kind::authRole, Kind::job};
-  constexpr State kStates[] = {State::inSync, State::drifted, State::error};
-  std::array<std::array<double, std::size(kStates)>, std::size(kKinds)> counts{};
-  for (const auto& [k, s] : status_)
-    counts[static_cast<std::size_t>(k.kind)][static_cast<std::size_t>(s.state)] += 1;
-  for (Kind k : kKinds)
-    for (State st : kStates)
-      metrics_->setResources(toString(k), toString(st),
-                             counts[static_cast<std::size_t>(k)][static_cast<std::size_t>(st)]);
+  for (Kind k :
+       {Kind::mount, Kind::pkiRole, Kind::policy, Kind::authMethod, Kind::authRole, Kind::job})
+    for (State st : {State::inSync, State::drifted, State::error})
+      metrics_->setResources(toString(k), toString(st), static_cast<double>(status_.count(k, st)));
 }
 
 boost::asio::awaitable<std::size_t> Controller::processReady() {
@@ -241,22 +227,19 @@ boost::asio::awaitable<std::size_t> Controller::processReady() {
                                  std::chrono::nanoseconds(jitter)));
       }
     }
-    status_[*key] = std::move(s);
-    statusChanged_ = true;
+    status_.set(*key, std::move(s));
     ++done;
   }
   if (!stopped_ && pruneAt_ && now >= *pruneAt_) {
-    for (auto it = status_.begin(); it != status_.end();)
-      it = reconciler_.declared(it->first) ? std::next(it) : status_.erase(it);
+    status_.keepOnly([this](const ResourceKey& k) { return reconciler_.declared(k); });
     std::vector<ResourceStatus> pruned = co_await reconciler_.prune(canWrite());
     for (auto& s : pruned) {
       if (s.changed) {
         bucket_.take(clock_->monotonic());
         ++writes_;
       }
-      status_[s.key] = std::move(s);
+      status_.set(s.key, std::move(s));
     }
-    statusChanged_ = true;
     pruneAt_.reset();
     if (reconciler_.desired().defaults.prune)
       pruneAt_ = clock_->monotonic() + options_.resyncInterval.as<MonoTime::duration>();

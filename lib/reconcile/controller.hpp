@@ -17,6 +17,7 @@
 #include "nomad/blocking.hpp"
 #include "reconcile/leader.hpp"
 #include "reconcile/reconciler.hpp"
+#include "reconcile/status_table.hpp"
 #include "reconcile/work_queue.hpp"
 
 namespace nc::health {
@@ -115,8 +116,7 @@ class Controller {
   WorkQueue queue_;
   TokenBucket bucket_;
   std::optional<LeaderElector> elector_;
-  std::map<ResourceKey, ResourceStatus> status_;
-  bool statusChanged_ = true;                         // since the resource gauges were last set
+  StatusTable status_;
   std::unordered_map<std::string, JobSeen> jobSeen_;  ///< declared jobs by "ns/id"
   std::uint64_t listGen_ = 0;
   std::optional<ResourceKey> inFlight_;  ///< the key being reconciled
