@@ -10,6 +10,7 @@
 
 namespace nc::reconcile {
 
+// job stays last: StatusTable sizes its counts by it.
 enum class Kind { mount, pkiRole, policy, authMethod, authRole, job };
 /// Metric/JSON label: vault_mount, vault_pki_role, vault_policy, vault_auth, vault_auth_role,
 /// nomad_job.
@@ -37,7 +38,7 @@ struct FieldDelta {
 enum class State {
   inSync,   ///< live equals desired on every declared field
   drifted,  ///< differs (or missing, see `missing`)
-  error,    ///< could not observe or apply
+  error,    ///< could not observe or apply (last: StatusTable sizes its counts by it)
 };
 const char* toString(State s);  ///< in_sync | drifted | error
 

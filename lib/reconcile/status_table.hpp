@@ -13,8 +13,8 @@ namespace nc::reconcile {
 class StatusTable {
  public:
   using Map = std::map<ResourceKey, ResourceStatus>;
-  static constexpr std::size_t kKinds = 6;   // Kind: mount … job
-  static constexpr std::size_t kStates = 3;  // State: inSync, drifted, error
+  static constexpr std::size_t kKinds = static_cast<std::size_t>(Kind::job) + 1;
+  static constexpr std::size_t kStates = static_cast<std::size_t>(State::error) + 1;
 
   void set(const ResourceKey& key, ResourceStatus s) {
     auto [it, added] = map_.try_emplace(key);
