@@ -30,6 +30,24 @@ CertificateRow fail(CertificateRow row, CertState state, std::string reason, std
   return row;
 }
 
+ExpiryInput expiryInput(const CertificateSpec& spec, const CertificateFacts& facts,
+                        const CheckContext& ctx) {
+  ExpiryInput in;
+  in.notBefore = facts.notBefore;
+  in.notAfter = facts.notAfter;
+  in.now = ctx.now;
+  in.notBeforeDuration = ctx.notBeforeDuration;
+  in.mode = spec.renewal;
+  in.observationInterval = ctx.observationInterval;
+  in.warnBefore = spec.warnBefore;
+  in.criticalBefore = spec.criticalBefore;
+  return in;
+}
+
+bool hasVariable(const std::string& pattern) {
+  return pattern.find("${") != std::string::npos;
+}
+
 }  // namespace
 
 std::string expandName(const std::string& pattern, const CertificateSpec& spec) {
@@ -84,22 +102,36 @@ CertificateRow checkCertificate(const CertificateSpec& spec, const std::string& 
     return fail(std::move(row), CertState::invalid, "UntrustedIssuer",
                 "does not chain to " + spec.caMount + ": " + facts->chain.error);
 
-  ExpiryInput in;
-  in.notBefore = facts->notBefore;
-  in.notAfter = facts->notAfter;
-  in.now = ctx.now;
-  in.notBeforeDuration = ctx.notBeforeDuration;
-  in.mode = spec.renewal;
-  in.observationInterval = ctx.observationInterval;
-  in.warnBefore = spec.warnBefore;
-  in.criticalBefore = spec.criticalBefore;
-  ExpiryDecision d = decideExpiry(in);
+  ExpiryDecision d = decideExpiry(expiryInput(spec, *facts, ctx));
   row.state = d.state;
   row.reason = d.reason;
   row.message = d.message + chainNote;
   row.nextChange = d.nextChange;
   row.remaining = d.remaining;
   return row;
+}
+
+bool settledFor(const CertificateSpec& spec, const CertificateFacts& facts, const CheckContext& ctx,
+                Duration span) {
+  if (!facts.parseError.empty()) return false;
+  // The same checks as checkCertificate, in its order, without building a row.
+  // Patterns are expanded only when they hold a variable: a copy per file per scan adds up.
+  if (!spec.commonName.empty()) {
+    const bool same = hasVariable(spec.commonName)
+                          ? facts.commonName == expandName(spec.commonName, spec)
+                          : facts.commonName == spec.commonName;
+    if (!same) return false;
+  }
+  for (const auto& alt : spec.altNames) {
+    const bool covered =
+        hasVariable(alt) ? facts.coversName(expandName(alt, spec)) : facts.coversName(alt);
+    if (!covered) return false;
+  }
+  if (ctx.anchors && !facts.chain.error.empty()) return false;
+  const ExpiryDecision d = decideExpiry(expiryInput(spec, facts, ctx));
+  return d.state == CertState::ok &&
+         (!d.nextChange ||
+          *d.nextChange - ctx.now > span.as<std::chrono::system_clock::duration>());
 }
 
 std::optional<events::Alert> alertFor(const CertificateRow& row) {

@@ -65,6 +65,11 @@ std::string expandName(const std::string& pattern, const CertificateSpec& spec);
 CertificateRow checkCertificate(const CertificateSpec& spec, const std::string& allocId,
                                 const Observation& observation, const CheckContext& ctx);
 
+/// True when checkCertificate would find these facts ok and no threshold of the decision falls
+/// within `span` from ctx.now; builds no row (the scanner asks this of every kept file).
+bool settledFor(const CertificateSpec& spec, const CertificateFacts& facts, const CheckContext& ctx,
+                Duration span);
+
 /// The alert a row raises, if any (DESIGN §7 names; labels job, namespace, task, alloc_id,
 /// path, common_name; annotations summary, description, not_after, remaining).
 std::optional<events::Alert> alertFor(const CertificateRow& row);

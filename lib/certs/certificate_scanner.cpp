@@ -121,25 +121,28 @@ CertificateScanner::CertificateScanner(AllocationReaderPtr reader, ClockPtr cloc
   if (options_.concurrency == 0) options_.concurrency = 1;
 }
 
-bool CertificateScanner::statNotDue(const CertificateSpec& spec, const std::string& allocId,
-                                    const std::string& key, const CacheEntry& entry,
-                                    const TrustAnchorsPtr& anchors) const {
+CertificateFactsPtr CertificateScanner::notDueFacts(const CertificateSpec& spec,
+                                                    const std::string& allocId,
+                                                    ScanResult& result) {
   const Duration recheck = options_.recheckInterval;
-  if (recheck <= options_.observationInterval) return false;
-  if (clock_->monotonic() - entry.statAt >= recheckWait(key, recheck)) return false;
+  if (recheck <= options_.observationInterval) return nullptr;
+  const std::string key = allocId + '\0' + allocPath(spec);
+  auto cached = cache_.find(key);
+  if (cached == cache_.end()) return nullptr;
+  CacheEntry& entry = cached->second;
+  if (clock_->monotonic() - entry.statAt >= recheckWait(key, recheck)) return nullptr;
   CheckContext ctx;
   ctx.now = clock_->now();
-  if (!entry.facts->chain.holdsFor(anchors, ctx.now)) return false;
-  ctx.anchors = anchors;
+  ctx.anchors = anchorsFor(spec.caMount);
+  if (!entry.facts->chain.holdsFor(ctx.anchors, ctx.now)) return nullptr;
   ctx.notBeforeDuration = options_.notBeforeDuration;
   ctx.observationInterval = options_.observationInterval;
-  const auto row =
-      checkCertificate(spec, allocId, {Observation::Kind::read, {}, {}, entry.facts}, ctx);
   // Only a settled certificate waits: a problem's fix, and a renewal due before the next
   // threshold, must be seen at the next scan.
-  return row.state == CertState::ok &&
-         (!row.nextChange ||
-          *row.nextChange - ctx.now > recheck.as<std::chrono::system_clock::duration>());
+  if (!settledFor(spec, *entry.facts, ctx, recheck)) return nullptr;
+  ++result.statsSkipped;
+  entry.seen = true;
+  return entry.facts;
 }
 
 asio::awaitable<Observation> CertificateScanner::observe(const CertificateSpec& spec,
@@ -149,11 +152,6 @@ asio::awaitable<Observation> CertificateScanner::observe(const CertificateSpec& 
   TrustAnchorsPtr anchors = anchorsFor(spec.caMount);
   // Entries are erased only after a scan, so this iterator outlives the requests below.
   auto cached = cache_.find(key);
-  if (cached != cache_.end() && statNotDue(spec, allocId, key, cached->second, anchors)) {
-    ++result.statsSkipped;
-    cached->second.seen = true;
-    co_return Observation{Observation::Kind::read, {}, {}, cached->second.facts};
-  }
   auto info = co_await reader_->stat(allocId, path);
   if (!info) {
     if (info.error().is(errc::not_found))
@@ -208,7 +206,12 @@ asio::awaitable<void> CertificateScanner::worker(CertificateScanner* self, Work*
       work->ready.pop_front();
       JobGroup& group = work->groups[g];
       const Item& item = group.items[i];
-      group.observations[i] = co_await self->observe(*item.spec, item.allocId, *work->result);
+      // A file that is not due is decided from its kept facts without a coroutine of its own:
+      // at 50k settled files that frame and the allocation ID's copy were a tenth of a scan.
+      if (auto kept = self->notDueFacts(*item.spec, item.allocId, *work->result))
+        group.observations[i] = Observation{Observation::Kind::read, {}, {}, std::move(kept)};
+      else
+        group.observations[i] = co_await self->observe(*item.spec, item.allocId, *work->result);
       continue;
     }
     if (work->nextGroup == work->groups.size()) break;

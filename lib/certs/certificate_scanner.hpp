@@ -99,9 +99,10 @@ class CertificateScanner {
   static boost::asio::awaitable<void> worker(CertificateScanner* self, Work* work);
   bool reuseListing(JobGroup& group);
   void keepListing(const JobGroup& group);
-  /// True when the file's kept facts may stand in for a stat this scan (recheckInterval).
-  bool statNotDue(const CertificateSpec& spec, const std::string& allocId, const std::string& key,
-                  const CacheEntry& entry, const TrustAnchorsPtr& anchors) const;
+  /// The file's kept facts when they may stand in for a stat this scan (recheckInterval),
+  /// marked seen and counted in statsSkipped; null when the file is due.
+  CertificateFactsPtr notDueFacts(const CertificateSpec& spec, const std::string& allocId,
+                                  ScanResult& result);
   boost::asio::awaitable<Observation> observe(const CertificateSpec& spec, std::string allocId,
                                               ScanResult& result);
   /// Keeps one parsed trust store per mount, rebuilt only when its chain text changes.

@@ -118,5 +118,48 @@ TEST_F(FactsTest, CachedFactsGiveTheSameRowAsThePemText) {
             "Valid");
 }
 
+// The scanner's recheck test must agree with the full check: settled exactly when the row is ok
+// and its next change lies beyond the span.
+TEST_F(FactsTest, SettledForAgreesWithCheckCertificate) {
+  auto anchors = TrustAnchors::fromPem(pki_->caChainPem());
+  const std::vector<std::string> pems = {
+      pki_->issue("web.service.consul", 30 * 86400, {"web.service.consul"}).certPem,
+      pki_->issue("web.service.consul", 3600).certPem,  // renewal window within a day
+      pki_->issue("db.service.consul", 30 * 86400).certPem,
+      pki_->issueForeign("web.service.consul", 30 * 86400).certPem, std::string("junk")};
+  std::vector<CertificateSpec> specs(5);
+  for (auto& spec : specs) {
+    spec.job = "web";
+    spec.task = "server";
+    spec.path = "secrets/cert.pem";
+  }
+  specs[1].commonName = "web.service.consul";
+  specs[2].commonName = "${NOMAD_JOB_NAME}.service.consul";
+  specs[3].altNames = {"${NOMAD_JOB_NAME}.service.consul"};
+  specs[4].altNames = {"api.service.consul"};
+  // Now, and after every leaf expired.
+  for (const auto& [against, at] : {std::pair{anchors, now_}, std::pair{TrustAnchorsPtr(), now_},
+                                    std::pair{TrustAnchorsPtr(), now_ + 40 * 24h}}) {
+    CheckContext ctx;
+    ctx.now = at;
+    ctx.anchors = against;
+    for (const std::string& pem : pems) {
+      const CertificateFacts facts = extractFacts(pem, against, at);
+      auto shared = std::make_shared<const CertificateFacts>(facts);
+      for (const auto& spec : specs) {
+        const CertificateRow row =
+            checkCertificate(spec, "a1", {Observation::Kind::read, {}, {}, shared}, ctx);
+        for (const Duration span : {Duration::seconds(600), Duration::seconds(86400)}) {
+          const bool expected =
+              row.state == CertState::ok &&
+              (!row.nextChange || *row.nextChange - at > span.as<std::chrono::seconds>());
+          EXPECT_EQ(settledFor(spec, facts, ctx, span), expected)
+              << row.reason << " " << row.message << " span " << span.toString();
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace nc::certs
