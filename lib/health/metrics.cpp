@@ -23,14 +23,11 @@ std::string s(std::string_view v) {
 }
 
 // Certificate series key: the label values joined by NUL (job first, for sweep's `keep`).
-std::string certKey(const CertificateLabels& l) {
-  std::string k;
-  k.reserve(l.job.size() + l.task.size() + l.allocId.size() + l.path.size() + l.commonName.size() +
-            4);
-  for (const std::string* v : {&l.job, &l.task, &l.allocId, &l.path, &l.commonName})
-    k.append(*v).push_back('\0');
+void certKey(const CertificateLabels& l, std::string& k) {
+  k.clear();
+  for (std::string_view v : {l.job, l.task, l.allocId, l.path, l.commonName})
+    k.append(v).push_back('\0');
   k.pop_back();
-  return k;
 }
 
 struct CertGauges {
@@ -152,6 +149,7 @@ struct Metrics::Impl {
           .Register(registry)
           .Add({});
   std::map<std::string, CertGauges> certs;  ///< by certKey()
+  std::string certKeyBuffer;                ///< setCertificate's key, reused
   std::uint32_t mark = 0;
 };
 
@@ -187,10 +185,19 @@ void Metrics::backendRequest(std::string_view backend, int status) {
 }
 void Metrics::setCertificate(const CertificateLabels& labels, double notBeforeSeconds,
                              double notAfterSeconds) {
-  impl_->certs[certKey(labels)] = CertGauges{notBeforeSeconds, notAfterSeconds, impl_->mark};
+  // Each scan sets every certificate again: the key is built in a kept buffer and copied only
+  // for a new series.
+  certKey(labels, impl_->certKeyBuffer);
+  const CertGauges gauges{notBeforeSeconds, notAfterSeconds, impl_->mark};
+  auto it = impl_->certs.find(impl_->certKeyBuffer);
+  if (it == impl_->certs.end())
+    impl_->certs.emplace(impl_->certKeyBuffer, gauges);
+  else
+    it->second = gauges;
 }
 void Metrics::removeCertificate(const CertificateLabels& labels) {
-  impl_->certs.erase(certKey(labels));
+  certKey(labels, impl_->certKeyBuffer);
+  impl_->certs.erase(impl_->certKeyBuffer);
 }
 std::size_t Metrics::sweepCertificates(const std::function<bool(std::string_view job)>& keep) {
   std::size_t removed = 0;

@@ -9,9 +9,9 @@
 
 namespace nc::health {
 
-/// Labels of one certificate's gauges.
+/// Labels of one certificate's gauges (views: only read during the call they are passed to).
 struct CertificateLabels {
-  std::string job, task, allocId, path, commonName;
+  std::string_view job, task, allocId, path, commonName;
 };
 
 class Metrics {
