@@ -71,8 +71,11 @@ class Daemon:
     """`nomad-certd run` with its health endpoint on a free port."""
 
     def __init__(self, build, cfg, workdir, name, port):
-        self.proc = Proc(name, [os.path.join(build, "daemon/nomad-certd"), "run", "--config", cfg],
-                         workdir, env=fixture.daemon_env())
+        # NC_BENCH_DAEMON_PREFIX runs the daemon under a profiler ("heaptrack -o DIR/x"); its
+        # CPU and RSS figures are then the profiler's and are not comparable.
+        prefix = os.environ.get("NC_BENCH_DAEMON_PREFIX", "").split()
+        argv = prefix + [os.path.join(build, "daemon/nomad-certd"), "run", "--config", cfg]
+        self.proc = Proc(name, argv, workdir, env=fixture.daemon_env())
         self.health = Client(f"http://127.0.0.1:{port}", timeout=60)
 
     def status(self):
