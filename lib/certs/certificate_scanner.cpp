@@ -150,8 +150,6 @@ asio::awaitable<Observation> CertificateScanner::observe(const CertificateSpec& 
   std::string path = allocPath(spec);
   std::string key = allocId + '\0' + path;
   TrustAnchorsPtr anchors = anchorsFor(spec.caMount);
-  // Entries are erased only after a scan, so this iterator outlives the requests below.
-  auto cached = cache_.find(key);
   auto info = co_await reader_->stat(allocId, path);
   if (!info) {
     if (info.error().is(errc::not_found))
@@ -160,6 +158,8 @@ asio::awaitable<Observation> CertificateScanner::observe(const CertificateSpec& 
   }
   if (info->isDir)
     co_return Observation{Observation::Kind::unreadable, {}, path + " is a directory"};
+  // Looked up after the stat: other workers insert meanwhile, and a rehash moves iterators.
+  auto cached = cache_.find(key);
   if (cached != cache_.end() && cached->second.modTime == info->modTime &&
       cached->second.size == info->size &&
       cached->second.facts->chain.holdsFor(anchors, clock_->now())) {
