@@ -96,10 +96,13 @@ void collectItems(CertificateScanner::JobGroup& group,
   group.allocations = templateSeen.size();
 }
 
-/// A file waits between half and all of the recheck interval, by a share fixed by its key, so
-/// the files one scan read come due over several later scans instead of all in one.
-Clock::MonoTime::duration recheckWait(std::string_view key, Duration recheck) {
+/// After a read a file waits between half and all of the recheck interval, by a share fixed by
+/// its key, so the files one scan read come due over several later scans instead of all in one;
+/// after a stat it waits the full interval, which keeps those phases apart and stats each file
+/// once per interval (waits of 50–100 % every time would stat each ~1.4 times per interval).
+Clock::MonoTime::duration recheckWait(std::string_view key, Duration recheck, bool afterRead) {
   const auto full = recheck.as<Clock::MonoTime::duration>();
+  if (!afterRead) return full;
   const auto share = static_cast<std::int64_t>(std::hash<std::string_view>{}(key) % 1024);
   return full - full / 2 * share / 1024;
 }
@@ -130,7 +133,8 @@ CertificateFactsPtr CertificateScanner::notDueFacts(const CertificateSpec& spec,
   auto cached = cache_.find(key);
   if (cached == cache_.end()) return nullptr;
   CacheEntry& entry = cached->second;
-  if (clock_->monotonic() - entry.statAt >= recheckWait(key, recheck)) return nullptr;
+  if (clock_->monotonic() - entry.statAt >= recheckWait(key, recheck, entry.afterRead))
+    return nullptr;
   CheckContext ctx;
   ctx.now = clock_->now();
   ctx.anchors = anchorsFor(spec.caMount);
@@ -166,6 +170,7 @@ asio::awaitable<Observation> CertificateScanner::observe(const CertificateSpec& 
     ++result.cacheHits;
     cached->second.seen = true;
     cached->second.statAt = clock_->monotonic();
+    cached->second.afterRead = false;
     co_return Observation{Observation::Kind::read, {}, {}, cached->second.facts};
   }
   Result<std::string> content;  // (no co_await in a conditional expression: g++ 12 bug)
@@ -177,7 +182,12 @@ asio::awaitable<Observation> CertificateScanner::observe(const CertificateSpec& 
   ++result.filesRead;
   auto facts =
       std::make_shared<const CertificateFacts>(extractFacts(*content, anchors, clock_->now()));
-  cache_[key] = CacheEntry{info->modTime, info->size, facts, clock_->monotonic(), true};
+  cache_[key] = CacheEntry{.modTime = info->modTime,
+                           .size = info->size,
+                           .facts = facts,
+                           .statAt = clock_->monotonic(),
+                           .afterRead = true,
+                           .seen = true};
   co_return Observation{Observation::Kind::read, {}, {}, std::move(facts)};
 }
 

@@ -29,7 +29,8 @@ struct ScanOptions {
   Duration relistInterval = Duration::seconds(600);
   /// Longest span between two stats of a file whose certificate is settled (state ok, no
   /// threshold crossed within this span, verdict still valid); such a file is decided from its
-  /// kept facts meanwhile. Each file waits a fixed share of 50–100 % of it, so stats spread. Zero
+  /// kept facts meanwhile. The first wait after a read is a share of 50–100 % of it fixed by the
+  /// file's key, so files read together are statted over several scans; later waits are whole. Zero
   /// or not above observationInterval: every file is statted on every scan. Trades how soon a
   /// replaced or deleted file is seen for fewer Nomad requests.
   Duration recheckInterval = Duration::seconds(0);
@@ -81,6 +82,7 @@ class CertificateScanner {
     std::int64_t size = 0;
     CertificateFactsPtr facts;
     Clock::MonoTime statAt{};  // when a stat last confirmed this content
+    bool afterRead = true;     // no stat since the read: the recheck wait is spread
     bool seen = false;         // touched by the current scan
   };
   /// A job's allocations as the scan needs them: what to read, and template alerts.

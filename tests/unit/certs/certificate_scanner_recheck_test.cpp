@@ -85,6 +85,18 @@ TEST_F(RecheckTest, FilesReadTogetherComeDueOverSeveralScans) {
   }
   EXPECT_GE(total, 200);     // each file looked at again within the interval
   EXPECT_LE(most, 200 / 3);  // but not all in the same scan
+
+  // Later, each file is statted once per interval, and the stats stay spread.
+  most = total = 0;
+  for (int minute = 1; minute <= 20; ++minute) {
+    clock_->advance(1min);
+    const long before = stats();
+    scan(specs);
+    most = std::max(most, stats() - before);
+    total += stats() - before;
+  }
+  EXPECT_EQ(total, 2 * 200);
+  EXPECT_LE(most, 200 / 3);
 }
 
 TEST_F(RecheckTest, ACertificateNearItsNextThresholdIsStattedEveryScan) {
