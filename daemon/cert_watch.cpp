@@ -61,12 +61,15 @@ std::vector<certs::CertificateSpec> certificateSpecs(const config::DaemonConfig&
 
 void applyIssuances(certs::ScanResult& result, const std::vector<certs::IssuedCertificate>& issued,
                     const certs::IssuancePolicy& policy, certs::TimePoint now) {
-  for (certs::CertificateRow& row : result.rows) {
-    auto newer = certs::newerIssuance(row, issued);
+  for (certs::CertificateRowPtr& row : result.rows) {
+    auto newer = certs::newerIssuance(*row, issued);
     if (!newer) continue;
-    auto before = certs::alertFor(row);
-    certs::markRenewalNotApplied(row, *newer);
-    auto after = certs::alertFor(row);
+    // Rows may be shared with the scanner's kept ones: the marked row is a copy.
+    auto marked = std::make_shared<certs::CertificateRow>(*row);
+    certs::markRenewalNotApplied(*marked, *newer);
+    auto before = certs::alertFor(*row, now);
+    auto after = certs::alertFor(*marked, now);
+    row = std::move(marked);
     if (!before || !after) continue;
     const std::string fp = before->fingerprint();
     for (auto& a : result.alerts)
@@ -99,12 +102,19 @@ boost::asio::awaitable<certs::ScanResult> scanOnce(vault::VaultApi& vault,
   result.errors.insert(result.errors.begin(), chainErrors.begin(), chainErrors.end());
   if (issuance && issuance->index && !result.rows.empty()) {
     std::map<std::string, certs::ScanSerials> seen;
-    for (const auto& r : result.rows) {
-      auto mount = mountOf.find({r.nomadNamespace, r.job});
-      if (mount == mountOf.end() || r.serial.empty()) continue;
-      certs::ScanSerials& s = seen[mount->second];
-      s.served.push_back(r.serial);
-      if (certs::pastRenewal(r)) s.pastRenewal.push_back(r.serial);
+    certs::ScanSerials* mountSeen = nullptr;
+    const certs::CertificateRow* prev = nullptr;
+    for (const auto& row : result.rows) {
+      const certs::CertificateRow& r = *row;
+      // Rows come job by job: the mount is looked up once per run of a job's rows.
+      if (!prev || prev->job != r.job || prev->nomadNamespace != r.nomadNamespace) {
+        auto mount = mountOf.find({r.nomadNamespace, r.job});
+        mountSeen = mount == mountOf.end() ? nullptr : &seen[mount->second];
+      }
+      prev = &r;
+      if (!mountSeen || r.serial.empty()) continue;
+      mountSeen->served.push_back(r.serial);
+      if (certs::pastRenewal(r)) mountSeen->pastRenewal.push_back(r.serial);
     }
     std::vector<certs::IssuedCertificate> issued;
     for (const std::string& m : mounts) {
@@ -137,12 +147,14 @@ std::string formatRemaining(const std::optional<Duration>& remaining) {
 std::string renderTable(const certs::ScanResult& result) {
   std::vector<std::vector<std::string>> rows = {
       {"JOB", "ALLOC", "TASK", "PATH", "CN", "NOT_AFTER", "REMAINING", "STATE"}};
-  for (const auto& r : result.rows)
+  for (const auto& row : result.rows) {
+    const certs::CertificateRow& r = *row;
     rows.push_back({r.job, r.allocId.substr(0, 8), r.task, r.path,
                     r.commonName.empty() ? "-" : r.commonName, formatTime(r.notAfter),
-                    formatRemaining(r.remaining),
+                    formatRemaining(certs::remainingAt(r, result.decidedAt)),
                     std::string(certs::toString(r.state)) +
                         (r.state == certs::CertState::ok ? "" : " (" + r.reason + ")")});
+  }
   std::vector<std::size_t> width(rows.front().size(), 0);
   for (const auto& row : rows)
     for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
@@ -173,7 +185,8 @@ std::string renderJson(const certs::ScanResult& result) {
   w.StartObject();
   w.Key("certificates");
   w.StartArray();
-  for (const auto& r : result.rows) {
+  for (const auto& row : result.rows) {
+    const certs::CertificateRow& r = *row;
     w.StartObject();
     kv("job", r.job);
     kv("namespace", r.nomadNamespace);
@@ -188,7 +201,8 @@ std::string renderJson(const certs::ScanResult& result) {
     w.Key("not_after");
     r.notAfter ? str(events::formatRfc3339(*r.notAfter)) : (void)w.Null();
     w.Key("remaining_seconds");
-    r.remaining ? (void)w.Int64(r.remaining->wholeSeconds()) : (void)w.Null();
+    const auto remaining = certs::remainingAt(r, result.decidedAt);
+    remaining ? (void)w.Int64(remaining->wholeSeconds()) : (void)w.Null();
     kv("state", std::string(certs::toString(r.state)));
     kv("reason", r.reason);
     kv("message", r.message);

@@ -60,7 +60,7 @@ int runCerts(const CommonOptions& opts, CommandIo io) {
   io.out << (opts.output == OutputFormat::json ? renderJson(*result) : renderTable(*result));
   if (!result->errors.empty() || !result->failedJobs.empty()) return kExitError;
   for (const auto& r : result->rows)
-    if (r.state != certs::CertState::ok) return kExitWarnings;
+    if (r->state != certs::CertState::ok) return kExitWarnings;
   return kExitOk;
 }
 

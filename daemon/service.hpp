@@ -28,19 +28,6 @@
 
 namespace nc::cli {
 
-/// One row of /status's certificate table, compact (one allocation per row; the scanner's
-/// full CertificateRow with its serial, message and expected name is not kept).
-struct StatusRow {
-  explicit StatusRow(const certs::CertificateRow& r);
-  /// job, namespace, alloc_id, task, path, common_name, reason (in this order).
-  std::string_view field(std::size_t i) const;
-
-  std::string text;  ///< the fields above joined by NUL
-  std::optional<events::TimePoint> notAfter;
-  std::optional<Duration> remaining;
-  certs::CertState state = certs::CertState::ok;
-};
-
 struct Daemon {
   Daemon(boost::asio::io_context& ioc, CommandIo cio, ClockPtr clk)
       : io(ioc),
@@ -79,7 +66,9 @@ struct Daemon {
   bool loopDone = false;
   bool vaultUp = false, nomadUp = false;
   std::uint64_t cycles = 0;
-  std::vector<StatusRow> statusRows;  ///< the last scan's certificates, for /status
+  /// The last scan's certificates, for /status and the gauges: shared with the scanner, which
+  /// hands back the same row while its decision stands.
+  std::vector<certs::CertificateRowPtr> statusRows;
   std::optional<events::TimePoint> lastScanAt;
   double lastScanSeconds = 0;
   std::string statusLine;

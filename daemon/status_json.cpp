@@ -11,26 +11,6 @@
 
 namespace nc::cli {
 
-StatusRow::StatusRow(const certs::CertificateRow& r)
-    : notAfter(r.notAfter), remaining(r.remaining), state(r.state) {
-  text.reserve(r.job.size() + r.nomadNamespace.size() + r.allocId.size() + r.task.size() +
-               r.path.size() + r.commonName.size() + r.reason.size() + 6);
-  for (const std::string* f :
-       {&r.job, &r.nomadNamespace, &r.allocId, &r.task, &r.path, &r.commonName, &r.reason})
-    text.append(*f).push_back('\0');
-  text.pop_back();
-}
-
-std::string_view StatusRow::field(std::size_t i) const {
-  std::string_view rest = text;
-  for (; i > 0; --i) {
-    const auto cut = rest.find('\0');
-    if (cut == std::string_view::npos) return {};
-    rest.remove_prefix(cut + 1);
-  }
-  return rest.substr(0, rest.find('\0'));
-}
-
 namespace {
 
 /// RapidJSON output stream writing straight into the response string. At 50k certificates the
@@ -52,7 +32,8 @@ struct CountingOut {
 };
 
 template <typename Out>
-void writeStatus(Out& buf, const Daemon& d, const std::vector<events::Alert>& firing) {
+void writeStatus(Out& buf, const Daemon& d, const std::vector<events::Alert>& firing,
+                 events::TimePoint now) {
   rapidjson::Writer<Out> w(buf);
   auto str = [&w](std::string_view s) {
     w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
@@ -115,19 +96,20 @@ void writeStatus(Out& buf, const Daemon& d, const std::vector<events::Alert>& fi
   w.Double(d.lastScanSeconds);
   w.Key("rows");
   w.StartArray();
-  for (const StatusRow& r : d.statusRows) {
+  for (const auto& row : d.statusRows) {
+    const certs::CertificateRow& r = *row;
     w.StartObject();
-    kv("job", r.field(0));
-    kv("namespace", r.field(1));
-    kv("alloc_id", r.field(2));
-    kv("task", r.field(3));
-    kv("path", r.field(4));
-    kv("common_name", r.field(5));
+    kv("job", r.job);
+    kv("namespace", r.nomadNamespace);
+    kv("alloc_id", r.allocId);
+    kv("task", r.task);
+    kv("path", r.path);
+    kv("common_name", r.commonName);
     w.Key("not_after");
     r.notAfter ? str(events::formatRfc3339(*r.notAfter)) : (void)w.Null();
-    kv("remaining", formatRemaining(r.remaining));
+    kv("remaining", formatRemaining(certs::remainingAt(r, now)));  // as of this read
     kv("state", certs::toString(r.state));
-    kv("reason", r.field(6));
+    kv("reason", r.reason);
     w.EndObject();
   }
   w.EndArray();
@@ -170,12 +152,13 @@ void writeStatus(Out& buf, const Daemon& d, const std::vector<events::Alert>& fi
 
 std::string statusJson(const Daemon& d) {
   const std::vector<events::Alert> firing = d.tracker.firing();
+  const events::TimePoint now = d.clock->now();
   CountingOut counted;
-  writeStatus(counted, d, firing);
+  writeStatus(counted, d, firing, now);
   std::string out;
   out.reserve(counted.size + 1);  // + the endpoint's trailing newline
   StringOut buf{out};
-  writeStatus(buf, d, firing);
+  writeStatus(buf, d, firing, now);
   return out;
 }
 

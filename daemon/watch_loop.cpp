@@ -2,6 +2,7 @@
 // alerts through the tracker into the event queue, certificate and queue metrics, watchdog.
 #include <malloc.h>
 #include <unistd.h>
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -83,15 +84,15 @@ void applyScan(Daemon& d, certs::ScanResult result) {
       still);
   for (const auto& r : resolved) publishAlert(d, r);
 
+  // A scan that changed nothing hands back the very rows of the last one: the gauges then
+  // stand as they are (a sweep would keep every series too).
+  const bool sameRows =
+      std::equal(result.rows.begin(), result.rows.end(), d.statusRows.begin(), d.statusRows.end());
   std::map<certs::CertState, int> counts;
-  // The previous table goes first: at 50k certificates, holding both was ~10 MB more at the peak.
-  std::vector<StatusRow>().swap(d.statusRows);
-  std::vector<StatusRow>& rows = d.statusRows;
-  rows.reserve(result.rows.size());
-  for (const auto& r : result.rows) {
+  for (const auto& row : result.rows) {
+    const certs::CertificateRow& r = *row;
     ++counts[r.state];
-    rows.emplace_back(r);
-    if (!r.notAfter) continue;
+    if (sameRows || !r.notAfter) continue;
     const auto secs = [](events::TimePoint t) {
       return std::chrono::duration<double>(t.time_since_epoch()).count();
     };
@@ -99,11 +100,14 @@ void applyScan(Daemon& d, certs::ScanResult result) {
                              r.notBefore ? secs(*r.notBefore) : 0, secs(*r.notAfter));
   }
   // Forget the gauges of allocations that went away (but keep those of unlisted jobs).
-  d.metrics.sweepCertificates(
-      [&failed](std::string_view job) { return failed.contains(std::string(job)); });
+  if (!sameRows)
+    d.metrics.sweepCertificates(
+        [&failed](std::string_view job) { return failed.contains(std::string(job)); });
   for (auto s : {certs::CertState::ok, certs::CertState::warning, certs::CertState::critical,
                  certs::CertState::missing, certs::CertState::invalid})
     d.metrics.setCertificates(certs::toString(s), counts[s]);
+  const std::size_t rowCount = result.rows.size();
+  d.statusRows = std::move(result.rows);
 
   for (const auto& e : result.errors) spdlog::warn("certificate scan: {}", e);
   if (result.warnings != d.lastScanWarnings)
@@ -116,7 +120,7 @@ void applyScan(Daemon& d, certs::ScanResult result) {
   d.statusLine = fmt::format(
       "{}; {} certificates in {} allocations: {} ok, {} warning, {} critical, {} missing, {} "
       "invalid; {} alerts firing",
-      backendSummary(d), result.rows.size(), result.allocations, counts[certs::CertState::ok],
+      backendSummary(d), rowCount, result.allocations, counts[certs::CertState::ok],
       counts[certs::CertState::warning], counts[certs::CertState::critical],
       counts[certs::CertState::missing], counts[certs::CertState::invalid],
       d.tracker.firing().size());

@@ -107,7 +107,6 @@ CertificateRow checkCertificate(const CertificateSpec& spec, const std::string& 
   row.reason = d.reason;
   row.message = d.message + chainNote;
   row.nextChange = d.nextChange;
-  row.remaining = d.remaining;
   return row;
 }
 
@@ -134,7 +133,13 @@ bool settledFor(const CertificateSpec& spec, const CertificateFacts& facts, cons
           *d.nextChange - ctx.now > span.as<std::chrono::system_clock::duration>());
 }
 
-std::optional<events::Alert> alertFor(const CertificateRow& row) {
+std::optional<Duration> remainingAt(const CertificateRow& row, TimePoint now) {
+  if (!row.notAfter) return std::nullopt;
+  if (now >= *row.notAfter) return Duration{};
+  return Duration(std::chrono::duration_cast<std::chrono::nanoseconds>(*row.notAfter - now));
+}
+
+std::optional<events::Alert> alertFor(const CertificateRow& row, TimePoint now) {
   using namespace events;
   if (row.state == CertState::ok) return std::nullopt;
   Alert a;
@@ -157,7 +162,7 @@ std::optional<events::Alert> alertFor(const CertificateRow& row) {
   if (row.notAfter) {
     a.annotations["not_after"] = formatRfc3339(*row.notAfter);
   }
-  if (row.remaining) a.annotations["remaining"] = row.remaining->toString();
+  if (auto remaining = remainingAt(row, now)) a.annotations["remaining"] = remaining->toString();
   return a;
 }
 

@@ -2,6 +2,7 @@
 // read outcome → parse → name check → chain check → expiry policy.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,8 @@ struct CertificateSpec {
   std::optional<Threshold> criticalBefore;
   RenewalMode renewal = RenewalMode::secret;
   std::string caMount = "pki-int";  ///< whose ca_chain the leaf must verify against
+
+  bool operator==(const CertificateSpec&) const = default;
 };
 
 /// What gathering found in the allocation.
@@ -38,7 +41,8 @@ struct Observation {
   CertificateFactsPtr facts = nullptr;
 };
 
-/// One row of the certificate table.
+/// One row of the certificate table. Nothing in it depends on the moment it is read (the time
+/// left is remainingAt()), so a daemon scan hands back the same row while its decision stands.
 struct CertificateRow {
   std::string job, nomadNamespace, allocId, task, path;
   std::string expectedCommonName, commonName, serial;
@@ -47,8 +51,11 @@ struct CertificateRow {
   std::string reason;   ///< Valid, RenewalOverdue, Expired, Missing, Unparseable, NameMismatch...
   std::string message;  ///< one human sentence
   std::optional<TimePoint> nextChange;
-  std::optional<Duration> remaining;
 };
+using CertificateRowPtr = std::shared_ptr<const CertificateRow>;
+
+/// NotAfter - now, zero once expired; nothing when the certificate was not read.
+std::optional<Duration> remainingAt(const CertificateRow& row, TimePoint now);
 
 struct CheckContext {
   TimePoint now;
@@ -70,8 +77,8 @@ CertificateRow checkCertificate(const CertificateSpec& spec, const std::string& 
 bool settledFor(const CertificateSpec& spec, const CertificateFacts& facts, const CheckContext& ctx,
                 Duration span);
 
-/// The alert a row raises, if any (DESIGN §7 names; labels job, namespace, task, alloc_id,
-/// path, common_name; annotations summary, description, not_after, remaining).
-std::optional<events::Alert> alertFor(const CertificateRow& row);
+/// The alert a row raises at `now`, if any (DESIGN §7 names; labels job, namespace, task,
+/// alloc_id, path, common_name; annotations summary, description, not_after, remaining).
+std::optional<events::Alert> alertFor(const CertificateRow& row, TimePoint now);
 
 }  // namespace nc::certs

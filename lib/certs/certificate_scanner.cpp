@@ -68,6 +68,7 @@ struct CertificateScanner::JobGroup {
   std::vector<const CertificateSpec*> specs;  // in declaration order
   std::vector<Item> items;                    // spec by spec, allocations in list order
   std::vector<std::optional<Observation>> observations;
+  std::vector<CacheEntry*> entries;  // per item: its file's kept entry, when read or kept
   std::vector<events::Alert> templateAlerts;
   std::size_t allocations = 0;
   std::optional<std::string> error;  // the allocations could not be listed
@@ -116,6 +117,12 @@ struct CertificateScanner::Work {
   std::size_t running = 0;
   ScanResult* result;
   std::unique_ptr<asio::steady_timer> done;
+  // Per spec, by index from `specs`: what every file of the spec needs, looked up once a scan.
+  const CertificateSpec* specs = nullptr;
+  std::vector<std::string> paths;        // allocPath()
+  std::vector<TrustAnchorsPtr> anchors;  // anchorsFor(caMount)
+  bool sameSpecs = false;                // the previous scan had the same specs: rows may stand
+  std::string key;                       // notDueEntry's key, built in place
 };
 
 CertificateScanner::CertificateScanner(AllocationReaderPtr reader, ClockPtr clock,
@@ -124,33 +131,51 @@ CertificateScanner::CertificateScanner(AllocationReaderPtr reader, ClockPtr cloc
   if (options_.concurrency == 0) options_.concurrency = 1;
 }
 
-CertificateFactsPtr CertificateScanner::notDueFacts(const CertificateSpec& spec,
-                                                    const std::string& allocId,
-                                                    ScanResult& result) {
+CertificateScanner::CacheEntry* CertificateScanner::notDueEntry(const CertificateSpec& spec,
+                                                                const std::string& allocId,
+                                                                Work& work) {
   const Duration recheck = options_.recheckInterval;
   if (recheck <= options_.observationInterval) return nullptr;
-  const std::string key = allocId + '\0' + allocPath(spec);
-  auto cached = cache_.find(key);
+  const auto specIndex = static_cast<std::uint32_t>(&spec - work.specs);
+  work.key.assign(allocId).push_back('\0');
+  work.key.append(work.paths[specIndex]);
+  auto cached = cache_.find(work.key);
   if (cached == cache_.end()) return nullptr;
   CacheEntry& entry = cached->second;
-  if (clock_->monotonic() - entry.statAt >= recheckWait(key, recheck, entry.afterRead))
+  if (clock_->monotonic() - entry.statAt >= recheckWait(work.key, recheck, entry.afterRead))
     return nullptr;
   CheckContext ctx;
   ctx.now = clock_->now();
-  ctx.anchors = anchorsFor(spec.caMount);
+  ctx.anchors = work.anchors[specIndex];
   if (!entry.facts->chain.holdsFor(ctx.anchors, ctx.now)) return nullptr;
   ctx.notBeforeDuration = options_.notBeforeDuration;
   ctx.observationInterval = options_.observationInterval;
   // Only a settled certificate waits: a problem's fix, and a renewal due before the next
-  // threshold, must be seen at the next scan.
-  if (!settledFor(spec, *entry.facts, ctx, recheck)) return nullptr;
-  ++result.statsSkipped;
+  // threshold, must be seen at the next scan. A standing row already holds that decision.
+  const auto span = recheck.as<std::chrono::system_clock::duration>();
+  const CertificateRowPtr standing = work.sameSpecs ? standingRow(&entry, specIndex, ctx) : nullptr;
+  if (standing ? *standing->nextChange - ctx.now <= span
+               : !settledFor(spec, *entry.facts, ctx, recheck))
+    return nullptr;
+  ++work.result->statsSkipped;
   entry.seen = true;
-  return entry.facts;
+  return &entry;
+}
+
+CertificateRowPtr CertificateScanner::standingRow(const CacheEntry* entry, std::uint32_t specIndex,
+                                                  const CheckContext& ctx) const {
+  // The row is a function of the spec, the facts, the anchors and `now` only through the
+  // expiry decision, which holds until nextChange (an ok message names no time left).
+  if (!entry || !entry->row || entry->rowSpec != specIndex || entry->rowAnchors != ctx.anchors)
+    return nullptr;
+  // Only ok rows stand: a row with a problem is decided, and its alert raised, on every scan.
+  const auto& next = entry->row->nextChange;
+  return entry->row->state == CertState::ok && next && ctx.now < *next ? entry->row : nullptr;
 }
 
 asio::awaitable<Observation> CertificateScanner::observe(const CertificateSpec& spec,
-                                                         std::string allocId, ScanResult& result) {
+                                                         std::string allocId, ScanResult& result,
+                                                         CacheEntry*& entry) {
   std::string path = allocPath(spec);
   std::string key = allocId + '\0' + path;
   TrustAnchorsPtr anchors = anchorsFor(spec.caMount);
@@ -171,6 +196,7 @@ asio::awaitable<Observation> CertificateScanner::observe(const CertificateSpec& 
     cached->second.seen = true;
     cached->second.statAt = clock_->monotonic();
     cached->second.afterRead = false;
+    entry = &cached->second;
     co_return Observation{Observation::Kind::read, {}, {}, cached->second.facts};
   }
   Result<std::string> content;  // (no co_await in a conditional expression: g++ 12 bug)
@@ -182,12 +208,17 @@ asio::awaitable<Observation> CertificateScanner::observe(const CertificateSpec& 
   ++result.filesRead;
   auto facts =
       std::make_shared<const CertificateFacts>(extractFacts(*content, anchors, clock_->now()));
-  cache_[key] = CacheEntry{.modTime = info->modTime,
-                           .size = info->size,
-                           .facts = facts,
-                           .statAt = clock_->monotonic(),
-                           .afterRead = true,
-                           .seen = true};
+  // A new entry: the row kept for the old content goes with it.
+  entry = &cache_[key];
+  *entry = CacheEntry{.modTime = info->modTime,
+                      .size = info->size,
+                      .facts = facts,
+                      .statAt = clock_->monotonic(),
+                      .afterRead = true,
+                      .seen = true,
+                      .row = nullptr,
+                      .rowAnchors = nullptr,
+                      .rowSpec = 0};
   co_return Observation{Observation::Kind::read, {}, {}, std::move(facts)};
 }
 
@@ -218,10 +249,13 @@ asio::awaitable<void> CertificateScanner::worker(CertificateScanner* self, Work*
       const Item& item = group.items[i];
       // A file that is not due is decided from its kept facts without a coroutine of its own:
       // that frame and the allocation ID's copy were 8 % of a no-due scan period's samples.
-      if (auto kept = self->notDueFacts(*item.spec, item.allocId, *work->result))
-        group.observations[i] = Observation{Observation::Kind::read, {}, {}, std::move(kept)};
-      else
-        group.observations[i] = co_await self->observe(*item.spec, item.allocId, *work->result);
+      if (CacheEntry* kept = self->notDueEntry(*item.spec, item.allocId, *work)) {
+        group.entries[i] = kept;
+        group.observations[i] = Observation{Observation::Kind::read, {}, {}, kept->facts};
+      } else {
+        group.observations[i] =
+            co_await self->observe(*item.spec, item.allocId, *work->result, group.entries[i]);
+      }
       continue;
     }
     if (work->nextGroup == work->groups.size()) break;
@@ -243,6 +277,7 @@ asio::awaitable<void> CertificateScanner::worker(CertificateScanner* self, Work*
       if (!invalidated) self->keepListing(group);
     }
     group.observations.resize(group.items.size());
+    group.entries.assign(group.items.size(), nullptr);
     for (std::size_t i = 0; i < group.items.size(); ++i) work->ready.emplace_back(g, i);
   }
   if (--work->running == 0) work->done->cancel();
@@ -312,8 +347,14 @@ asio::awaitable<ScanResult> CertificateScanner::scan(std::vector<CertificateSpec
   // Allocations per job, listed once even when a job declares several certificates.
   Work work;
   work.result = &result;
+  work.specs = specs.data();
+  work.sameSpecs = specs == lastSpecs_;
+  work.paths.reserve(specs.size());
+  work.anchors.reserve(specs.size());
   std::map<std::pair<std::string, std::string>, std::size_t> groupOf;
   for (const auto& spec : specs) {
+    work.paths.push_back(allocPath(spec));
+    work.anchors.push_back(anchorsFor(spec.caMount));
     auto [it, added] = groupOf.try_emplace({spec.nomadNamespace, spec.job}, work.groups.size());
     if (added) {
       work.groups.emplace_back();
@@ -348,6 +389,7 @@ asio::awaitable<ScanResult> CertificateScanner::scan(std::vector<CertificateSpec
 
   CheckContext ctx;
   ctx.now = clock_->now();
+  result.decidedAt = ctx.now;
   ctx.notBeforeDuration = options_.notBeforeDuration;
   ctx.observationInterval = options_.observationInterval;
   // Rows in declaration order: spec by spec, each spec's allocations in list order. Sized once:
@@ -356,20 +398,35 @@ asio::awaitable<ScanResult> CertificateScanner::scan(std::vector<CertificateSpec
   for (const auto& group : work.groups) total += group.items.size();
   result.rows.reserve(total);
   std::vector<std::size_t> cursor(work.groups.size(), 0);
-  for (const auto& spec : specs) {
+  for (std::uint32_t s = 0; s < specs.size(); ++s) {
+    const CertificateSpec& spec = specs[s];
     std::size_t g = groupOf.at({spec.nomadNamespace, spec.job});
     JobGroup& group = work.groups[g];
-    ctx.anchors = anchorsFor(spec.caMount);
+    ctx.anchors = work.anchors[s];
     for (std::size_t& i = cursor[g]; i < group.items.size() && group.items[i].spec == &spec; ++i) {
-      CertificateRow row =
-          checkCertificate(spec, group.items[i].allocId, *group.observations[i], ctx);
+      CacheEntry* entry = group.entries[i];
+      if (auto standing = work.sameSpecs ? standingRow(entry, s, ctx) : nullptr) {
+        ++result.rowsReused;
+        result.rows.push_back(std::move(standing));
+      } else {
+        const Observation& obs = *group.observations[i];
+        auto row = std::make_shared<const CertificateRow>(
+            checkCertificate(spec, group.items[i].allocId, obs, ctx));
+        if (auto alert = alertFor(*row, ctx.now)) result.alerts.push_back(std::move(*alert));
+        if (entry && obs.facts == entry->facts) {
+          const bool ok = row->state == CertState::ok;
+          entry->row = ok ? row : nullptr;
+          entry->rowAnchors = ok ? ctx.anchors : nullptr;
+          entry->rowSpec = s;
+        }
+        result.rows.push_back(std::move(row));
+      }
       group.observations[i].reset();
-      if (auto alert = alertFor(row)) result.alerts.push_back(std::move(*alert));
-      result.rows.push_back(std::move(row));
     }
   }
   std::erase_if(cache_, [](const auto& kv) { return !kv.second.seen; });     // stopped allocs
   std::erase_if(listings_, [](const auto& kv) { return !kv.second.seen; });  // undeclared jobs
+  lastSpecs_ = std::move(specs);
   co_return result;
 }
 

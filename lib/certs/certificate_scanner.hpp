@@ -37,7 +37,10 @@ struct ScanOptions {
 };
 
 struct ScanResult {
-  std::vector<CertificateRow> rows;
+  /// In declaration order. A row whose decision still stands (same spec, same file content,
+  /// same CA chain, state ok, before its nextChange) is the very row of the previous scan.
+  std::vector<CertificateRowPtr> rows;
+  TimePoint decidedAt{};  ///< the `now` the rows were decided at
   /// Every alert condition that holds now (certificate rows and failed template renders).
   std::vector<events::Alert> alerts;
   /// Jobs whose allocations could not be listed: their alerts must not be resolved.
@@ -47,6 +50,7 @@ struct ScanResult {
   std::size_t allocations = 0, filesRead = 0, cacheHits = 0;
   std::size_t jobsListed = 0, listingsReused = 0;
   std::size_t statsSkipped = 0;  ///< settled files decided from kept facts (recheckInterval)
+  std::size_t rowsReused = 0;    ///< rows handed back unchanged from the previous scan
 };
 
 /// The path of a declared certificate relative to the allocation dir.
@@ -84,6 +88,11 @@ class CertificateScanner {
     Clock::MonoTime statAt{};  // when a stat last confirmed this content
     bool afterRead = true;     // no stat since the read: the recheck wait is spread
     bool seen = false;         // touched by the current scan
+    // The ok row last decided from these facts, for spec `rowSpec` against `rowAnchors`:
+    // handed back until its nextChange, so a settled certificate costs no new row.
+    CertificateRowPtr row;
+    TrustAnchorsPtr rowAnchors;
+    std::uint32_t rowSpec = 0;
   };
   /// A job's allocations as the scan needs them: what to read, and template alerts.
   struct Listing {
@@ -102,12 +111,15 @@ class CertificateScanner {
   static boost::asio::awaitable<void> worker(CertificateScanner* self, Work* work);
   bool reuseListing(JobGroup& group);
   void keepListing(const JobGroup& group);
-  /// The file's kept facts when they may stand in for a stat this scan (recheckInterval),
+  /// The file's kept entry when its facts may stand in for a stat this scan (recheckInterval),
   /// marked seen and counted in statsSkipped; null when the file is due.
-  CertificateFactsPtr notDueFacts(const CertificateSpec& spec, const std::string& allocId,
-                                  ScanResult& result);
+  CacheEntry* notDueEntry(const CertificateSpec& spec, const std::string& allocId, Work& work);
+  /// Stats (and reads when changed) one file; `entry` is set to its kept entry when read.
   boost::asio::awaitable<Observation> observe(const CertificateSpec& spec, std::string allocId,
-                                              ScanResult& result);
+                                              ScanResult& result, CacheEntry*& entry);
+  /// The row to hand back for spec `specIndex` of an unchanged spec list, if it still stands.
+  CertificateRowPtr standingRow(const CacheEntry* entry, std::uint32_t specIndex,
+                                const CheckContext& ctx) const;
   /// Keeps one parsed trust store per mount, rebuilt only when its chain text changes.
   void refreshAnchors(const std::map<std::string, std::string>& caChains);
   TrustAnchorsPtr anchorsFor(const std::string& mount) const;
@@ -121,6 +133,7 @@ class CertificateScanner {
   std::map<std::string, TrustAnchorsPtr> anchors_;  // by PKI mount
   std::map<std::string, Listing> listings_;         // "job\0namespace"
   std::list<InFlight> inFlight_;                    // lists requested, not yet answered
+  std::vector<CertificateSpec> lastSpecs_;          // kept rows name specs by index into these
   bool trusted_ = false;
 };
 

@@ -6,6 +6,8 @@
 #include <functional>
 #include <vector>
 
+#include "events/alert.hpp"
+
 namespace nc::certs {
 namespace {
 
@@ -45,6 +47,12 @@ std::string left(const Facts& f) {
   return f.remaining.toString() + " left";
 }
 
+/// An instant to the second, as in the certificate ("2026-12-30T01:02:03Z").
+std::string at(TimePoint t) {
+  std::string s = events::formatRfc3339(t);
+  return s.substr(0, 19) + "Z";
+}
+
 const std::vector<Check>& checks() {
   static const std::vector<Check> list = {
       [](const Facts& f) -> std::optional<Verdict> {
@@ -79,8 +87,10 @@ const std::vector<Check>& checks() {
       },
       [](const Facts& f) -> std::optional<Verdict> {
         if (f.in.mode == RenewalMode::none || f.in.now < f.from) return std::nullopt;
+        // Absolute times: an ok verdict stands unchanged until nextChange (the scanner reuses it).
         return Verdict{CertState::ok, "RenewalWindow",
-                       "inside the expected renewal window; " + left(f)};
+                       "inside the expected renewal window (renewal expected by " + at(f.by) +
+                           "); valid until " + at(f.in.notAfter)};
       },
   };
   return list;
@@ -160,7 +170,7 @@ ExpiryDecision decideExpiry(const ExpiryInput& in) {
   d.remaining = f.remaining;
   d.state = CertState::ok;
   d.reason = "Valid";
-  d.message = "valid; " + left(f);
+  d.message = "valid until " + at(in.notAfter);
   for (const auto& check : checks()) {
     if (auto v = check(f)) {
       d.state = v->state;

@@ -28,6 +28,8 @@ class Threshold {
   Duration resolve(Duration lifetime) const;
   std::string toString() const;
 
+  friend bool operator==(const Threshold&, const Threshold&) = default;
+
  private:
   Threshold(Duration d, double f) : duration_(d), fraction_(f) {}
   Duration duration_;
@@ -54,9 +56,11 @@ struct ExpiryInput {
 
 struct ExpiryDecision {
   CertState state = CertState::ok;
-  std::string reason;   ///< machine word: Valid, RenewalWindow, RenewalOverdue, ExpiringSoon,
-                        ///< ExpiryImminent, Expired, NotYetValid
-  std::string message;  ///< one human sentence
+  std::string reason;  ///< machine word: Valid, RenewalWindow, RenewalOverdue, ExpiringSoon,
+                       ///< ExpiryImminent, Expired, NotYetValid
+  /// One human sentence. An ok one names only instants, never the time left, so it stays true
+  /// until nextChange.
+  std::string message;
   TimePoint renewalExpectedFrom;        ///< earliest expected replacement
   TimePoint renewalExpectedBy;          ///< latest expected replacement
   TimePoint overdueAt;                  ///< renewalExpectedBy plus slack: RenewalOverdue after this

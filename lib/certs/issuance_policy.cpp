@@ -24,6 +24,12 @@ Duration span(TimePoint from, TimePoint to) {
   return Duration(std::chrono::duration_cast<Ns>(to - from));
 }
 
+TimePoint issuedAt(TimePoint notBefore, TimePoint notAfter, Duration notBeforeDuration) {
+  TimePoint t =
+      notBefore + std::chrono::duration_cast<TimePoint::duration>(notBeforeDuration.nanos());
+  return t > notAfter ? notBefore : t;
+}
+
 }  // namespace
 
 std::string normalizeSerial(std::string serial) {
@@ -35,9 +41,7 @@ std::string normalizeSerial(std::string serial) {
 }
 
 TimePoint issuedAt(const IssuedCertificate& c, Duration notBeforeDuration) {
-  TimePoint t =
-      c.notBefore + std::chrono::duration_cast<TimePoint::duration>(notBeforeDuration.nanos());
-  return t > c.notAfter ? c.notBefore : t;
+  return issuedAt(c.notBefore, c.notAfter, notBeforeDuration);
 }
 
 bool pastRenewal(const CertificateRow& row) {
@@ -79,22 +83,25 @@ std::size_t expectedIssuances(std::size_t allocations, Duration lifetime, Durati
   return allocations * perAlloc;
 }
 
-std::vector<ChurnFinding> detectChurn(const std::vector<CertificateRow>& rows,
+std::vector<ChurnFinding> detectChurn(const std::vector<CertificateRowPtr>& rows,
                                       const std::vector<IssuedCertificate>& issued, TimePoint now,
                                       const IssuancePolicy& policy) {
   std::vector<ChurnFinding> out;
   if (policy.churnThreshold <= 0) return out;
   struct Group {
-    std::set<std::string> allocs;
+    std::set<std::string_view> allocs;
     std::optional<Duration> lifetime;  // the shortest seen: the most renewals it allows
   };
-  std::map<std::tuple<std::string, std::string, std::string>, Group> groups;
-  for (const auto& r : rows) {
+  // Keys and alloc IDs are views into the rows, which outlive this call: every scan groups
+  // every row, and copies of 50k IDs were most of its cost.
+  std::map<std::tuple<std::string_view, std::string_view, std::string_view>, Group> groups;
+  for (const auto& row : rows) {
+    const CertificateRow& r = *row;
     if (!r.notBefore || !r.notAfter || r.commonName.empty()) continue;
     Group& g = groups[{r.nomadNamespace, r.job, r.commonName}];
     g.allocs.insert(r.allocId);
-    IssuedCertificate served{r.serial, r.commonName, *r.notBefore, *r.notAfter};
-    Duration life = span(issuedAt(served, policy.notBeforeDuration), *r.notAfter);
+    Duration life =
+        span(issuedAt(*r.notBefore, *r.notAfter, policy.notBeforeDuration), *r.notAfter);
     if (!g.lifetime || life < *g.lifetime) g.lifetime = life;
   }
   const TimePoint since =
@@ -109,7 +116,8 @@ std::vector<ChurnFinding> detectChurn(const std::vector<CertificateRow>& rows,
     }
     std::size_t expected = expectedIssuances(g.allocs.size(), *g.lifetime, policy.window);
     if (count > expected + static_cast<std::size_t>(policy.churnThreshold))
-      out.push_back({job, ns, cn, count, expected, g.allocs.size()});
+      out.push_back(
+          {std::string(job), std::string(ns), std::string(cn), count, expected, g.allocs.size()});
   }
   return out;
 }

@@ -60,7 +60,7 @@ struct ChurnFinding {
 
 /// Names whose issuances in the window exceed expected + churnThreshold. Rows are grouped by
 /// (namespace, job, served common name); rows without dates are ignored.
-std::vector<ChurnFinding> detectChurn(const std::vector<CertificateRow>& rows,
+std::vector<ChurnFinding> detectChurn(const std::vector<CertificateRowPtr>& rows,
                                       const std::vector<IssuedCertificate>& issued, TimePoint now,
                                       const IssuancePolicy& policy);
 

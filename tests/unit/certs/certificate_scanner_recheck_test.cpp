@@ -39,7 +39,7 @@ TEST_F(RecheckTest, ASettledFileIsStattedOncePerIntervalAndStillDecidedEveryScan
     clock_->advance(1min);
     auto r = scan(specs);
     ASSERT_EQ(r.rows.size(), 1u);
-    EXPECT_EQ(r.rows[0].state, CertState::ok);
+    EXPECT_EQ(r.rows[0]->state, CertState::ok);
     skipped += static_cast<int>(r.statsSkipped);
   }
   EXPECT_GE(skipped, 4);
@@ -59,7 +59,7 @@ TEST_F(RecheckTest, ASettledFileIsStattedOncePerIntervalAndStillDecidedEveryScan
   auto due = scan(specs);
   EXPECT_EQ(due.statsSkipped, 0u);
   EXPECT_EQ(due.filesRead, 1u);
-  EXPECT_EQ(due.rows.at(0).reason, "NameMismatch");
+  EXPECT_EQ(due.rows.at(0)->reason, "NameMismatch");
   // A certificate with a problem is looked at on every scan, so its fix is seen at once.
   clock_->advance(1min);
   EXPECT_EQ(scan(specs).statsSkipped, 0u);
@@ -103,7 +103,7 @@ TEST_F(RecheckTest, ACertificateNearItsNextThresholdIsStattedEveryScan) {
   reader_->allocs["web"] = {running("a1", "web")};
   reader_->files["a1/server/local/cert.pem"] = {pki_.issue("web.service.consul", 86400).certPem};
   const auto specs = std::vector{spec("web", "local/cert.pem")};
-  const auto next = scan(specs).rows.at(0).nextChange;  // the renewal window opens
+  const auto next = scan(specs).rows.at(0)->nextChange;  // the renewal window opens
   ASSERT_TRUE(next);
   clock_->advance(1min);
   EXPECT_EQ(scan(specs).statsSkipped, 1u);
@@ -111,7 +111,7 @@ TEST_F(RecheckTest, ACertificateNearItsNextThresholdIsStattedEveryScan) {
   clock_->advance(*next - clock_->now() - 8min);  // within 10 min of it: no more waiting
   auto near = scan(specs);
   EXPECT_EQ(near.statsSkipped, 0u);
-  EXPECT_EQ(near.rows.at(0).state, CertState::ok);
+  EXPECT_EQ(near.rows.at(0)->state, CertState::ok);
   clock_->advance(1min);
   EXPECT_EQ(scan(specs).statsSkipped, 0u);
 
@@ -139,9 +139,9 @@ TEST_F(RecheckTest, ADeletedFileAndAnUncheckedChainAreNotTakenOnTrust) {
   reader_->files.clear();
   clock_->advance(10min);
   auto gone = scan(specs);
-  EXPECT_EQ(gone.rows.at(0).state, CertState::missing);
+  EXPECT_EQ(gone.rows.at(0)->state, CertState::missing);
   clock_->advance(1min);
-  EXPECT_EQ(scan(specs).rows.at(0).state, CertState::missing);
+  EXPECT_EQ(scan(specs).rows.at(0)->state, CertState::missing);
   EXPECT_EQ(stats(), 4);
 }
 

@@ -26,7 +26,7 @@ TEST_F(ScannerTest, ReadsSecretsThroughExecAndSharedFilesThroughFs) {
 
   auto r = scan({spec("web", "secrets/cert.pem"), spec("batch", "alloc/data/cert.pem")});
   ASSERT_EQ(r.rows.size(), 3u);
-  for (const auto& row : r.rows) EXPECT_EQ(row.state, CertState::ok) << row.message;
+  for (const auto& row : r.rows) EXPECT_EQ(row->state, CertState::ok) << row->message;
   EXPECT_TRUE(r.alerts.empty());
   EXPECT_EQ(reader_->execs, 2);
   EXPECT_EQ(reader_->cats, 1);
@@ -47,18 +47,18 @@ TEST_F(ScannerTest, ReadsSecretsThroughExecAndSharedFilesThroughFs) {
 TEST_F(ScannerTest, AChangedCaChainRechecksCachedFilesAndNoChainSkipsTheCheck) {
   reader_->allocs["web"] = {running("a1", "web")};
   reader_->files["a1/server/local/cert.pem"] = {pki_.issue("web.service.consul", 86400).certPem};
-  ASSERT_EQ(scan({spec("web", "local/cert.pem")}).rows.at(0).reason, "Valid");
+  ASSERT_EQ(scan({spec("web", "local/cert.pem")}).rows.at(0)->reason, "Valid");
   EXPECT_EQ(scan({spec("web", "local/cert.pem")}).cacheHits, 1u);  // same chain text: reused
   EXPECT_EQ(reader_->cats, 1);
 
   testing::TestPki other;  // Vault's CA rotated: the cached verdict no longer holds
   auto rotated = scanWith({spec("web", "local/cert.pem")}, {{"pki-int", other.caChainPem()}});
   EXPECT_EQ(rotated.filesRead, 1u);
-  EXPECT_EQ(rotated.rows.at(0).reason, "UntrustedIssuer");
+  EXPECT_EQ(rotated.rows.at(0)->reason, "UntrustedIssuer");
   auto unknown = scanWith({spec("web", "local/cert.pem")}, {});
   EXPECT_EQ(unknown.filesRead, 1u);
-  EXPECT_EQ(unknown.rows.at(0).state, CertState::ok);
-  EXPECT_NE(unknown.rows.at(0).message.find("issuer chain not checked"), std::string::npos);
+  EXPECT_EQ(unknown.rows.at(0)->state, CertState::ok);
+  EXPECT_NE(unknown.rows.at(0)->message.find("issuer chain not checked"), std::string::npos);
   EXPECT_EQ(reader_->cats, 3);
 }
 
@@ -151,13 +151,13 @@ TEST_F(ScannerTest, ListsAndReadsConcurrentlyWithinTheLimitAndKeepsDeclarationOr
   EXPECT_LT(std::find(calls.begin(), calls.end(), "stat") - calls.begin(),
             std::find(calls.rbegin(), calls.rend(), "list").base() - calls.begin());
   std::vector<std::string> order;
-  for (const auto& row : r.rows) order.push_back(row.allocId + ":" + row.path);
+  for (const auto& row : r.rows) order.push_back(row->allocId + ":" + row->path);
   EXPECT_EQ(order, (std::vector<std::string>{
                        "a0:local/cert.pem", "a1:local/cert.pem", "b0:local/cert.pem",
                        "b1:local/cert.pem", "c0:local/cert.pem", "c1:local/cert.pem",
                        "d0:local/cert.pem", "d1:local/cert.pem", "e0:local/cert.pem",
                        "e1:local/cert.pem", "a0:local/other.pem", "a1:local/other.pem"}));
-  for (const auto& row : r.rows) EXPECT_EQ(row.state, CertState::ok) << row.message;
+  for (const auto& row : r.rows) EXPECT_EQ(row->state, CertState::ok) << row->message;
   EXPECT_EQ(r.allocations, 10u);
 }
 
@@ -193,8 +193,8 @@ TEST_F(ScannerTest, KeptListsAreReusedOnlyWhileTrustedAndUntilInvalidated) {
   EXPECT_EQ(reused.listingsReused, 2u);
   EXPECT_EQ(std::count(reader_->calls.begin(), reader_->calls.end(), "stat"), 2);  // still read
   ASSERT_EQ(reused.rows.size(), 2u);
-  EXPECT_EQ(reused.rows[0].allocId, "a1");
-  EXPECT_EQ(reused.rows[1].allocId, "b1");
+  EXPECT_EQ(reused.rows[0]->allocId, "a1");
+  EXPECT_EQ(reused.rows[1]->allocId, "b1");
   EXPECT_EQ(reused.allocations, 3u);
   ASSERT_EQ(reused.alerts.size(), 1u);
   EXPECT_EQ(reused.alerts[0].name, "TemplateRenderFailed");

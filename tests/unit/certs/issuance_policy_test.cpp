@@ -15,6 +15,12 @@ IssuedCertificate issued(const std::string& serial, const std::string& cn, TimeP
   return {serial, cn, at - 30s, at + ttl};
 }
 
+std::vector<CertificateRowPtr> shared(std::vector<CertificateRow> rows) {
+  std::vector<CertificateRowPtr> out;
+  for (auto& r : rows) out.push_back(std::make_shared<const CertificateRow>(std::move(r)));
+  return out;
+}
+
 CertificateRow row(const std::string& alloc, const IssuedCertificate& c,
                    const std::string& reason = "Valid") {
   CertificateRow r;
@@ -115,7 +121,7 @@ TEST(IssuancePolicy, MarkedRowRaisesRenewalNotApplied) {
   const auto served = issued("aa-01", "web.service.consul", kT0, 24h);
   const auto newer = issued("aa-02", "web.service.consul", kT0 + 22h, 24h);
   auto r = row("a1", served, "RenewalOverdue");
-  auto before = alertFor(r);
+  auto before = alertFor(r, kT0 + 23h);
   ASSERT_TRUE(before);
   EXPECT_EQ(before->name, events::alertname::kRenewalDue);
   markRenewalNotApplied(r, newer);
@@ -123,7 +129,7 @@ TEST(IssuancePolicy, MarkedRowRaisesRenewalNotApplied) {
   EXPECT_EQ(r.state, CertState::warning);
   EXPECT_NE(r.message.find("aa:02"), std::string::npos) << r.message;
   EXPECT_NE(r.message.find("still serves serial aa:01"), std::string::npos) << r.message;
-  auto after = alertFor(r);
+  auto after = alertFor(r, kT0 + 23h);
   ASSERT_TRUE(after);
   EXPECT_EQ(after->name, events::alertname::kRenewalNotApplied);
   EXPECT_EQ(after->labels.at("alloc_id"), "a1");
@@ -149,7 +155,7 @@ TEST(IssuancePolicy, ChurnCountsIssuancesInTheWindowBeyondRenewals) {
     store.push_back(issued("s-" + std::to_string(i), cn, kT0 + std::chrono::minutes(2 * i), 24h));
   store.push_back(issued("old", cn, now - 2h, 24h));            // outside the window
   store.push_back(issued("x", "db.service.consul", kT0, 24h));  // another name
-  const std::vector<CertificateRow> rows = {row("a1", served)};
+  const auto rows = shared({row("a1", served)});
   IssuancePolicy p;
   p.churnThreshold = 10;  // expected 2 for one allocation of a 24h certificate
   auto found = detectChurn(rows, store, now, p);
@@ -184,10 +190,10 @@ TEST(IssuancePolicy, ChurnAllowsRenewalsOfShortCertificatesAndManyAllocations) {
   for (auto& r : rows) r.job = "batch";
   IssuancePolicy p;
   p.churnThreshold = 5;
-  EXPECT_TRUE(detectChurn(rows, store, now, p).empty());
+  EXPECT_TRUE(detectChurn(shared(rows), store, now, p).empty());
   // One allocation only: the same issuances are a storm.
   rows.pop_back();
-  EXPECT_EQ(detectChurn(rows, store, now, p).size(), 1u);
+  EXPECT_EQ(detectChurn(shared(rows), store, now, p).size(), 1u);
 }
 
 TEST(IssuancePolicy, RowsWithoutDatesAreIgnored) {
@@ -197,7 +203,7 @@ TEST(IssuancePolicy, RowsWithoutDatesAreIgnored) {
   std::vector<IssuedCertificate> store(50, issued("z", "web.service.consul", kT0, 24h));
   IssuancePolicy p;
   p.churnThreshold = 1;
-  EXPECT_TRUE(detectChurn({missing}, store, kT0 + 1min, p).empty());
+  EXPECT_TRUE(detectChurn(shared({missing}), store, kT0 + 1min, p).empty());
 }
 
 }  // namespace

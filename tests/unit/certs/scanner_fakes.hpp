@@ -127,7 +127,7 @@ class ScannerTestBase : public ::testing::Test {
   }
   const CertificateRow* row(const ScanResult& r, const std::string& alloc) {
     for (const auto& row : r.rows)
-      if (row.allocId == alloc) return &row;
+      if (row->allocId == alloc) return row.get();
     return nullptr;
   }
   testing::TestPki pki_;

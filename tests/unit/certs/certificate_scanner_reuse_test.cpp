@@ -1,0 +1,127 @@
+// The scanner hands back the previous scan's row while its decision stands, and only then.
+#include <gtest/gtest.h>
+
+#include "certs/certificate_scanner.hpp"
+#include "scanner_fakes.hpp"
+
+namespace nc::certs {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace testing_support;
+
+class ScannerReuseTest : public ScannerTestBase {
+ protected:
+  ScannerReuseTest() : ScannerTestBase(ScanOptions{2, Duration::seconds(60)}) {}
+
+  void serveTwoAllocations(const std::string& pem) {
+    reader_->allocs["web"] = {running("a1", "web"), running("a2", "web")};
+    reader_->files["a1/server/local/cert.pem"] = {pem};
+    reader_->files["a2/server/local/cert.pem"] = {pem};
+  }
+  const std::vector<CertificateSpec> specs_ = {spec("web", "local/cert.pem")};
+};
+
+TEST_F(ScannerReuseTest, ASettledRowIsHandedBackUntilItsNextChange) {
+  serveTwoAllocations(pki_.issue("web.service.consul", 86400).certPem);
+  const ScanResult first = scan(specs_);
+  ASSERT_EQ(first.rows.size(), 2u);
+  EXPECT_EQ(first.rowsReused, 0u);
+  const CertificateRowPtr row = first.rows[0];
+  EXPECT_EQ(row->reason, "Valid");
+  // The row holds nothing that goes stale while it is reused: no time left in its message.
+  EXPECT_EQ(row->message.find("left"), std::string::npos) << row->message;
+  EXPECT_NE(row->message.find("valid until"), std::string::npos) << row->message;
+
+  clock_->advance(10min);
+  const ScanResult second = scan(specs_);
+  EXPECT_EQ(second.rowsReused, 2u);
+  EXPECT_EQ(second.rows[0], first.rows[0]);
+  EXPECT_EQ(second.rows[1], first.rows[1]);
+  // The time left is the reader's: ten minutes less at the second scan.
+  EXPECT_EQ(
+      remainingAt(*row, first.decidedAt)->nanos() - remainingAt(*row, second.decidedAt)->nanos(),
+      std::chrono::minutes(10));
+
+  // At its next change the renewal window opens: a new row says so, then stands in turn.
+  ASSERT_TRUE(row->nextChange);
+  clock_->setWall(*row->nextChange);
+  const ScanResult third = scan(specs_);
+  EXPECT_EQ(third.rowsReused, 0u);
+  EXPECT_NE(third.rows[0], row);
+  EXPECT_EQ(third.rows[0]->reason, "RenewalWindow");
+  EXPECT_EQ(third.rows[0]->message.find("left"), std::string::npos) << third.rows[0]->message;
+  const ScanResult fourth = scan(specs_);
+  EXPECT_EQ(fourth.rowsReused, 2u);
+  EXPECT_EQ(fourth.rows[0], third.rows[0]);
+}
+
+TEST_F(ScannerReuseTest, ANewFileAChangedSpecOrAnotherChainGiveANewRow) {
+  serveTwoAllocations(pki_.issue("web.service.consul", 86400).certPem);
+  const CertificateRowPtr row = scan(specs_).rows.at(0);
+
+  // Re-rendered file: the row is decided from the new certificate.
+  const auto renewed = pki_.issue("web.service.consul", 86400);
+  reader_->files["a1/server/local/cert.pem"] = {renewed.certPem, "2026-01-02T00:00:00Z"};
+  const ScanResult reread = scan(specs_);
+  EXPECT_EQ(reread.rowsReused, 1u);  // a2 is unchanged
+  EXPECT_NE(reread.rows.at(0), row);
+  EXPECT_NE(reread.rows.at(0)->serial, row->serial);
+  EXPECT_EQ(reread.rows.at(1)->allocId, "a2");
+
+  // A changed expectation: no row of the old spec list stands.
+  auto strict = specs_;
+  strict[0].commonName = "api.service.consul";
+  const ScanResult renamed = scan(strict);
+  EXPECT_EQ(renamed.rowsReused, 0u);
+  EXPECT_EQ(renamed.rows.at(0)->reason, "NameMismatch");
+  EXPECT_EQ(renamed.rows.at(1)->reason, "NameMismatch");
+
+  // Back to the first spec, then without Vault's chain: the note about the chain is new.
+  const ScanResult back = scan(specs_);
+  EXPECT_EQ(back.rowsReused, 0u);
+  EXPECT_EQ(scan(specs_).rowsReused, 2u);
+  const ScanResult unchecked = scanWith(specs_, {});
+  EXPECT_EQ(unchecked.rowsReused, 0u);
+  EXPECT_NE(unchecked.rows.at(0)->message.find("issuer chain not checked"), std::string::npos);
+}
+
+TEST_F(ScannerReuseTest, TwoSpecsOnOneSharedFileKeepTheirOwnRows) {
+  // Two tasks of a job declare the same alloc/data file: one kept entry, two specs.
+  reader_->allocs["web"] = {running("a1", "web")};
+  reader_->files["a1/alloc/data/cert.pem"] = {pki_.issue("web.service.consul", 86400).certPem};
+  auto server = spec("web", "alloc/data/cert.pem");
+  auto sidecar = server;
+  sidecar.task = "sidecar";
+  for (int i = 0; i < 3; ++i) {
+    const ScanResult r = scan({server, sidecar});
+    ASSERT_EQ(r.rows.size(), 2u);
+    EXPECT_EQ(r.rows[0]->task, "server") << "scan " << i;
+    EXPECT_EQ(r.rows[1]->task, "sidecar") << "scan " << i;
+  }
+}
+
+TEST_F(ScannerReuseTest, ARowWithAProblemIsDecidedAgainOnEveryScan) {
+  serveTwoAllocations(pki_.issue("other.service.consul", 86400).certPem);
+  const ScanResult first = scan(specs_);
+  ASSERT_EQ(first.rows.at(0)->reason, "NameMismatch");
+  const ScanResult second = scan(specs_);
+  EXPECT_EQ(second.rowsReused, 0u);
+  EXPECT_NE(second.rows.at(0), first.rows.at(0));
+  EXPECT_EQ(second.alerts.size(), 2u);  // each scan raises the alerts that hold
+
+  // A warning that only changes at a later threshold: still decided (and alerted) every scan.
+  serveTwoAllocations(pki_.issue("web.service.consul", 86400).certPem);
+  auto warned = specs_;
+  warned[0].warnBefore = *Threshold::parse("48h");
+  for (int i = 0; i < 2; ++i) {
+    const ScanResult r = scan(warned);
+    ASSERT_EQ(r.rows.at(0)->reason, "ExpiringSoon");
+    ASSERT_TRUE(r.rows.at(0)->nextChange);
+    EXPECT_EQ(r.rowsReused, 0u);
+    EXPECT_EQ(r.alerts.size(), 2u) << "scan " << i;
+  }
+}
+
+}  // namespace
+}  // namespace nc::certs
