@@ -159,7 +159,11 @@ class Daemon:
         self.proc.send_signal(sig)
 
     def wait(self, timeout=30):
-        return self.proc.wait(timeout=timeout)
+        rc = self.proc.wait(timeout=timeout)
+        # The readers end at the pipes' EOF: until then log() may lack the last lines.
+        for t in self._threads:
+            t.join(timeout=5)
+        return rc
 
     def stop(self):
         if self.proc.poll() is None:
