@@ -69,6 +69,9 @@ struct Daemon {
   /// The last scan's certificates, for /status and the gauges: shared with the scanner, which
   /// hands back the same row while its decision stands.
   std::vector<certs::CertificateRowPtr> statusRows;
+  /// The last known rows of jobs whose allocations the last scan could not list: their gauges
+  /// stay as they were (as their alerts do) until a scan lists the job again.
+  std::vector<certs::CertificateRowPtr> unlistedRows;
   std::optional<events::TimePoint> lastScanAt;
   double lastScanSeconds = 0;
   std::string statusLine;

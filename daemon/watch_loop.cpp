@@ -84,25 +84,10 @@ void applyScan(Daemon& d, certs::ScanResult result) {
       still);
   for (const auto& r : resolved) publishAlert(d, r);
 
-  // A scan that changed nothing hands back the very rows of the last one: the gauges then
-  // stand as they are (a sweep would keep every series too).
-  const bool sameRows =
-      std::equal(result.rows.begin(), result.rows.end(), d.statusRows.begin(), d.statusRows.end());
   std::map<certs::CertState, int> counts;
-  for (const auto& row : result.rows) {
-    const certs::CertificateRow& r = *row;
-    ++counts[r.state];
-    if (sameRows || !r.notAfter) continue;
-    const auto secs = [](events::TimePoint t) {
-      return std::chrono::duration<double>(t.time_since_epoch()).count();
-    };
-    d.metrics.setCertificate({r.job, r.task, r.allocId, r.path, r.commonName},
-                             r.notBefore ? secs(*r.notBefore) : 0, secs(*r.notAfter));
-  }
-  // Forget the gauges of allocations that went away (but keep those of unlisted jobs).
-  if (!sameRows)
-    d.metrics.sweepCertificates(
-        [&failed](std::string_view job) { return failed.contains(std::string(job)); });
+  for (const auto& row : result.rows) ++counts[row->state];
+  d.unlistedRows =
+      certs::rowsOfUnlistedJobs(result.rows, d.statusRows, d.unlistedRows, result.failedJobs);
   for (auto s : {certs::CertState::ok, certs::CertState::warning, certs::CertState::critical,
                  certs::CertState::missing, certs::CertState::invalid})
     d.metrics.setCertificates(certs::toString(s), counts[s]);
@@ -219,6 +204,19 @@ void syncListingTrust(Daemon& d) {
 }
 
 asio::awaitable<void> watchLoop(Daemon& d) {
+  // The certificate gauges are read from the table at each scrape, never copied.
+  d.metrics.setCertificateSource([&d](const auto& visit) {
+    const auto secs = [](events::TimePoint t) {
+      return std::chrono::duration<double>(t.time_since_epoch()).count();
+    };
+    for (const auto* rows : {&d.statusRows, &d.unlistedRows})
+      for (const auto& row : *rows) {
+        const certs::CertificateRow& r = *row;
+        if (!r.notAfter) continue;
+        visit({r.job, r.task, r.allocId, r.path, r.commonName, r.notBefore ? secs(*r.notBefore) : 0,
+               secs(*r.notAfter)});
+      }
+  });
   while (!d.stopping) {
     const auto started = std::chrono::steady_clock::now();
     co_await probeBackends(d);

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <set>
 #include <unordered_set>
 
 namespace nc::certs {
@@ -52,6 +53,21 @@ std::string allocPath(const CertificateSpec& spec) {
   while (p.starts_with("/")) p.erase(0, 1);
   if (p.starts_with("alloc/")) return p;
   return spec.task + "/" + p;
+}
+
+std::vector<CertificateRowPtr> rowsOfUnlistedJobs(const std::vector<CertificateRowPtr>& current,
+                                                  const std::vector<CertificateRowPtr>& previous,
+                                                  const std::vector<CertificateRowPtr>& kept,
+                                                  const std::vector<std::string>& failedJobs) {
+  std::vector<CertificateRowPtr> out;
+  if (failedJobs.empty()) return out;
+  const std::set<std::string_view> failed(failedJobs.begin(), failedJobs.end());
+  std::set<std::string_view> listed;
+  for (const auto& row : current) listed.insert(row->job);
+  for (const auto* rows : {&previous, &kept})
+    for (const auto& row : *rows)
+      if (failed.contains(row->job) && !listed.contains(row->job)) out.push_back(row);
+  return out;
 }
 
 bool needsExec(const std::string& path) {

@@ -53,6 +53,14 @@ struct ScanResult {
   std::size_t rowsReused = 0;    ///< rows handed back unchanged from the previous scan
 };
 
+/// The rows a certificate table keeps for the jobs a scan could not list (`failedJobs`): their
+/// last known rows, from the previous table and the rows it kept so, unless the job name has
+/// rows of its own in the scan (`current`). By job name, as alerts of such jobs are kept.
+std::vector<CertificateRowPtr> rowsOfUnlistedJobs(const std::vector<CertificateRowPtr>& current,
+                                                  const std::vector<CertificateRowPtr>& previous,
+                                                  const std::vector<CertificateRowPtr>& kept,
+                                                  const std::vector<std::string>& failedJobs);
+
 /// The path of a declared certificate relative to the allocation dir.
 std::string allocPath(const CertificateSpec& spec);
 /// True for task paths the fs API refuses to read (secrets/, private/).

@@ -1,10 +1,6 @@
 // Metrics on prometheus-cpp: families are created once; label sets on first use.
 #include "health/metrics.hpp"
 
-#include <algorithm>
-#include <cstdint>
-#include <map>
-
 #include <prometheus/client_metric.h>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
@@ -22,19 +18,6 @@ std::string s(std::string_view v) {
   return std::string(v);
 }
 
-// Certificate series key: the label values joined by NUL (job first, for sweep's `keep`).
-void certKey(const CertificateLabels& l, std::string& k) {
-  k.clear();
-  for (std::string_view v : {l.job, l.task, l.allocId, l.path, l.commonName})
-    k.append(v).push_back('\0');
-  k.pop_back();
-}
-
-struct CertGauges {
-  double notBefore = 0, notAfter = 0;
-  std::uint32_t mark = 0;  ///< the sweep round it was last set in
-};
-
 constexpr std::size_t kSlice = 1024;
 
 /// One gauge family for every certificate, in the text format written by prometheus-cpp's
@@ -42,15 +25,15 @@ constexpr std::size_t kSlice = 1024;
 /// label set per certificate for all of them at once; each later slice's HELP/TYPE header is
 /// dropped, as the family is one.
 void appendCertFamily(std::string& out, const char* name, const char* help,
-                      const std::map<std::string, CertGauges>& certs, bool notAfter) {
-  if (certs.empty()) return;
+                      const CertificateSource& certs, bool notAfter) {
+  if (!certs) return;
   const prom::TextSerializer serializer;
   std::vector<prom::MetricFamily> slice(1);
   prom::MetricFamily& family = slice.front();
   family.name = name;
   family.help = help;
   family.type = prom::MetricType::Gauge;
-  family.metric.reserve(std::min(kSlice, certs.size()));
+  family.metric.reserve(kSlice);
   bool first = true;
   auto flush = [&] {
     std::string text = serializer.Serialize(slice);
@@ -59,23 +42,16 @@ void appendCertFamily(std::string& out, const char* name, const char* help,
     first = false;
     family.metric.clear();
   };
-  std::string_view parts[5];  // job, task, alloc_id, path, common_name
-  for (const auto& [key, g] : certs) {
-    std::string_view rest = key;
-    for (auto& p : parts) {
-      const auto cut = rest.find('\0');
-      p = rest.substr(0, cut);
-      rest = cut == std::string_view::npos ? std::string_view() : rest.substr(cut + 1);
-    }
+  certs([&](const CertificateGauges& g) {
     prom::ClientMetric& m = family.metric.emplace_back();
-    m.label = {{"alloc_id", std::string(parts[2])},
-               {"common_name", std::string(parts[4])},
-               {"job", std::string(parts[0])},
-               {"path", std::string(parts[3])},
-               {"task", std::string(parts[1])}};
-    m.gauge.value = notAfter ? g.notAfter : g.notBefore;
+    m.label = {{"alloc_id", std::string(g.allocId)},
+               {"common_name", std::string(g.commonName)},
+               {"job", std::string(g.job)},
+               {"path", std::string(g.path)},
+               {"task", std::string(g.task)}};
+    m.gauge.value = notAfter ? g.notAfterSeconds : g.notBeforeSeconds;
     if (family.metric.size() == kSlice) flush();
-  }
+  });
   if (!family.metric.empty()) flush();
 }
 
@@ -148,9 +124,7 @@ struct Metrics::Impl {
           .Help("Alert events the durable spool refused (disk full, spool full, fsync failure).")
           .Register(registry)
           .Add({});
-  std::map<std::string, CertGauges> certs;  ///< by certKey()
-  std::string certKeyBuffer;                ///< setCertificate's key, reused
-  std::uint32_t mark = 0;
+  CertificateSource certs;
 };
 
 Metrics::Metrics() : impl_(std::make_unique<Impl>()) {
@@ -183,39 +157,8 @@ void Metrics::backendRequest(std::string_view backend, int status) {
   impl_->backendRequests.Add({{"backend", s(backend)}, {"code", std::to_string(status)}})
       .Increment();
 }
-void Metrics::setCertificate(const CertificateLabels& labels, double notBeforeSeconds,
-                             double notAfterSeconds) {
-  // Each scan sets every certificate again: the key is built in a kept buffer and copied only
-  // for a new series.
-  certKey(labels, impl_->certKeyBuffer);
-  const CertGauges gauges{notBeforeSeconds, notAfterSeconds, impl_->mark};
-  auto it = impl_->certs.find(impl_->certKeyBuffer);
-  if (it == impl_->certs.end())
-    impl_->certs.emplace(impl_->certKeyBuffer, gauges);
-  else
-    it->second = gauges;
-}
-void Metrics::removeCertificate(const CertificateLabels& labels) {
-  certKey(labels, impl_->certKeyBuffer);
-  impl_->certs.erase(impl_->certKeyBuffer);
-}
-std::size_t Metrics::sweepCertificates(const std::function<bool(std::string_view job)>& keep) {
-  std::size_t removed = 0;
-  for (auto it = impl_->certs.begin(); it != impl_->certs.end();) {
-    if (it->second.mark == impl_->mark ||
-        keep(std::string_view(it->first).substr(0, it->first.find('\0')))) {
-      ++it;
-      continue;
-    }
-    it = impl_->certs.erase(it);
-    ++removed;
-  }
-  // Next round: what is not set (or kept) again by the next sweep goes.
-  ++impl_->mark;
-  return removed;
-}
-std::size_t Metrics::certificateCount() const {
-  return impl_->certs.size();
+void Metrics::setCertificateSource(CertificateSource source) {
+  impl_->certs = std::move(source);
 }
 void Metrics::setCertificates(std::string_view state, double count) {
   impl_->certificates.Add({{"state", s(state)}}).Set(count);
@@ -235,7 +178,10 @@ void Metrics::delivery(std::string_view sink, std::string_view result) {
 
 std::string Metrics::exposition() const {
   std::string out = prom::TextSerializer().Serialize(impl_->registry.Collect());
-  out.reserve(out.size() + impl_->certs.size() * 2 * 160);
+  // Sized once: the certificate families are most of the text (~160 bytes per series).
+  std::size_t series = 0;
+  if (impl_->certs) impl_->certs([&series](const CertificateGauges&) { ++series; });
+  out.reserve(out.size() + series * 2 * 160);
   appendCertFamily(out, kNotAfterName, kNotAfterHelp, impl_->certs, true);
   appendCertFamily(out, kNotBeforeName, kNotBeforeHelp, impl_->certs, false);
   return out;

@@ -9,10 +9,14 @@
 
 namespace nc::health {
 
-/// Labels of one certificate's gauges (views: only read during the call they are passed to).
-struct CertificateLabels {
+/// One certificate's gauges (views: only read during the call they are passed to).
+struct CertificateGauges {
   std::string_view job, task, allocId, path, commonName;
+  double notBeforeSeconds = 0, notAfterSeconds = 0;
 };
+/// Hands every watched certificate to `visit`, once each (no two with the same labels).
+using CertificateSource =
+    std::function<void(const std::function<void(const CertificateGauges&)>& visit)>;
 
 class Metrics {
  public:
@@ -32,16 +36,10 @@ class Metrics {
   void setBackendUp(std::string_view backend, bool up);
   void backendRequest(std::string_view backend, int status);  ///< status 0 = transport error
 
-  // Certificates. The two per-certificate gauges are held compactly (one joined label text
-  // and two doubles each, not a prometheus-cpp label map per series): at 50k certificates
-  // they dominated the daemon's memory.
-  void setCertificate(const CertificateLabels& labels, double notBeforeSeconds,
-                      double notAfterSeconds);
-  void removeCertificate(const CertificateLabels& labels);
-  /// Removes the certificates not set since the previous sweep, except those whose job
-  /// `keep` returns true for (kept as they are); returns how many were removed.
-  std::size_t sweepCertificates(const std::function<bool(std::string_view job)>& keep);
-  std::size_t certificateCount() const;
+  // Certificates. The two per-certificate gauges are not stored here: each exposition reads
+  // them from the source, the daemon's certificate table (at 50k certificates a copy of their
+  // labels per series was ~9 MB, and setting them again each scan most of a quiet scan's work).
+  void setCertificateSource(CertificateSource source);
   void setCertificates(std::string_view state, double count);
 
   // Alerts and the event queue

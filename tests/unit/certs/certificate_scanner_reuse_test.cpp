@@ -123,5 +123,33 @@ TEST_F(ScannerReuseTest, ARowWithAProblemIsDecidedAgainOnEveryScan) {
   }
 }
 
+CertificateRowPtr tableRow(const std::string& job, const std::string& alloc) {
+  auto r = std::make_shared<CertificateRow>();
+  r->job = job;
+  r->allocId = alloc;
+  return r;
+}
+
+std::vector<std::string> allocsOf(const std::vector<CertificateRowPtr>& rows) {
+  std::vector<std::string> out;
+  for (const auto& r : rows) out.push_back(r->allocId);
+  return out;
+}
+
+TEST(CertificateTable, AnUnlistedJobKeepsItsLastKnownRowsUntilListedAgain) {
+  const auto web1 = tableRow("web", "w1"), api1 = tableRow("api", "a1"), db1 = tableRow("db", "d1");
+  const std::vector<CertificateRowPtr> previous = {web1, api1, db1};
+  // api could not be listed: its row is kept; web's and db's are in the scan or went away.
+  auto kept = rowsOfUnlistedJobs({web1}, previous, {}, {"api"});
+  EXPECT_EQ(allocsOf(kept), std::vector<std::string>{"a1"});
+  // Still not listed a scan later: kept from the kept rows.
+  kept = rowsOfUnlistedJobs({web1}, {web1}, kept, {"api"});
+  EXPECT_EQ(allocsOf(kept), std::vector<std::string>{"a1"});
+  // Listed again: its rows are the scan's, nothing kept.
+  EXPECT_TRUE(rowsOfUnlistedJobs({web1, tableRow("api", "a2")}, {web1}, kept, {}).empty());
+  // A name with rows of its own in the scan (another namespace) keeps none.
+  EXPECT_TRUE(rowsOfUnlistedJobs({tableRow("api", "a3")}, previous, {}, {"api"}).empty());
+}
+
 }  // namespace
 }  // namespace nc::certs

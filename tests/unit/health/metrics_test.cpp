@@ -6,9 +6,22 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <string>
+#include <vector>
 
 namespace nc::health {
 namespace {
+
+/// A certificate table as the daemon keeps it, handed to Metrics as its source.
+struct Table {
+  std::vector<CertificateGauges> rows;
+  std::vector<std::string> keep;  // owns label texts built on the fly
+  CertificateSource source() {
+    return [this](const auto& visit) {
+      for (const auto& r : rows) visit(r);
+    };
+  }
+};
 
 Metrics& populated() {
   static Metrics m;
@@ -21,8 +34,10 @@ Metrics& populated() {
     m.setBackendUp("vault", true);
     m.backendRequest("vault", 200);
     m.backendRequest("nomad", 0);
-    m.setCertificate({"web", "server", "a1b2", "secrets/cert.pem", "web.service.consul"}, 1.8e9,
-                     1.8e9 + 86400);
+    static Table table{
+        {{"web", "server", "a1b2", "secrets/cert.pem", "web.service.consul", 1.8e9, 1.8e9 + 86400}},
+        {}};
+    m.setCertificateSource(table.source());
     m.setCertificates("ok", 1);
     m.alert("CertificateRenewalDue", "firing");
     m.setQueueDepth("alertmanager", 0);
@@ -62,44 +77,35 @@ TEST(Metrics, SpoolErrorsCount) {
       << m.exposition();
 }
 
-TEST(Metrics, RemovedCertificatesDisappear) {
+TEST(Metrics, TheGaugesFollowTheTableAtEachExposition) {
   Metrics m;
-  CertificateLabels l{"web", "server", "dead", "local/cert.pem", "web.service.consul"};
-  m.setCertificate(l, 1, 2);
-  EXPECT_NE(m.exposition().find("alloc_id=\"dead\""), std::string::npos);
-  m.removeCertificate(l);
-  m.removeCertificate(l);  // twice is harmless
-  EXPECT_EQ(m.exposition().find("alloc_id=\"dead\""), std::string::npos);
-}
-
-TEST(Metrics, SweepRemovesCertificatesNotSetAgainExceptKeptJobs) {
-  Metrics m;
-  CertificateLabels a{"web", "server", "a1", "local/cert.pem", "web.service.consul"};
-  CertificateLabels b{"api", "server", "b1", "local/cert.pem", "api.service.consul"};
-  CertificateLabels c{"db", "server", "c1", "local/cert.pem", "db.service.consul"};
-  for (const auto& l : {a, b, c}) m.setCertificate(l, 1, 2);
-  auto none = [](std::string_view) { return false; };
-  EXPECT_EQ(m.sweepCertificates(none), 0u);  // all set this round
-  m.setCertificate(a, 1, 3);  // next round: a is set again, b's job is kept, c went away
-  EXPECT_EQ(m.sweepCertificates([](std::string_view job) { return job == "api"; }), 1u);
-  EXPECT_EQ(m.certificateCount(), 2u);
-  const std::string text = m.exposition();
+  EXPECT_EQ(m.exposition().find("nomad_certd_certificate_"), std::string::npos);  // no source
+  Table table;
+  m.setCertificateSource(table.source());
+  EXPECT_EQ(m.exposition().find("nomad_certd_certificate_"), std::string::npos);  // empty
+  table.rows = {{"web", "server", "a1", "local/cert.pem", "web.service.consul", 1, 2},
+                {"db", "server", "c1", "local/cert.pem", "db.service.consul", 1, 2}};
+  std::string text = m.exposition();
   EXPECT_NE(text.find("alloc_id=\"a1\""), std::string::npos);
-  EXPECT_NE(text.find("alloc_id=\"b1\""), std::string::npos);
+  EXPECT_NE(text.find("alloc_id=\"c1\""), std::string::npos);
+  table.rows.pop_back();  // c1 went away
+  table.rows[0].notAfterSeconds = 3;
+  text = m.exposition();
   EXPECT_EQ(text.find("alloc_id=\"c1\""), std::string::npos);
   EXPECT_NE(text.find("nomad_certd_certificate_expiration_timestamp_seconds{alloc_id=\"a1\","
                       "common_name=\"web.service.consul\",job=\"web\",path=\"local/cert.pem\","
                       "task=\"server\"} 3\n"),
             std::string::npos)
       << text;
-  m.setCertificate(a, 1, 3);
-  EXPECT_EQ(m.sweepCertificates(none), 1u);  // b not kept any more
-  EXPECT_EQ(m.certificateCount(), 1u);
+  EXPECT_NE(text.find("nomad_certd_certificate_not_before_timestamp_seconds{alloc_id=\"a1\","),
+            std::string::npos)
+      << text;
 }
 
 TEST(Metrics, CertificateLabelValuesAreEscaped) {
   Metrics m;
-  m.setCertificate({"we\"b", "t", "x", "a\\b\nc", "cn"}, 0.5, 1.75e9);
+  Table table{{{"we\"b", "t", "x", "a\\b\nc", "cn", 0.5, 1.75e9}}, {}};
+  m.setCertificateSource(table.source());
   const std::string text = m.exposition();
   EXPECT_NE(text.find("job=\"we\\\"b\""), std::string::npos) << text;
   EXPECT_NE(text.find("path=\"a\\\\b\\nc\""), std::string::npos) << text;
@@ -115,9 +121,14 @@ std::size_t count(const std::string& text, const std::string& what) {
 
 TEST(Metrics, ManyCertificatesAreOneFamilyEach) {
   Metrics m;  // more series than one serializer slice holds
-  for (int i = 0; i < 2500; ++i)
-    m.setCertificate({"web", "server", "alloc-" + std::to_string(i), "secrets/cert.pem", "cn"},
-                     1.75e9, 1.75e9 + i);
+  Table table;
+  table.keep.reserve(2500);
+  for (int i = 0; i < 2500; ++i) {
+    table.keep.push_back("alloc-" + std::to_string(i));
+    table.rows.push_back(
+        {"web", "server", table.keep.back(), "secrets/cert.pem", "cn", 1.75e9, 1.75e9 + i});
+  }
+  m.setCertificateSource(table.source());
   const std::string text = m.exposition();
   for (const char* family : {"nomad_certd_certificate_expiration_timestamp_seconds",
                              "nomad_certd_certificate_not_before_timestamp_seconds"}) {
