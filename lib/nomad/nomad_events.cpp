@@ -27,6 +27,10 @@ class EventStreamImpl final : public EventStream {
         continue;
       }
       auto line = co_await stream_->nextLine(options_.heartbeatTimeout);
+      if (closed_) {  // close() cut this read short: the stream goes now that it is done
+        drop(false);
+        co_return Error(errc::cancelled, "nomad event stream: closed");
+      }
       if (!line) {
         // Heartbeat missed or the connection broke: reconnect and resume.
         spdlog::warn("nomad event stream: {}; reconnecting", line.error().describe());
@@ -58,11 +62,12 @@ class EventStreamImpl final : public EventStream {
 
   std::uint64_t lastIndex() const override { return lastIndex_; }
   int reconnects() const override { return reconnects_; }
-  bool live() const override { return stream_ && sawLine_; }
+  bool live() const override { return stream_ && sawLine_ && !closed_; }
   void close() override {
     closed_ = true;
+    // Only closed: a next() may be suspended in the stream's read, which ends (cancelled) and
+    // then drops it. Destroying it here had that read resume inside a freed object.
     if (stream_) stream_->close();
-    stream_.reset();
   }
 
  private:

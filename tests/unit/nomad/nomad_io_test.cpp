@@ -1,6 +1,11 @@
 // NomadClient fs (incl. 200-with-error), exec frames and runs, variables and locks, events.
 #include <gtest/gtest.h>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "../vault/fake_transport.hpp"
 #include "nomad/codec.hpp"
 #include "nomad/exec_frames.hpp"
@@ -15,6 +20,32 @@ using nc::testing::FakeWebSocket;
 using nc::testing::headerOr;
 using nc::testing::run;
 using nc::testing::WebSocketLog;
+
+/// A line stream whose read waits until close(); records a destruction in the middle of it.
+class PendingLineStream final : public http::LineStream {
+ public:
+  struct State {
+    bool reading = false, destroyedMidRead = false;
+  };
+  PendingLineStream(boost::asio::any_io_executor ex, std::shared_ptr<State> state)
+      : timer_(ex, boost::asio::steady_timer::time_point::max()), state_(std::move(state)) {}
+  ~PendingLineStream() override {
+    if (state_->reading) state_->destroyedMidRead = true;
+  }
+  boost::asio::awaitable<Result<std::optional<std::string>>> nextLine(Duration) override {
+    auto state = state_;  // the resumption must not touch a destroyed this
+    state->reading = true;
+    co_await timer_.async_wait(
+        boost::asio::as_tuple(boost::asio::use_awaitable));  // ends at close()
+    state->reading = false;
+    co_return Error(errc::cancelled, "line stream closed");
+  }
+  void close() override { timer_.cancel(); }
+
+ private:
+  boost::asio::steady_timer timer_;
+  std::shared_ptr<State> state_;
+};
 
 struct NomadIoTest : ::testing::Test {
   std::shared_ptr<FakeTransport> fake = std::make_shared<FakeTransport>();
@@ -328,6 +359,28 @@ TEST_F(NomadIoTest, EventStreamResumesAfterHeartbeatTimeoutAndServerClose) {
   EXPECT_TRUE(stream->live());
   stream->close();
   EXPECT_FALSE(stream->live());
+}
+
+TEST_F(NomadIoTest, EventStreamCloseEndsAPendingReadWithoutDestroyingItsStream) {
+  boost::asio::io_context io;
+  auto state = std::make_shared<PendingLineStream::State>();
+  fake->lineStreams.push_back(
+      http::LineStreamPtr(std::make_unique<PendingLineStream>(io.get_executor(), state)));
+  auto stream = client.subscribe(EventStreamOptions{});
+  std::optional<Result<EventBatch>> got;
+  boost::asio::co_spawn(
+      io, [&]() -> boost::asio::awaitable<void> { got.emplace(co_await stream->next()); },
+      boost::asio::detached);
+  io.poll();
+  ASSERT_TRUE(state->reading);  // suspended in the stream's read, as the daemon's loop is
+  stream->close();              // what a stop does
+  EXPECT_FALSE(stream->live());
+  io.run();
+  ASSERT_TRUE(got);
+  ASSERT_FALSE(*got);
+  EXPECT_TRUE(got->error().is(errc::cancelled)) << got->error().describe();
+  EXPECT_FALSE(state->destroyedMidRead);
+  EXPECT_EQ(fake->requests.size(), 1u);  // no reconnect after a close
 }
 
 TEST_F(NomadIoTest, EventStreamReportsRepeatedFailuresAndBadLines) {
