@@ -37,8 +37,8 @@ std::string formatTime(const std::optional<events::TimePoint>& t) {
 
 }  // namespace
 
-std::vector<certs::CertificateSpec> certificateSpecs(const config::DaemonConfig& config,
-                                                     const config::DesiredState& desired) {
+certs::CertificateSpecs certificateSpecs(const config::DaemonConfig& config,
+                                         const config::DesiredState& desired) {
   std::vector<certs::CertificateSpec> specs;
   const std::string mount = issuingMount(desired);
   for (const config::JobSpec& job : desired.nomad.jobs) {
@@ -56,7 +56,7 @@ std::vector<certs::CertificateSpec> certificateSpecs(const config::DaemonConfig&
       specs.push_back(std::move(s));
     }
   }
-  return specs;
+  return std::make_shared<const std::vector<certs::CertificateSpec>>(std::move(specs));
 }
 
 void applyIssuances(certs::ScanResult& result, const std::vector<certs::IssuedCertificate>& issued,
@@ -81,11 +81,11 @@ void applyIssuances(certs::ScanResult& result, const std::vector<certs::IssuedCe
 
 boost::asio::awaitable<certs::ScanResult> scanOnce(vault::VaultApi& vault,
                                                    certs::CertificateScanner& scanner,
-                                                   std::vector<certs::CertificateSpec> specs,
+                                                   certs::CertificateSpecs specs,
                                                    const IssuanceCheck* issuance) {
   std::set<std::string> mounts;
   std::map<std::pair<std::string, std::string>, std::string> mountOf;  // (namespace, job)
-  for (const auto& s : specs) {
+  for (const auto& s : *specs) {
     mounts.insert(s.caMount);
     mountOf.emplace(std::make_pair(s.nomadNamespace, s.job), s.caMount);
   }

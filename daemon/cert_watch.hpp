@@ -16,8 +16,8 @@ namespace nc::cli {
 
 /// Every declared certificate, with the daemon's default thresholds filled in. Bad threshold
 /// texts were rejected by config validation; any left over are ignored here.
-std::vector<certs::CertificateSpec> certificateSpecs(const config::DaemonConfig& config,
-                                                     const config::DesiredState& desired);
+certs::CertificateSpecs certificateSpecs(const config::DaemonConfig& config,
+                                         const config::DesiredState& desired);
 
 /// Vault's issued certificates, for RenewalNotApplied and CertificateChurn.
 struct IssuanceCheck {
@@ -34,7 +34,7 @@ struct IssuanceCheck {
 /// CertificateChurn alerts.
 boost::asio::awaitable<certs::ScanResult> scanOnce(vault::VaultApi& vault,
                                                    certs::CertificateScanner& scanner,
-                                                   std::vector<certs::CertificateSpec> specs,
+                                                   certs::CertificateSpecs specs,
                                                    const IssuanceCheck* issuance = nullptr);
 
 /// The issuance part of scanOnce over gathered data (pure; exposed for tests).

@@ -75,7 +75,7 @@ void reload(Daemon& d, const CommonOptions& opts) {
   if (d.controller) d.controller->updateDesired(std::move(loaded.desired));
   d.health->clearProblem("config");
   spdlog::info("reload: desired state {} in force ({} jobs, {} declared certificates)",
-               d.desiredPath.string(), jobs, d.specs.size());
+               d.desiredPath.string(), jobs, d.specs->size());
   d.wake.cancel();  // scan with the new state now
   d.notifier.ready(d.statusLine.empty() ? "reloaded" : d.statusLine);
 }
@@ -157,9 +157,9 @@ asio::awaitable<void> startLoops(Daemon& d, asio::cancellation_signal& tokenStop
     co_return;
   }
   d.notifier.ready(fmt::format("started; {}; watching {} declared certificates", backendSummary(d),
-                               d.specs.size()));
+                               d.specs->size()));
   spdlog::info("started: {}; {} declared certificates, scan every {}", backendSummary(d),
-               d.specs.size(), d.config.certificates.scanInterval.toString());
+               d.specs->size(), d.config.certificates.scanInterval.toString());
   asio::co_spawn(d.io, watchLoop(d), asio::detached);
   if (d.controller) {
     d.controllerDone = false;

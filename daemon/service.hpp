@@ -42,7 +42,7 @@ struct Daemon {
   config::DaemonConfig config;
   /// The desired state itself lives in the controller (one copy: job sources are large).
   std::filesystem::path desiredPath;
-  std::vector<certs::CertificateSpec> specs;
+  certs::CertificateSpecs specs;  ///< never null once loaded
 
   Clients clients;
   std::unique_ptr<events::EventQueue> queue;

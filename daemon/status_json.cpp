@@ -87,7 +87,7 @@ void writeStatus(Out& buf, const Daemon& d, const std::vector<events::Alert>& fi
   w.Key("certificates");
   w.StartObject();
   w.Key("declared");
-  w.Uint64(d.specs.size());
+  w.Uint64(d.specs ? d.specs->size() : 0);
   w.Key("cycles");
   w.Uint64(d.cycles);
   w.Key("last_scan");

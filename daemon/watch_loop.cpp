@@ -258,7 +258,7 @@ asio::awaitable<void> watchLoop(Daemon& d) {
 
 asio::awaitable<void> allocationEvents(Daemon& d) {
   std::set<std::string> jobs;
-  for (const auto& s : d.specs) jobs.insert(s.job);
+  for (const auto& s : *d.specs) jobs.insert(s.job);
   if (jobs.empty()) co_return;
   nomad::EventStreamOptions o;
   o.topics = {"Allocation"};

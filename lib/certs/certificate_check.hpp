@@ -30,6 +30,8 @@ struct CertificateSpec {
 
   bool operator==(const CertificateSpec&) const = default;
 };
+/// The declared certificates, shared by the daemon and its scanner (one copy at 10k jobs).
+using CertificateSpecs = std::shared_ptr<const std::vector<CertificateSpec>>;
 
 /// What gathering found in the allocation.
 struct Observation {

@@ -353,8 +353,10 @@ void CertificateScanner::keepListing(const JobGroup& group) {
   listings_.insert_or_assign(listingKey(group.job, group.nomadNamespace), std::move(l));
 }
 
-asio::awaitable<ScanResult> CertificateScanner::scan(std::vector<CertificateSpec> specs,
+asio::awaitable<ScanResult> CertificateScanner::scan(CertificateSpecs declared,
                                                      std::map<std::string, std::string> caChains) {
+  if (!declared) declared = std::make_shared<const std::vector<CertificateSpec>>();
+  const std::vector<CertificateSpec>& specs = *declared;
   ScanResult result;
   for (auto& [key, entry] : cache_) entry.seen = false;
   for (auto& [key, listing] : listings_) listing.seen = false;
@@ -364,7 +366,7 @@ asio::awaitable<ScanResult> CertificateScanner::scan(std::vector<CertificateSpec
   Work work;
   work.result = &result;
   work.specs = specs.data();
-  work.sameSpecs = specs == lastSpecs_;
+  work.sameSpecs = lastSpecs_ && (lastSpecs_ == declared || *lastSpecs_ == specs);
   work.paths.reserve(specs.size());
   work.anchors.reserve(specs.size());
   std::map<std::pair<std::string, std::string>, std::size_t> groupOf;
@@ -442,7 +444,7 @@ asio::awaitable<ScanResult> CertificateScanner::scan(std::vector<CertificateSpec
   }
   std::erase_if(cache_, [](const auto& kv) { return !kv.second.seen; });     // stopped allocs
   std::erase_if(listings_, [](const auto& kv) { return !kv.second.seen; });  // undeclared jobs
-  lastSpecs_ = std::move(specs);
+  lastSpecs_ = std::move(declared);
   co_return result;
 }
 

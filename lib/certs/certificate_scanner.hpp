@@ -71,7 +71,7 @@ class CertificateScanner {
   CertificateScanner(AllocationReaderPtr reader, ClockPtr clock, ScanOptions options = {});
 
   /// caChains maps a PKI mount to its CA chain PEM; a missing mount leaves chains unchecked.
-  boost::asio::awaitable<ScanResult> scan(std::vector<CertificateSpec> specs,
+  boost::asio::awaitable<ScanResult> scan(CertificateSpecs specs,
                                           std::map<std::string, std::string> caChains);
 
   std::size_t cacheSize() const { return cache_.size(); }
@@ -141,7 +141,7 @@ class CertificateScanner {
   std::map<std::string, TrustAnchorsPtr> anchors_;  // by PKI mount
   std::map<std::string, Listing> listings_;         // "job\0namespace"
   std::list<InFlight> inFlight_;                    // lists requested, not yet answered
-  std::vector<CertificateSpec> lastSpecs_;          // kept rows name specs by index into these
+  CertificateSpecs lastSpecs_;                      // kept rows name specs by index into these
   bool trusted_ = false;
 };
 

@@ -157,7 +157,10 @@ TEST(RecheckOptions, AnIntervalNotAboveTheScanIntervalStatsEveryScan) {
   for (int i = 0; i < 3; ++i) {
     boost::asio::io_context io;
     auto fut = boost::asio::co_spawn(
-        io, scanner.scan({spec("web", "local/cert.pem")}, {{"pki-int", pki.caChainPem()}}),
+        io,
+        scanner.scan(std::make_shared<const std::vector<CertificateSpec>>(
+                         std::vector<CertificateSpec>{spec("web", "local/cert.pem")}),
+                     {{"pki-int", pki.caChainPem()}}),
         boost::asio::use_future);
     io.run();
     EXPECT_EQ(fut.get().statsSkipped, 0u);
