@@ -1,6 +1,8 @@
 // CertificateScanner: gathering (Nomad reads) separated from deciding (checkCertificate).
 #include "certs/certificate_scanner.hpp"
 
+#include "certs/scan_job_group.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -17,11 +19,6 @@ namespace nc::certs {
 namespace asio = boost::asio;
 
 namespace {
-
-struct Item {
-  const CertificateSpec* spec;
-  std::string allocId;
-};
 
 void templateFailures(const nomad::Allocation& alloc, const CertificateSpec& spec,
                       std::vector<events::Alert>& out) {
@@ -76,25 +73,7 @@ bool needsExec(const std::string& path) {
   return p.starts_with("secrets/") || p.starts_with("private/");
 }
 
-// One managed job: its declared certificates, then (once listed) what to read in its allocations.
-// A job's allocations are turned into items as soon as they are listed and dropped, so a scan
-// never holds every allocation (with task states) of a large cluster at once.
-struct CertificateScanner::JobGroup {
-  std::string nomadNamespace, job;
-  std::vector<const CertificateSpec*> specs;  // in declaration order
-  std::vector<Item> items;                    // spec by spec, allocations in list order
-  std::vector<std::optional<Observation>> observations;
-  std::vector<CacheEntry*> entries;  // per item: its file's kept entry, when read or kept
-  std::vector<events::Alert> templateAlerts;
-  std::size_t allocations = 0;
-  std::optional<std::string> error;  // the allocations could not be listed
-};
-
 namespace {
-
-std::string listingKey(const std::string& job, const std::string& nomadNamespace) {
-  return job + '\0' + nomadNamespace;
-}
 
 void collectItems(CertificateScanner::JobGroup& group,
                   const std::vector<nomad::Allocation>& allocs) {
@@ -262,7 +241,7 @@ asio::awaitable<void> CertificateScanner::worker(CertificateScanner* self, Work*
       auto [g, i] = work->ready.front();
       work->ready.pop_front();
       JobGroup& group = work->groups[g];
-      const Item& item = group.items[i];
+      const JobGroup::Item& item = group.items[i];
       // A file that is not due is decided from its kept facts without a coroutine of its own:
       // that frame and the allocation ID's copy were 8 % of a no-due scan period's samples.
       if (CacheEntry* kept = self->notDueEntry(*item.spec, item.allocId, *work)) {
@@ -297,60 +276,6 @@ asio::awaitable<void> CertificateScanner::worker(CertificateScanner* self, Work*
     for (std::size_t i = 0; i < group.items.size(); ++i) work->ready.emplace_back(g, i);
   }
   if (--work->running == 0) work->done->cancel();
-}
-
-void CertificateScanner::trustListings(bool on) {
-  if (on == trusted_) return;
-  trusted_ = on;
-  listings_.clear();
-  for (auto& f : inFlight_) f.invalidated = true;
-}
-
-void CertificateScanner::invalidateJob(std::string_view job) {
-  const std::string prefix = std::string(job) + '\0';
-  for (auto it = listings_.lower_bound(prefix);
-       it != listings_.end() && it->first.starts_with(prefix);)
-    it = listings_.erase(it);
-  for (auto& f : inFlight_)
-    if (f.job == job) f.invalidated = true;
-}
-
-bool CertificateScanner::reuseListing(JobGroup& group) {
-  if (!trusted_) return false;
-  auto it = listings_.find(listingKey(group.job, group.nomadNamespace));
-  if (it == listings_.end()) return false;
-  Listing& l = it->second;
-  const bool sameSpecs = std::equal(
-      l.tasks.begin(), l.tasks.end(), group.specs.begin(), group.specs.end(),
-      [](const std::string& task, const CertificateSpec* spec) { return task == spec->task; });
-  if (!sameSpecs ||
-      clock_->monotonic() - l.listedAt >= options_.relistInterval.as<Clock::MonoTime::duration>()) {
-    listings_.erase(it);
-    return false;
-  }
-  l.seen = true;
-  group.items.reserve(l.items.size());
-  for (const auto& [spec, allocId] : l.items) group.items.push_back({group.specs[spec], allocId});
-  group.templateAlerts = l.templateAlerts;
-  group.allocations = l.allocations;
-  return true;
-}
-
-void CertificateScanner::keepListing(const JobGroup& group) {
-  if (!trusted_) return;
-  Listing l;
-  l.tasks.reserve(group.specs.size());
-  for (const CertificateSpec* spec : group.specs) l.tasks.push_back(spec->task);
-  l.items.reserve(group.items.size());
-  for (const Item& item : group.items) {
-    const auto spec = std::find(group.specs.begin(), group.specs.end(), item.spec);
-    l.items.emplace_back(static_cast<std::uint32_t>(spec - group.specs.begin()), item.allocId);
-  }
-  l.templateAlerts = group.templateAlerts;
-  l.allocations = group.allocations;
-  l.listedAt = clock_->monotonic();
-  l.seen = true;
-  listings_.insert_or_assign(listingKey(group.job, group.nomadNamespace), std::move(l));
 }
 
 asio::awaitable<ScanResult> CertificateScanner::scan(CertificateSpecs declared,

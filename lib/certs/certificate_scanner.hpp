@@ -86,7 +86,7 @@ class CertificateScanner {
   void invalidateJob(std::string_view job);
   std::size_t listingsKept() const { return listings_.size(); }
 
-  struct JobGroup;  ///< one job of a scan (defined with the scan)
+  struct JobGroup;  ///< one job of a scan (scan_job_group.hpp)
 
  private:
   struct CacheEntry {
