@@ -43,8 +43,9 @@ struct Observation {
   CertificateFactsPtr facts = nullptr;
 };
 
-/// One row of the certificate table. Nothing in it depends on the moment it is read (the time
-/// left is remainingAt()), so a daemon scan hands back the same row while its decision stands.
+/// One row of the certificate table. The time left is remainingAt(), and an ok row's message
+/// names instants only, so the scanner hands back the same ok row while its decision stands; a
+/// row with a problem may name the time left in its message and is decided on every scan.
 struct CertificateRow {
   std::string job, nomadNamespace, allocId, task, path;
   std::string expectedCommonName, commonName, serial;
