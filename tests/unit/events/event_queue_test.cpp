@@ -119,7 +119,10 @@ TEST_F(EventQueueTest, ACursorThatCannotBeSavedIsRetriedWithBackoffWithoutRedeli
   ASSERT_EQ(sink->received.size(), 1u);
   auto stats = (*q)->stats();
   EXPECT_GE(stats[0].failures, 1u);
-  EXPECT_LE(stats[0].failures, 40u);  // 300 ms at a 2..20 ms backoff, not a busy loop
+  // Not a busy loop (that made 5,780 attempts in 300 ms). Full jitter draws each wait from
+  // [0, 20 ms]: ~30 retries on average, and 42 was seen on a loaded machine, so the bound
+  // leaves room for chance and still fails a loop that does not wait.
+  EXPECT_LE(stats[0].failures, 100u);
   EXPECT_NE(stats[0].lastError.find("cursor"), std::string::npos) << stats[0].lastError;
   EXPECT_EQ(stats[0].depth, 1u);  // still not acknowledged
 }
