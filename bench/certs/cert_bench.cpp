@@ -13,6 +13,8 @@
 #include <string>
 
 #include "certs/certificate_check.hpp"
+#include "certs/certificate_facts.hpp"
+#include "certs/certificate_view.hpp"
 #include "certs/expiry_policy.hpp"
 #include "certs/x509.hpp"
 
@@ -140,6 +142,43 @@ void BM_D2iX509(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// extractFacts' two ways on a first sight with the chain check: the leaf read as a
+// CertificateView and accepted by its anchor directly, and OpenSSL's X509 with
+// X509_verify_cert (what every first sight cost before, and what any other bundle takes).
+void BM_FactsDirectly(benchmark::State& state) {
+  const auto& m = material();
+  auto anchors = nc::certs::TrustAnchors::fromPem(m.ca);
+  const auto now = std::chrono::system_clock::now();
+  nc::certs::extractFactsFromX509(m.leaf, anchors, now);  // the anchor's first accepted leaf
+  if (!nc::certs::extractFactsDirectly(m.leaf, anchors, now)) {
+    state.SkipWithError("the anchor did not accept the leaf directly");
+    return;
+  }
+  for (auto _ : state) {
+    auto facts = nc::certs::extractFactsDirectly(m.leaf, anchors, now);
+    benchmark::DoNotOptimize(facts);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+void BM_FactsFromX509(benchmark::State& state) {
+  const auto& m = material();
+  auto anchors = nc::certs::TrustAnchors::fromPem(m.ca);
+  const auto now = std::chrono::system_clock::now();
+  for (auto _ : state) {
+    auto facts = nc::certs::extractFactsFromX509(m.leaf, anchors, now);
+    benchmark::DoNotOptimize(facts);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+void BM_ReadCertificateView(benchmark::State& state) {
+  const auto& m = material();
+  for (auto _ : state) {
+    auto views = nc::certs::readCertificateViews(m.leaf, 16);
+    benchmark::DoNotOptimize(views);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
 void BM_DecideExpiry(benchmark::State& state) {
   nc::certs::ExpiryInput in;
   in.now = std::chrono::system_clock::now();
@@ -160,6 +199,9 @@ BENCHMARK(BM_D2iX509);
 BENCHMARK(BM_ParseAndDecideNoChain);
 BENCHMARK(BM_ParsePem);
 BENCHMARK(BM_DecideExpiry);
+BENCHMARK(BM_FactsDirectly);
+BENCHMARK(BM_FactsFromX509);
+BENCHMARK(BM_ReadCertificateView);
 
 }  // namespace
 

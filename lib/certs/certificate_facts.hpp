@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,5 +43,14 @@ using CertificateFactsPtr = std::shared_ptr<const CertificateFacts>;
 /// verifies the leaf against them at `at`. Errors are kept in the facts, never thrown.
 CertificateFacts extractFacts(std::string_view pem, const TrustAnchorsPtr& anchors, TimePoint at,
                               ParseLimits limits = {});
+
+/// extractFacts' two ways, for tests and benchmarks. Directly: the bundle read as
+/// CertificateViews, only for a leaf the anchors accept directly (nullopt otherwise, which is
+/// never a verdict). From X509: OpenSSL's reader and X509_verify_cert, for every input.
+std::optional<CertificateFacts> extractFactsDirectly(std::string_view pem,
+                                                     const TrustAnchorsPtr& anchors, TimePoint at,
+                                                     ParseLimits limits = {});
+CertificateFacts extractFactsFromX509(std::string_view pem, const TrustAnchorsPtr& anchors,
+                                      TimePoint at, ParseLimits limits = {});
 
 }  // namespace nc::certs

@@ -45,6 +45,11 @@ void readAltNames(X509* cert, CertificateInfo& info) {
   auto* names =
       static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   if (!names) return;
+  readAltNames(names, info);
+  GENERAL_NAMES_free(names);
+}
+
+void readAltNames(const GENERAL_NAMES* names, CertificateInfo& info) {
   for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
     const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names, i);
     auto str = [](const ASN1_IA5STRING* s) {
@@ -68,7 +73,6 @@ void readAltNames(X509* cert, CertificateInfo& info) {
         break;
     }
   }
-  GENERAL_NAMES_free(names);
 }
 
 std::string bioText(BIO* bio) {

@@ -4,6 +4,7 @@
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <memory>
 #include <optional>
@@ -37,6 +38,7 @@ std::string publicKeyFingerprint(X509* cert);
 std::string commonNameOf(const X509_NAME* name);
 /// The subjectAltName entries (DNS, IP, URI, email) into info.
 void readAltNames(X509* cert, CertificateInfo& info);
+void readAltNames(const GENERAL_NAMES* names, CertificateInfo& info);
 
 /// Every PEM block named `wanted` decoded as X509; other blocks are skipped. A truncated or
 /// corrupt block is an error naming the block's position; more than maxCount is too_large.

@@ -26,10 +26,17 @@ std::shared_ptr<const TrustAnchors> TrustAnchors::fromPem(std::string_view pem) 
   out->store_ = X509_STORE_new();
   out->validFrom_ = TimePoint::min();
   out->validUntil_ = TimePoint::max();
+  out->directChecks_ = true;
+  out->acceptedIssuer_ = std::make_unique<std::atomic<bool>[]>(anchors->size());
   for (auto& a : *anchors) {
     X509_STORE_add_cert(out->store_, a.get());  // takes its own reference
-    auto nb = ossl::asn1TimeToTimePoint(X509_get0_notBefore(a.get()));
-    auto na = ossl::asn1TimeToTimePoint(X509_get0_notAfter(a.get()));
+    for (int nid : {NID_name_constraints, NID_policy_constraints, NID_policy_mappings,
+                    NID_inhibit_any_policy})
+      if (X509_get_ext_by_NID(a.get(), nid, -1) >= 0) out->directChecks_ = false;
+    out->anchors_.push_back(a.release());
+    X509* kept = out->anchors_.back();
+    auto nb = ossl::asn1TimeToTimePoint(X509_get0_notBefore(kept));
+    auto na = ossl::asn1TimeToTimePoint(X509_get0_notAfter(kept));
     if (nb) out->validFrom_ = std::max(out->validFrom_, *nb);
     if (na) out->validUntil_ = std::min(out->validUntil_, *na);
   }
@@ -38,6 +45,16 @@ std::shared_ptr<const TrustAnchors> TrustAnchors::fromPem(std::string_view pem) 
 
 TrustAnchors::~TrustAnchors() {
   if (store_) X509_STORE_free(store_);
+  for (X509* a : anchors_) X509_free(a);
+}
+
+void TrustAnchors::noteAcceptedChain(X509_STORE_CTX* ctx) const {
+  STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx);
+  if (!chain || sk_X509_num(chain) < 2) return;
+  X509* issuer = sk_X509_value(chain, 1);
+  for (std::size_t i = 0; i < anchors_.size(); ++i)
+    if (X509_cmp(anchors_[i], issuer) == 0)
+      acceptedIssuer_[i].store(true, std::memory_order_relaxed);
 }
 
 Result<void> TrustAnchors::verify(X509* leaf, const std::vector<X509*>& intermediates,
@@ -54,7 +71,10 @@ Result<void> TrustAnchors::verify(X509* leaf, const std::vector<X509*>& intermed
   X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_USE_CHECK_TIME);
   X509_VERIFY_PARAM_set_time(param, std::chrono::system_clock::to_time_t(at));
   X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_ANY);
-  if (X509_verify_cert(ctx.get()) == 1) return {};
+  if (X509_verify_cert(ctx.get()) == 1) {
+    noteAcceptedChain(ctx.get());
+    return {};
+  }
   int err = X509_STORE_CTX_get_error(ctx.get());
   return Error(errc::invalid_argument,
                std::string("chain verification failed: ") + X509_verify_cert_error_string(err));

@@ -1,5 +1,6 @@
 // Fuzz target: PEM bundle parsing and X.509 inspection, chain verification and key matching
-// with the input as leaf, chain, anchors and key; the scanner's facts extraction.
+// with the input as leaf, chain, anchors and key; the scanner's facts extraction both ways
+// (OpenSSL's X509, then the direct way once the anchors accepted a leaf).
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -25,8 +26,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)nc::certs::verifyChain(leaf, rest, rest, now);
   // The scanner's path: one parse into facts, checked against the rest as anchors. It reads
   // less than parsePemBundle (the leaf's key only), so it may accept more, never less.
-  auto facts = nc::certs::extractFacts(pem, nc::certs::TrustAnchors::fromPem(rest), now);
+  const auto anchors = nc::certs::TrustAnchors::fromPem(rest);
+  auto facts = nc::certs::extractFactsFromX509(pem, anchors, now);
   if (!facts.parseError.empty() && parsed) __builtin_trap();
+  // Direct facts, when given, must be the X509 way's (the anchors now know this leaf's issuer).
+  if (auto direct = nc::certs::extractFactsDirectly(pem, anchors, now))
+    if (direct->serial != facts.serial || direct->commonName != facts.commonName ||
+        direct->dnsNames != facts.dnsNames || direct->notAfter != facts.notAfter ||
+        direct->chain.error != facts.chain.error)
+      __builtin_trap();
+  (void)nc::certs::readCertificateViews(pem, 16);
   (void)nc::certs::privateKeyMatches(leaf, rest);
   return 0;
 }

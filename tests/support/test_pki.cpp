@@ -100,6 +100,41 @@ IssuedLeaf TestPki::issue(const std::string& commonName, long seconds,
   return {readFile(dir_ / ("leaf" + n + ".pem")), readFile(dir_ / ("leaf" + n + ".key"))};
 }
 
+void TestPki::addCa(const std::string& id, const std::string& subject,
+                    const std::vector<std::string>& addext, const std::string& keyArgs) {
+  std::string cmd = "cd " + dir_.string() + " && openssl req -x509 -newkey " + keyArgs +
+                    " -nodes -keyout " + id + ".key -out " + id + ".pem -subj '" + subject +
+                    "' -days 30 -addext basicConstraints=critical,CA:TRUE -addext "
+                    "keyUsage=critical,keyCertSign,cRLSign";
+  for (const auto& e : addext) cmd += " -addext '" + e + "'";
+  must(cmd + " 2>/dev/null");
+}
+
+std::string TestPki::caPem(const std::string& id) const {
+  return readFile(dir_ / (id + ".pem"));
+}
+
+std::string TestPki::caKeyPem(const std::string& id) const {
+  return readFile(dir_ / (id + ".key"));
+}
+
+IssuedLeaf TestPki::issueWith(const std::string& commonName, const LeafOptions& options) {
+  std::string n = "w" + std::to_string(counter_++);
+  std::string san = "DNS:" + commonName;
+  for (const auto& d : options.dnsNames) san += ",DNS:" + d;
+  std::ofstream(dir_ / (n + ".ext")) << "subjectAltName=" << san << "\n"
+                                     << options.extensions << "\n";
+  std::time_t now = std::time(nullptr);
+  std::string cd = "cd " + dir_.string() + " && ";
+  must(cd + "openssl req -newkey " + options.keyArgs + " -nodes -keyout " + n + ".key -out " + n +
+       ".csr -subj /CN=" + commonName + " 2>/dev/null");
+  must(cd + "openssl ca -batch -config ca.conf -cert " + options.issuer + ".pem -keyfile " +
+       options.issuer + ".key -in " + n + ".csr -out " + n + ".pem -notext -startdate " +
+       asn1Time(now + options.startOffset) + " -enddate " + asn1Time(now + options.seconds) +
+       " -extfile " + n + ".ext 2>/dev/null");
+  return {readFile(dir_ / (n + ".pem")), readFile(dir_ / (n + ".key"))};
+}
+
 IssuedLeaf TestPki::issueForeign(const std::string& commonName, long seconds) {
   std::string n = std::to_string(counter_++);
   std::string cd = "cd " + dir_.string() + " && ";
