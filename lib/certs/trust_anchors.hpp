@@ -49,6 +49,9 @@ class TrustAnchors {
 
  private:
   TrustAnchors() = default;
+  /// The one anchor OpenSSL would take as the leaf's issuer (by name, then key identifier);
+  /// anchors_.size() when there is none or no single one.
+  std::size_t issuerOf(const CertificateView& leaf) const;
   /// Notes the anchor that issued the leaf of a chain verify() accepted.
   void noteAcceptedChain(X509_STORE_CTX* ctx) const;
 

@@ -97,6 +97,33 @@ bool signatureHolds(const CertificateView& leaf, EVP_PKEY* key) {
 
 }  // namespace
 
+std::size_t TrustAnchors::issuerOf(const CertificateView& leaf) const {
+  const std::size_t none = anchors_.size();
+  std::size_t found = none, named = 0;
+  for (std::size_t i = 0; i < anchors_.size(); ++i)
+    if (X509_NAME_cmp(X509_get_subject_name(anchors_[i]), leaf.issuer()) == 0) {
+      found = i;
+      ++named;
+    }
+  if (named < 2) return found;
+  // Issuers of one name (a CA rotated under the same subject): OpenSSL takes the first one
+  // whose key identifier matches; unambiguous only when exactly one does.
+  std::unique_ptr<AUTHORITY_KEYID, decltype(&AUTHORITY_KEYID_free)> akid(
+      static_cast<AUTHORITY_KEYID*>(
+          X509V3_get_d2i(leaf.extensions(), NID_authority_key_identifier, nullptr, nullptr)),
+      AUTHORITY_KEYID_free);
+  if (!akid || !akid->keyid) return none;
+  found = none;
+  for (std::size_t i = 0; i < anchors_.size(); ++i) {
+    if (X509_NAME_cmp(X509_get_subject_name(anchors_[i]), leaf.issuer()) != 0 ||
+        X509_check_akid(anchors_[i], akid.get()) != X509_V_OK)
+      continue;
+    if (found != none) return none;
+    found = i;
+  }
+  return found;
+}
+
 bool TrustAnchors::acceptsDirectly(const CertificateView& leaf, TimePoint at) const {
   if (!store_ || !directChecks_ || at < validFrom_ || at >= validUntil_) return false;
   if (leaf.version() != 2) return false;  // v3 only; older ones: verify()
@@ -117,12 +144,7 @@ bool TrustAnchors::acceptsDirectly(const CertificateView& leaf, TimePoint at) co
   if (!notBefore || !notAfter || second < *notBefore || second >= *notAfter) return false;
   if (X509_NAME_cmp(leaf.subject(), leaf.issuer()) == 0) return false;  // self-issued
 
-  std::size_t found = anchors_.size();
-  for (std::size_t i = 0; i < anchors_.size(); ++i) {
-    if (X509_NAME_cmp(X509_get_subject_name(anchors_[i]), leaf.issuer()) != 0) continue;
-    if (found != anchors_.size()) return false;  // two candidates: verify() picks
-    found = i;
-  }
+  const std::size_t found = issuerOf(leaf);
   if (found == anchors_.size() || !acceptedIssuer_[found].load(std::memory_order_relaxed))
     return false;
   X509* issuer = anchors_[found];

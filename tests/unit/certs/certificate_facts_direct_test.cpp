@@ -176,7 +176,7 @@ TEST_F(DirectFactsTest, EveryOtherLeafIsLeftToOpenSsl) {
   o.issuer = "impostor";
   o.extensions = "authorityKeyIdentifier=keyid\n";
   cases.push_back({"same issuer name, another key, its key id", leaf(o), true});
-  o.extensions = "";
+  o.extensions = "authorityKeyIdentifier=none\n";
   cases.push_back({"same issuer name, another key, no key id", leaf(o), true});
   o = {};
   o.startOffset = 600;
@@ -231,6 +231,28 @@ TEST_F(DirectFactsTest, AnchorsWithNameConstraintsAreAlwaysVerifiedInFull) {
   auto pem = pki_->issue("web.service.consul", 3600).certPem;
   ASSERT_TRUE(extractFactsFromX509(pem, anchors, now_).chain.error.empty());
   EXPECT_FALSE(directAgrees(pem, anchors, now_));
+}
+
+// A CA rotated under the same name: the leaf's key identifier tells its issuer; without one,
+// OpenSSL's choice depends on the order, so it is left to OpenSSL.
+TEST_F(DirectFactsTest, AnchorsOfOneNameAreToldApartByKeyIdentifier) {
+  auto anchors = TrustAnchors::fromPem(pki_->caChainPem() + pki_->caPem("impostor"));
+  Options withKeyId;
+  withKeyId.extensions = "authorityKeyIdentifier=keyid\n";
+  ASSERT_TRUE(
+      extractFactsFromX509(pki_->issueWith("a.service.consul", withKeyId).certPem, anchors, now_)
+          .chain.error.empty());
+  EXPECT_TRUE(directAgrees(pki_->issueWith("b.service.consul", withKeyId).certPem, anchors, now_));
+  Options noKeyId;
+  noKeyId.extensions = "authorityKeyIdentifier=none\n";
+  EXPECT_FALSE(directAgrees(pki_->issueWith("c.service.consul", noKeyId).certPem, anchors, now_));
+
+  Options byOther = withKeyId;  // the other CA of that name, trusted as well
+  byOther.issuer = "impostor";
+  ASSERT_TRUE(
+      extractFactsFromX509(pki_->issueWith("d.service.consul", byOther).certPem, anchors, now_)
+          .chain.error.empty());
+  EXPECT_TRUE(directAgrees(pki_->issueWith("e.service.consul", byOther).certPem, anchors, now_));
 }
 
 TEST_F(DirectFactsTest, RsaAndEcKeysOnEitherSide) {
