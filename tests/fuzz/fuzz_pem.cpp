@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "certs/certificate_facts.hpp"
+#include "certs/certificate_view.hpp"
 #include "certs/x509.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
