@@ -2,6 +2,7 @@
 // anchor (x509_vfy.c: the issuer match, the leaf's extensions, its validity and signature),
 // made on a CertificateView with OpenSSL's own decoders and signature verification. Anything
 // outside the common shape of a PKI-issued leaf is left to verify().
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
@@ -149,7 +150,9 @@ bool TrustAnchors::acceptsDirectly(const CertificateView& leaf, TimePoint at) co
     return false;
   X509* issuer = anchors_[found];
   EVP_PKEY* key = X509_get0_pubkey(issuer);
-  return key && extensionsAllowed(leaf, issuer) && signatureHolds(leaf, key);
+  const bool accepted = key && extensionsAllowed(leaf, issuer) && signatureHolds(leaf, key);
+  if (!accepted) ERR_clear_error();  // a failed decode or verification is not an error here
+  return accepted;
 }
 
 }  // namespace nc::certs
