@@ -4,7 +4,6 @@
 
 #include <openssl/asn1t.h>
 #include <openssl/err.h>
-#include <openssl/pem.h>
 
 #include "certs/openssl_util.hpp"
 
@@ -121,28 +120,15 @@ const ASN1_BIT_STRING* CertificateView::signature() const {
 std::optional<std::vector<CertificateView>> readCertificateViews(std::string_view pem,
                                                                  std::size_t maxCount) {
   std::vector<CertificateView> out;
-  ossl::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  for (;;) {
-    char* name = nullptr;
-    char* header = nullptr;
-    unsigned char* data = nullptr;
-    long len = 0;
-    if (PEM_read_bio(bio.get(), &name, &header, &data, &len) != 1) {
-      unsigned long err = ERR_peek_last_error();
-      ERR_clear_error();
-      if (ERR_GET_REASON(err) == PEM_R_NO_START_LINE) break;  // clean end of input
-      return std::nullopt;
-    }
-    bool wanted = std::string_view(name) == "CERTIFICATE";
-    std::optional<CertificateView> view;
-    if (wanted) view = CertificateView::read({data, static_cast<std::size_t>(len)});
-    OPENSSL_free(name);
-    OPENSSL_free(header);
-    OPENSSL_clear_free(data, static_cast<std::size_t>(len));  // may be key material
-    if (!wanted) continue;
-    if (!view || out.size() == maxCount) return std::nullopt;
+  bool whole = true;
+  auto read = ossl::forEachPemBlock(pem, [&](std::string_view name, auto der, std::size_t) {
+    if (name != "CERTIFICATE") return true;
+    auto view = CertificateView::read(der);
+    if (!view || out.size() == maxCount) return whole = false;
     out.push_back(std::move(*view));
-  }
+    return true;
+  });
+  if (!read || !whole) return std::nullopt;
   return out;
 }
 

@@ -117,10 +117,7 @@ std::string publicKeyFingerprint(X509* cert) {
   return out;
 }
 
-Result<std::vector<X509Ptr>> readPemBlocks(std::string_view pem, std::string_view wanted,
-                                           std::size_t maxCount) {
-  std::vector<X509Ptr> out;
-  if (pem.empty()) return out;
+Result<void> forEachPemBlock(std::string_view pem, const PemBlockVisitor& onBlock) {
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   ERR_clear_error();
   for (std::size_t block = 1;; ++block) {
@@ -131,28 +128,38 @@ Result<std::vector<X509Ptr>> readPemBlocks(std::string_view pem, std::string_vie
     if (PEM_read_bio(bio.get(), &name, &header, &data, &len) != 1) {
       unsigned long err = ERR_peek_last_error();
       ERR_clear_error();
-      if (ERR_GET_REASON(err) == PEM_R_NO_START_LINE) break;  // clean end of input
+      if (ERR_GET_REASON(err) == PEM_R_NO_START_LINE) return {};  // clean end of input
       return Error(errc::parse_error,
                    "PEM block #" + std::to_string(block) + " is truncated or corrupt");
     }
-    std::string blockName = name;
-    bool match = blockName == wanted;
-    X509Ptr cert;
-    if (match) {
-      const unsigned char* p = data;
-      cert.reset(d2i_X509(nullptr, &p, len));
-    }
+    const bool more = onBlock(name, {data, static_cast<std::size_t>(len)}, block);
     OPENSSL_free(name);
     OPENSSL_free(header);
-    OPENSSL_clear_free(data, static_cast<std::size_t>(len));  // may be key material
-    if (!match) continue;
-    if (!cert)
-      return Error(errc::parse_error,
-                   "PEM block #" + std::to_string(block) + " is not a valid X.509 certificate");
-    if (out.size() == maxCount)
-      return Error(errc::too_large, "more than " + std::to_string(maxCount) + " certificates");
-    out.push_back(std::move(cert));
+    OPENSSL_clear_free(data, static_cast<std::size_t>(len));
+    if (!more) return {};
   }
+}
+
+Result<std::vector<X509Ptr>> readPemBlocks(std::string_view pem, std::string_view wanted,
+                                           std::size_t maxCount) {
+  std::vector<X509Ptr> out;
+  if (pem.empty()) return out;
+  std::optional<Error> refused;
+  auto read = forEachPemBlock(pem, [&](std::string_view name, auto der, std::size_t block) {
+    if (name != wanted) return true;
+    const unsigned char* p = der.data();
+    X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+    if (!cert)
+      refused = Error(errc::parse_error,
+                      "PEM block #" + std::to_string(block) + " is not a valid X.509 certificate");
+    else if (out.size() == maxCount)
+      refused = Error(errc::too_large, "more than " + std::to_string(maxCount) + " certificates");
+    else
+      out.push_back(std::move(cert));
+    return !refused;
+  });
+  if (!read) return read.error();
+  if (refused) return *refused;
   return out;
 }
 

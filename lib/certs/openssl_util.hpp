@@ -6,8 +6,10 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +41,14 @@ std::string commonNameOf(const X509_NAME* name);
 /// The subjectAltName entries (DNS, IP, URI, email) into info.
 void readAltNames(X509* cert, CertificateInfo& info);
 void readAltNames(const GENERAL_NAMES* names, CertificateInfo& info);
+
+/// Calls onBlock(name, der, position) for each PEM block in order, position counting from 1;
+/// onBlock returns false to stop. A block's bytes are wiped after the call (they may be key
+/// material). Ends cleanly at the end of the input; an error naming the block's position for a
+/// truncated or corrupt block.
+using PemBlockVisitor =
+    std::function<bool(std::string_view name, std::span<const unsigned char> der, std::size_t)>;
+Result<void> forEachPemBlock(std::string_view pem, const PemBlockVisitor& onBlock);
 
 /// Every PEM block named `wanted` decoded as X509; other blocks are skipped. A truncated or
 /// corrupt block is an error naming the block's position; more than maxCount is too_large.

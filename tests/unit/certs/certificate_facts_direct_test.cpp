@@ -8,6 +8,7 @@
 
 #include "certs/certificate_facts.hpp"
 #include "certs/certificate_view.hpp"
+#include "certs/openssl_util.hpp"
 #include "support/test_pki.hpp"
 
 namespace nc::certs {
@@ -40,9 +41,7 @@ std::string withCorruptSignature(const std::string& pem) {
   der[len - 1] ^= 0x01;
   BIO* out = BIO_new(BIO_s_mem());
   PEM_write_bio(out, name, header, der, len);
-  char* data = nullptr;
-  long n = BIO_get_mem_data(out, &data);
-  std::string result(data, static_cast<std::size_t>(n));
+  std::string result = ossl::bioText(out);
   OPENSSL_free(name);
   OPENSSL_free(header);
   OPENSSL_free(der);
@@ -82,9 +81,7 @@ std::string withRepeatedExtension(const testing::TestPki& pki) {
   X509_sign(leaf, caKey, EVP_sha256());
   BIO* out = BIO_new(BIO_s_mem());
   PEM_write_bio_X509(out, leaf);
-  char* data = nullptr;
-  long n = BIO_get_mem_data(out, &data);
-  std::string pem(data, static_cast<std::size_t>(n));
+  std::string pem = ossl::bioText(out);
   BIO_free(out);
   X509_NAME_free(subject);
   X509_free(leaf);
