@@ -278,8 +278,16 @@ TEST_F(DirectFactsTest, AViewReadsOnlyWholeCertificates) {
   EXPECT_FALSE(readCertificateViews(pem + pki_->intermediatePem(), 1));  // over the count
   EXPECT_FALSE(
       readCertificateViews("-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----\n", 16));
-  const unsigned char trailing[] = {0x30, 0x00, 0x00};
-  EXPECT_FALSE(CertificateView::read(trailing));
+  // The leaf's own DER reads; the same bytes with one more after them do not.
+  std::vector<unsigned char> der;
+  ASSERT_TRUE(ossl::forEachPemBlock(pem, [&](std::string_view, auto block, std::size_t) {
+    der.assign(block.begin(), block.end());
+    return false;
+  }));
+  ASSERT_FALSE(der.empty());
+  EXPECT_TRUE(CertificateView::read(der));
+  der.push_back(0x00);
+  EXPECT_FALSE(CertificateView::read(der));
 }
 
 }  // namespace
