@@ -107,14 +107,14 @@ boost::asio::awaitable<certs::ScanResult> scanOnce(vault::VaultApi& vault,
     for (const auto& row : result.rows) {
       const certs::CertificateRow& r = *row;
       // Rows come job by job: the mount is looked up once per run of a job's rows.
-      if (!prev || prev->job != r.job || prev->nomadNamespace != r.nomadNamespace) {
-        auto mount = mountOf.find({r.nomadNamespace, r.job});
+      if (!prev || prev->job() != r.job() || prev->nomadNamespace() != r.nomadNamespace()) {
+        auto mount = mountOf.find({r.nomadNamespace(), r.job()});
         mountSeen = mount == mountOf.end() ? nullptr : &seen[mount->second];
       }
       prev = &r;
-      if (!mountSeen || r.serial.empty()) continue;
-      mountSeen->served.push_back(r.serial);
-      if (certs::pastRenewal(r)) mountSeen->pastRenewal.push_back(r.serial);
+      if (!mountSeen || r.serial().empty()) continue;
+      mountSeen->served.push_back(r.serial());
+      if (certs::pastRenewal(r)) mountSeen->pastRenewal.push_back(r.serial());
     }
     std::vector<certs::IssuedCertificate> issued;
     for (const std::string& m : mounts) {
@@ -149,8 +149,8 @@ std::string renderTable(const certs::ScanResult& result) {
       {"JOB", "ALLOC", "TASK", "PATH", "CN", "NOT_AFTER", "REMAINING", "STATE"}};
   for (const auto& row : result.rows) {
     const certs::CertificateRow& r = *row;
-    rows.push_back({r.job, r.allocId.substr(0, 8), r.task, r.path,
-                    r.commonName.empty() ? "-" : r.commonName, formatTime(r.notAfter),
+    rows.push_back({r.job(), r.allocId.substr(0, 8), r.task(), r.path(),
+                    r.commonName().empty() ? "-" : r.commonName(), formatTime(r.notAfter()),
                     formatRemaining(certs::remainingAt(r, result.decidedAt)),
                     std::string(certs::toString(r.state)) +
                         (r.state == certs::CertState::ok ? "" : " (" + r.reason + ")")});
@@ -188,18 +188,18 @@ std::string renderJson(const certs::ScanResult& result) {
   for (const auto& row : result.rows) {
     const certs::CertificateRow& r = *row;
     w.StartObject();
-    kv("job", r.job);
-    kv("namespace", r.nomadNamespace);
+    kv("job", r.job());
+    kv("namespace", r.nomadNamespace());
     kv("alloc_id", r.allocId);
-    kv("task", r.task);
-    kv("path", r.path);
-    kv("expected_common_name", r.expectedCommonName);
-    kv("common_name", r.commonName);
-    kv("serial", r.serial);
+    kv("task", r.task());
+    kv("path", r.path());
+    kv("expected_common_name", r.expectedCommonName());
+    kv("common_name", r.commonName());
+    kv("serial", r.serial());
     w.Key("not_before");
-    r.notBefore ? str(events::formatRfc3339(*r.notBefore)) : (void)w.Null();
+    r.notBefore() ? str(events::formatRfc3339(*r.notBefore())) : (void)w.Null();
     w.Key("not_after");
-    r.notAfter ? str(events::formatRfc3339(*r.notAfter)) : (void)w.Null();
+    r.notAfter() ? str(events::formatRfc3339(*r.notAfter())) : (void)w.Null();
     w.Key("remaining_seconds");
     const auto remaining = certs::remainingAt(r, result.decidedAt);
     remaining ? (void)w.Int64(remaining->wholeSeconds()) : (void)w.Null();

@@ -94,19 +94,27 @@ void writeStatus(Out& buf, const Daemon& d, const std::vector<events::Alert>& fi
   d.lastScanAt ? str(events::formatRfc3339(*d.lastScanAt)) : (void)w.Null();
   w.Key("last_scan_seconds");
   w.Double(d.lastScanSeconds);
+  // Kept allocation lists stand only while this stream is live; each reconnect drops them all.
+  w.Key("allocation_events");
+  w.StartObject();
+  w.Key("live");
+  w.Bool(d.allocStream && d.allocStream->live());
+  w.Key("reconnects");
+  w.Int(d.allocStream ? d.allocStream->reconnects() : 0);
+  w.EndObject();
   w.Key("rows");
   w.StartArray();
   for (const auto& row : d.statusRows) {
     const certs::CertificateRow& r = *row;
     w.StartObject();
-    kv("job", r.job);
-    kv("namespace", r.nomadNamespace);
+    kv("job", r.job());
+    kv("namespace", r.nomadNamespace());
     kv("alloc_id", r.allocId);
-    kv("task", r.task);
-    kv("path", r.path);
-    kv("common_name", r.commonName);
+    kv("task", r.task());
+    kv("path", r.path());
+    kv("common_name", r.commonName());
     w.Key("not_after");
-    r.notAfter ? str(events::formatRfc3339(*r.notAfter)) : (void)w.Null();
+    r.notAfter() ? str(events::formatRfc3339(*r.notAfter())) : (void)w.Null();
     kv("remaining", formatRemaining(certs::remainingAt(r, now)));  // as of this read
     kv("state", certs::toString(r.state));
     kv("reason", r.reason);

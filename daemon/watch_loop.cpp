@@ -212,9 +212,9 @@ asio::awaitable<void> watchLoop(Daemon& d) {
     for (const auto* rows : {&d.statusRows, &d.unlistedRows})
       for (const auto& row : *rows) {
         const certs::CertificateRow& r = *row;
-        if (!r.notAfter) continue;
-        visit({r.job, r.task, r.allocId, r.path, r.commonName, r.notBefore ? secs(*r.notBefore) : 0,
-               secs(*r.notAfter)});
+        if (!r.notAfter()) continue;
+        visit({r.job(), r.task(), r.allocId, r.path(), r.commonName(),
+               r.notBefore() ? secs(*r.notBefore()) : 0, secs(*r.notAfter())});
       }
   });
   while (!d.stopping) {

@@ -77,7 +77,7 @@ nc::certs::CertificateSpec spec() {
 
 void decide(benchmark::State& state, bool withChain, bool cached) {
   const auto& m = material();
-  const auto s = spec();
+  const auto s = std::make_shared<const nc::certs::CertificateSpec>(spec());
   nc::certs::Observation obs{nc::certs::Observation::Kind::read, m.leaf, {}, nullptr};
   nc::certs::CheckContext ctx;
   ctx.now = std::chrono::system_clock::now();

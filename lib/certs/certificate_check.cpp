@@ -12,14 +12,10 @@ void replaceAll(std::string& s, const std::string& from, const std::string& to) 
     s.replace(pos, from.size(), to);
 }
 
-CertificateRow base(const CertificateSpec& spec, const std::string& allocId) {
+CertificateRow base(std::shared_ptr<const CertificateSpec> spec, std::string allocId) {
   CertificateRow row;
-  row.job = spec.job;
-  row.nomadNamespace = spec.nomadNamespace;
-  row.allocId = allocId;
-  row.task = spec.task;
-  row.path = spec.path;
-  row.expectedCommonName = expandName(spec.commonName, spec);
+  row.spec = std::move(spec);
+  row.allocId = std::move(allocId);
   return row;
 }
 
@@ -58,9 +54,10 @@ std::string expandName(const std::string& pattern, const CertificateSpec& spec) 
   return out;
 }
 
-CertificateRow checkCertificate(const CertificateSpec& spec, const std::string& allocId,
+CertificateRow checkCertificate(std::shared_ptr<const CertificateSpec> specPtr, std::string allocId,
                                 const Observation& obs, const CheckContext& ctx) {
-  CertificateRow row = base(spec, allocId);
+  CertificateRow row = base(std::move(specPtr), std::move(allocId));
+  const CertificateSpec& spec = *row.spec;
   if (obs.kind == Observation::Kind::missing)
     return fail(std::move(row), CertState::missing, "Missing",
                 "no certificate at " + spec.path + ": " + obs.error);
@@ -68,26 +65,22 @@ CertificateRow checkCertificate(const CertificateSpec& spec, const std::string& 
     return fail(std::move(row), CertState::invalid, "Unreadable",
                 "cannot read " + spec.path + ": " + obs.error);
 
-  CertificateFacts parsed;
-  const CertificateFacts* facts = obs.facts.get();
+  CertificateFactsPtr facts = obs.facts;
   // Cached facts whose verdict has lapsed are re-extracted when the text is at hand; without it
   // (a cache hit) they stand for this check and the scanner re-reads the file next time.
-  if (!facts || (!obs.pem.empty() && !facts->chain.holdsFor(ctx.anchors, ctx.now))) {
-    parsed = extractFacts(obs.pem, ctx.anchors, ctx.now);
-    facts = &parsed;
-  }
+  if (!facts || (!obs.pem.empty() && !facts->chain.holdsFor(ctx.anchors, ctx.now)))
+    facts = std::make_shared<const CertificateFacts>(extractFacts(obs.pem, ctx.anchors, ctx.now));
   if (!facts->parseError.empty())
     return fail(std::move(row), CertState::invalid, "Unparseable",
                 spec.path + ": " + facts->parseError);
-  row.commonName = facts->commonName;
-  row.serial = facts->serial;
-  row.notBefore = facts->notBefore;
-  row.notAfter = facts->notAfter;
+  row.facts = facts;
 
-  if (!row.expectedCommonName.empty() && facts->commonName != row.expectedCommonName)
-    return fail(std::move(row), CertState::invalid, "NameMismatch",
-                "common name is \"" + facts->commonName + "\", expected \"" +
-                    row.expectedCommonName + "\"");
+  if (!spec.commonName.empty()) {
+    const std::string expected = expandName(spec.commonName, spec);
+    if (facts->commonName != expected)
+      return fail(std::move(row), CertState::invalid, "NameMismatch",
+                  "common name is \"" + facts->commonName + "\", expected \"" + expected + "\"");
+  }
   for (const auto& alt : spec.altNames) {
     std::string name = expandName(alt, spec);
     if (!facts->coversName(name))
@@ -133,10 +126,43 @@ bool settledFor(const CertificateSpec& spec, const CertificateFacts& facts, cons
           *d.nextChange - ctx.now > span.as<std::chrono::system_clock::duration>());
 }
 
+const CertificateSpec& CertificateRow::specOrEmpty() const {
+  static const CertificateSpec kNone = [] {
+    CertificateSpec none;
+    none.nomadNamespace.clear();
+    none.caMount.clear();
+    return none;
+  }();
+  return spec ? *spec : kNone;
+}
+
+std::string CertificateRow::expectedCommonName() const {
+  return spec ? expandName(spec->commonName, *spec) : std::string();
+}
+
+const std::string& CertificateRow::commonName() const {
+  static const std::string kNone;
+  return facts ? facts->commonName : kNone;
+}
+
+const std::string& CertificateRow::serial() const {
+  static const std::string kNone;
+  return facts ? facts->serial : kNone;
+}
+
+std::optional<TimePoint> CertificateRow::notBefore() const {
+  return facts ? std::optional(facts->notBefore) : std::nullopt;
+}
+
+std::optional<TimePoint> CertificateRow::notAfter() const {
+  return facts ? std::optional(facts->notAfter) : std::nullopt;
+}
+
 std::optional<Duration> remainingAt(const CertificateRow& row, TimePoint now) {
-  if (!row.notAfter) return std::nullopt;
-  if (now >= *row.notAfter) return Duration{};
-  return Duration(std::chrono::duration_cast<std::chrono::nanoseconds>(*row.notAfter - now));
+  const auto notAfter = row.notAfter();
+  if (!notAfter) return std::nullopt;
+  if (now >= *notAfter) return Duration{};
+  return Duration(std::chrono::duration_cast<std::chrono::nanoseconds>(*notAfter - now));
 }
 
 std::optional<events::Alert> alertFor(const CertificateRow& row, TimePoint now) {
@@ -154,14 +180,12 @@ std::optional<events::Alert> alertFor(const CertificateRow& row, TimePoint now) 
     a.name = alertname::kRenewalNotApplied;
   else
     a.name = alertname::kRenewalDue;
-  a.labels = {{"job", row.job},   {"namespace", row.nomadNamespace},
-              {"task", row.task}, {"alloc_id", row.allocId},
-              {"path", row.path}, {"common_name", row.expectedCommonName}};
-  a.annotations["summary"] = row.reason + ": " + row.job + "/" + row.task + " " + row.path;
+  a.labels = {{"job", row.job()},   {"namespace", row.nomadNamespace()},
+              {"task", row.task()}, {"alloc_id", row.allocId},
+              {"path", row.path()}, {"common_name", row.expectedCommonName()}};
+  a.annotations["summary"] = row.reason + ": " + row.job() + "/" + row.task() + " " + row.path();
   a.annotations["description"] = row.message;
-  if (row.notAfter) {
-    a.annotations["not_after"] = formatRfc3339(*row.notAfter);
-  }
+  if (const auto notAfter = row.notAfter()) a.annotations["not_after"] = formatRfc3339(*notAfter);
   if (auto remaining = remainingAt(row, now)) a.annotations["remaining"] = remaining->toString();
   return a;
 }

@@ -46,14 +46,33 @@ struct Observation {
 /// One row of the certificate table. The time left is remainingAt(), and an ok row's message
 /// names instants only, so the scanner hands back the same ok row while its decision stands; a
 /// row with a problem may name the time left in its message and is decided on every scan.
+/// A row points at its spec and at the facts it was decided from rather than copying their
+/// strings: at 50k certificates the copies cost ~20 MB (docs/performance.md).
 struct CertificateRow {
-  std::string job, nomadNamespace, allocId, task, path;
-  std::string expectedCommonName, commonName, serial;
-  std::optional<TimePoint> notBefore, notAfter;
+  /// What was declared; shares the spec list's ownership. Null only in hand-made rows.
+  std::shared_ptr<const CertificateSpec> spec;
+  std::string allocId;
+  /// The leaf as read; null when the file was missing, unreadable or unparseable.
+  CertificateFactsPtr facts;
   CertState state = CertState::ok;
   std::string reason;   ///< Valid, RenewalOverdue, Expired, Missing, Unparseable, NameMismatch...
   std::string message;  ///< one human sentence
   std::optional<TimePoint> nextChange;
+
+  const std::string& job() const { return specOrEmpty().job; }
+  const std::string& nomadNamespace() const { return specOrEmpty().nomadNamespace; }
+  const std::string& task() const { return specOrEmpty().task; }
+  const std::string& path() const { return specOrEmpty().path; }
+  /// The spec's common name with its variables expanded; empty: any.
+  std::string expectedCommonName() const;
+  /// The leaf's; empty when it was not read.
+  const std::string& commonName() const;
+  const std::string& serial() const;
+  std::optional<TimePoint> notBefore() const;
+  std::optional<TimePoint> notAfter() const;
+
+ private:
+  const CertificateSpec& specOrEmpty() const;
 };
 using CertificateRowPtr = std::shared_ptr<const CertificateRow>;
 
@@ -72,7 +91,8 @@ struct CheckContext {
 /// Expands ${NOMAD_JOB_NAME}, ${NOMAD_TASK_NAME}, ${NOMAD_NAMESPACE} in an expected name.
 std::string expandName(const std::string& pattern, const CertificateSpec& spec);
 
-CertificateRow checkCertificate(const CertificateSpec& spec, const std::string& allocId,
+/// `spec` is shared with the row (an aliasing pointer into the spec list costs no allocation).
+CertificateRow checkCertificate(std::shared_ptr<const CertificateSpec> spec, std::string allocId,
                                 const Observation& observation, const CheckContext& ctx);
 
 /// True when checkCertificate would find these facts ok and no threshold of the decision falls

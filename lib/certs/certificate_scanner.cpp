@@ -60,10 +60,10 @@ std::vector<CertificateRowPtr> rowsOfUnlistedJobs(const std::vector<CertificateR
   if (failedJobs.empty()) return out;
   const std::set<std::string_view> failed(failedJobs.begin(), failedJobs.end());
   std::set<std::string_view> listed;
-  for (const auto& row : current) listed.insert(row->job);
+  for (const auto& row : current) listed.insert(row->job());
   for (const auto* rows : {&previous, &kept})
     for (const auto& row : *rows)
-      if (failed.contains(row->job) && !listed.contains(row->job)) out.push_back(row);
+      if (failed.contains(row->job()) && !listed.contains(row->job())) out.push_back(row);
   return out;
 }
 
@@ -101,6 +101,10 @@ Clock::MonoTime::duration recheckWait(std::string_view key, Duration recheck, bo
   if (!afterRead) return full;
   const auto share = static_cast<std::int64_t>(std::hash<std::string_view>{}(key) % 1024);
   return full - full / 2 * share / 1024;
+}
+
+std::uint64_t digestOf(std::string_view modTime) {
+  return std::hash<std::string_view>{}(modTime);
 }
 
 }  // namespace
@@ -184,7 +188,7 @@ asio::awaitable<Observation> CertificateScanner::observe(const CertificateSpec& 
     co_return Observation{Observation::Kind::unreadable, {}, path + " is a directory"};
   // Looked up after the stat: other workers insert meanwhile, and a rehash moves iterators.
   auto cached = cache_.find(key);
-  if (cached != cache_.end() && cached->second.modTime == info->modTime &&
+  if (cached != cache_.end() && cached->second.modTimeDigest == digestOf(info->modTime) &&
       cached->second.size == info->size &&
       cached->second.facts->chain.holdsFor(anchors, clock_->now())) {
     ++result.cacheHits;
@@ -205,7 +209,7 @@ asio::awaitable<Observation> CertificateScanner::observe(const CertificateSpec& 
       std::make_shared<const CertificateFacts>(extractFacts(*content, anchors, clock_->now()));
   // A new entry: the row kept for the old content goes with it.
   entry = &cache_[key];
-  *entry = CacheEntry{.modTime = info->modTime,
+  *entry = CacheEntry{.modTimeDigest = digestOf(info->modTime),
                       .size = info->size,
                       .facts = facts,
                       .statAt = clock_->monotonic(),
@@ -354,7 +358,8 @@ asio::awaitable<ScanResult> CertificateScanner::scan(CertificateSpecs declared,
       } else {
         const Observation& obs = *group.observations[i];
         auto row = std::make_shared<const CertificateRow>(
-            checkCertificate(spec, group.items[i].allocId, obs, ctx));
+            checkCertificate(std::shared_ptr<const CertificateSpec>(declared, &spec),
+                             group.items[i].allocId, obs, ctx));
         if (auto alert = alertFor(*row, ctx.now)) result.alerts.push_back(std::move(*alert));
         if (entry && obs.facts == entry->facts) {
           const bool ok = row->state == CertState::ok;

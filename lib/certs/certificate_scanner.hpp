@@ -90,7 +90,9 @@ class CertificateScanner {
 
  private:
   struct CacheEntry {
-    std::string modTime;
+    // The stat's ModTime as a 64-bit digest rather than its ~30-character text (a heap block
+    // per file): a change goes unseen only if the size stays and the digests collide.
+    std::uint64_t modTimeDigest = 0;
     std::int64_t size = 0;
     CertificateFactsPtr facts;
     Clock::MonoTime statAt{};  // when a stat last confirmed this content

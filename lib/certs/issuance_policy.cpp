@@ -51,17 +51,17 @@ bool pastRenewal(const CertificateRow& row) {
 std::optional<IssuedCertificate> newerIssuance(const CertificateRow& row,
                                                const std::vector<IssuedCertificate>& issued) {
   // ExpiryImminent too: a newer issuance is then the more useful diagnosis.
-  if (!pastRenewal(row) || !row.notBefore || row.commonName.empty()) return std::nullopt;
-  const std::string served = normalizeSerial(row.serial);
+  if (!pastRenewal(row) || !row.notBefore() || row.commonName().empty()) return std::nullopt;
+  const std::string served = normalizeSerial(row.serial());
   // X.509 dates have whole seconds: a certificate issued in the same second as the served one
   // has the same NotBefore, and is newer when it also outlives it. Same dates: no telling.
   const auto order = [](const TimePoint& notBefore, const TimePoint& notAfter) {
     return std::make_pair(notBefore, notAfter);
   };
-  const auto servedOrder = order(*row.notBefore, row.notAfter.value_or(*row.notBefore));
+  const auto servedOrder = order(*row.notBefore(), row.notAfter().value_or(*row.notBefore()));
   std::optional<IssuedCertificate> best;
   for (const auto& c : issued) {
-    if (c.commonName != row.commonName || normalizeSerial(c.serial) == served) continue;
+    if (c.commonName != row.commonName() || normalizeSerial(c.serial) == served) continue;
     if (order(c.notBefore, c.notAfter) <= servedOrder) continue;
     if (!best || order(c.notBefore, c.notAfter) > order(best->notBefore, best->notAfter)) best = c;
   }
@@ -70,9 +70,9 @@ std::optional<IssuedCertificate> newerIssuance(const CertificateRow& row,
 
 void markRenewalNotApplied(CertificateRow& row, const IssuedCertificate& newer) {
   row.reason = "RenewalNotApplied";
-  row.message = "Vault issued a newer certificate for " + row.commonName + " (serial " +
+  row.message = "Vault issued a newer certificate for " + row.commonName() + " (serial " +
                 normalizeSerial(newer.serial) + ", " + events::formatRfc3339(newer.notBefore) +
-                ") but the allocation still serves serial " + normalizeSerial(row.serial) + "; " +
+                ") but the allocation still serves serial " + normalizeSerial(row.serial()) + "; " +
                 row.message;
 }
 
@@ -97,11 +97,11 @@ std::vector<ChurnFinding> detectChurn(const std::vector<CertificateRowPtr>& rows
   std::map<std::tuple<std::string_view, std::string_view, std::string_view>, Group> groups;
   for (const auto& row : rows) {
     const CertificateRow& r = *row;
-    if (!r.notBefore || !r.notAfter || r.commonName.empty()) continue;
-    Group& g = groups[{r.nomadNamespace, r.job, r.commonName}];
+    if (!r.notBefore() || !r.notAfter() || r.commonName().empty()) continue;
+    Group& g = groups[{r.nomadNamespace(), r.job(), r.commonName()}];
     g.allocs.insert(r.allocId);
     Duration life =
-        span(issuedAt(*r.notBefore, *r.notAfter, policy.notBeforeDuration), *r.notAfter);
+        span(issuedAt(*r.notBefore(), *r.notAfter(), policy.notBeforeDuration), *r.notAfter());
     if (!g.lifetime || life < *g.lifetime) g.lifetime = life;
   }
   const TimePoint since =

@@ -44,6 +44,9 @@ class EventStreamImpl final : public EventStream {
         lastError_ = Error(errc::connection_failed,
                            "nomad event stream: closed by the server" +
                                std::string(sawLine_ ? "" : " before the first heartbeat"));
+        if (sawLine_)
+          spdlog::info("nomad event stream: closed by the server; resuming from index {}",
+                       lastIndex_ + 1);
         drop(!sawLine_);
         continue;
       }

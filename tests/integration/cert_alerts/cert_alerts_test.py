@@ -271,6 +271,8 @@ class CertAlertsTest(unittest.TestCase):
         before = self.nomad.requests("GET", "/v1/job/web/allocations")
         time.sleep(3)
         self.assertLessEqual(self.nomad.requests("GET", "/v1/job/web/allocations"), before + 1)
+        self.assertEqual(self.status()["certificates"]["allocation_events"],
+                         {"live": True, "reconnects": 0})
         # A new version replaces the allocation: its events make the next cycles list again.
         self.nomad.register(sims.job_hcl("web", "1h", meta="2"))
         wait_until(lambda: [r["alloc_id"] for r in self.rows("web")

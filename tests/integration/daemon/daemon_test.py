@@ -67,6 +67,8 @@ class DaemonTest(unittest.TestCase):
         self.assertIn("vault", doc["problems"])
         self.assertEqual([s["name"] for s in doc["sinks"]], ["log"])
         self.assertGreaterEqual(doc["certificates"]["cycles"], 1)
+        self.assertEqual(doc["certificates"]["allocation_events"],
+                         {"live": False, "reconnects": 0})
         names = sorted(a["labels"]["resource"] for a in doc["alerts"])
         self.assertEqual(names, ["nomad", "vault"])
         self.assertEqual(d.get("/nope")[0], 404)

@@ -106,14 +106,18 @@ TEST_F(FactsTest, CachedFactsGiveTheSameRowAsThePemText) {
         {},
         {},
         std::make_shared<const CertificateFacts>(extractFacts(pem, ctx.anchors, ctx.now))};
-    CertificateRow a = checkCertificate(spec, "a1", text, ctx);
-    CertificateRow b = checkCertificate(spec, "a1", cached, ctx);
+    const auto shared = std::make_shared<const CertificateSpec>(spec);
+    CertificateRow a = checkCertificate(shared, "a1", text, ctx);
+    CertificateRow b = checkCertificate(shared, "a1", cached, ctx);
     EXPECT_EQ(a.state, b.state);
     EXPECT_EQ(a.reason, b.reason);
     EXPECT_EQ(a.message, b.message);
-    EXPECT_EQ(a.serial, b.serial);
+    EXPECT_EQ(a.serial(), b.serial());
+    EXPECT_EQ(a.commonName(), b.commonName());
+    EXPECT_EQ(a.notAfter(), b.notAfter());
   }
-  EXPECT_EQ(checkCertificate(spec, "a1", {Observation::Kind::read, good.certPem, {}, nullptr}, ctx)
+  EXPECT_EQ(checkCertificate(std::make_shared<const CertificateSpec>(spec), "a1",
+                             {Observation::Kind::read, good.certPem, {}, nullptr}, ctx)
                 .reason,
             "Valid");
 }
@@ -148,7 +152,8 @@ TEST_F(FactsTest, SettledForAgreesWithCheckCertificate) {
       auto shared = std::make_shared<const CertificateFacts>(facts);
       for (const auto& spec : specs) {
         const CertificateRow row =
-            checkCertificate(spec, "a1", {Observation::Kind::read, {}, {}, shared}, ctx);
+            checkCertificate(std::make_shared<const CertificateSpec>(spec), "a1",
+                             {Observation::Kind::read, {}, {}, shared}, ctx);
         for (const Duration span : {Duration::seconds(600), Duration::seconds(86400)}) {
           const bool expected =
               row.state == CertState::ok &&

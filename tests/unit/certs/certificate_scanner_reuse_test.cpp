@@ -66,7 +66,7 @@ TEST_F(ScannerReuseTest, ANewFileAChangedSpecOrAnotherChainGiveANewRow) {
   const ScanResult reread = scan(specs_);
   EXPECT_EQ(reread.rowsReused, 1u);  // a2 is unchanged
   EXPECT_NE(reread.rows.at(0), row);
-  EXPECT_NE(reread.rows.at(0)->serial, row->serial);
+  EXPECT_NE(reread.rows.at(0)->serial(), row->serial());
   EXPECT_EQ(reread.rows.at(1)->allocId, "a2");
 
   // A changed expectation: no row of the old spec list stands.
@@ -96,9 +96,25 @@ TEST_F(ScannerReuseTest, TwoSpecsOnOneSharedFileKeepTheirOwnRows) {
   for (int i = 0; i < 3; ++i) {
     const ScanResult r = scan({server, sidecar});
     ASSERT_EQ(r.rows.size(), 2u);
-    EXPECT_EQ(r.rows[0]->task, "server") << "scan " << i;
-    EXPECT_EQ(r.rows[1]->task, "sidecar") << "scan " << i;
+    EXPECT_EQ(r.rows[0]->task(), "server") << "scan " << i;
+    EXPECT_EQ(r.rows[1]->task(), "sidecar") << "scan " << i;
   }
+}
+
+TEST_F(ScannerReuseTest, ARowPointsIntoTheDeclaredListAndItsFacts) {
+  serveTwoAllocations(pki_.issue("web.service.consul", 86400).certPem);
+  const auto declared = std::make_shared<const std::vector<CertificateSpec>>(specs_);
+  const ScanResult r = scanShared(declared, {{"pki-int", pki_.caChainPem()}});
+  ASSERT_EQ(r.rows.size(), 2u);
+  for (const auto& row : r.rows) {
+    EXPECT_EQ(row->spec.get(), &declared->front());  // shares the list's ownership
+    EXPECT_EQ(row->job(), "web");
+    EXPECT_EQ(row->path(), "local/cert.pem");
+    EXPECT_EQ(row->expectedCommonName(), "web.service.consul");
+    ASSERT_TRUE(row->facts);
+    EXPECT_EQ(row->notAfter(), row->facts->notAfter);
+  }
+  EXPECT_NE(r.rows[0]->facts, r.rows[1]->facts);  // one file each
 }
 
 TEST_F(ScannerReuseTest, ARowWithAProblemIsDecidedAgainOnEveryScan) {
@@ -109,6 +125,9 @@ TEST_F(ScannerReuseTest, ARowWithAProblemIsDecidedAgainOnEveryScan) {
   EXPECT_EQ(second.rowsReused, 0u);
   EXPECT_NE(second.rows.at(0), first.rows.at(0));
   EXPECT_EQ(second.alerts.size(), 2u);  // each scan raises the alerts that hold
+  // A new row, but the facts it names are the kept ones, not a copy.
+  EXPECT_EQ(second.rows.at(0)->commonName(), "other.service.consul");
+  EXPECT_EQ(second.rows.at(0)->facts, first.rows.at(0)->facts);
 
   // A warning that only changes at a later threshold: still decided (and alerted) every scan.
   serveTwoAllocations(pki_.issue("web.service.consul", 86400).certPem);
@@ -125,7 +144,9 @@ TEST_F(ScannerReuseTest, ARowWithAProblemIsDecidedAgainOnEveryScan) {
 
 CertificateRowPtr tableRow(const std::string& job, const std::string& alloc) {
   auto r = std::make_shared<CertificateRow>();
-  r->job = job;
+  auto spec = std::make_shared<CertificateSpec>();
+  spec->job = job;
+  r->spec = std::move(spec);
   r->allocId = alloc;
   return r;
 }

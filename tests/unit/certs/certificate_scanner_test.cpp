@@ -151,7 +151,7 @@ TEST_F(ScannerTest, ListsAndReadsConcurrentlyWithinTheLimitAndKeepsDeclarationOr
   EXPECT_LT(std::find(calls.begin(), calls.end(), "stat") - calls.begin(),
             std::find(calls.rbegin(), calls.rend(), "list").base() - calls.begin());
   std::vector<std::string> order;
-  for (const auto& row : r.rows) order.push_back(row->allocId + ":" + row->path);
+  for (const auto& row : r.rows) order.push_back(row->allocId + ":" + row->path());
   EXPECT_EQ(order, (std::vector<std::string>{
                        "a0:local/cert.pem", "a1:local/cert.pem", "b0:local/cert.pem",
                        "b1:local/cert.pem", "c0:local/cert.pem", "c1:local/cert.pem",

@@ -22,17 +22,21 @@ std::vector<CertificateRowPtr> shared(std::vector<CertificateRow> rows) {
 }
 
 CertificateRow row(const std::string& alloc, const IssuedCertificate& c,
-                   const std::string& reason = "Valid") {
+                   const std::string& reason = "Valid", const std::string& job = "web") {
   CertificateRow r;
-  r.job = "web";
-  r.nomadNamespace = "default";
+  auto spec = std::make_shared<CertificateSpec>();
+  spec->job = job;
+  spec->task = "app";
+  spec->path = "secrets/cert.pem";
+  spec->commonName = c.commonName;
+  r.spec = std::move(spec);
   r.allocId = alloc;
-  r.task = "app";
-  r.path = "secrets/cert.pem";
-  r.expectedCommonName = r.commonName = c.commonName;
-  r.serial = c.serial;
-  r.notBefore = c.notBefore;
-  r.notAfter = c.notAfter;
+  auto facts = std::make_shared<CertificateFacts>();
+  facts->commonName = c.commonName;
+  facts->serial = c.serial;
+  facts->notBefore = c.notBefore;
+  facts->notAfter = c.notAfter;
+  r.facts = std::move(facts);
   r.reason = reason;
   r.state = reason == "RenewalOverdue" ? CertState::warning : CertState::ok;
   r.message = "renewal was expected";
@@ -186,8 +190,8 @@ TEST(IssuancePolicy, ChurnAllowsRenewalsOfShortCertificatesAndManyAllocations) {
   for (int i = 0; i < 134; ++i)
     store.push_back(issued("r-" + std::to_string(i), cn, kT0 + std::chrono::seconds(27 * i), 60s));
   const auto a = store[store.size() - 1], b = store[store.size() - 2];
-  std::vector<CertificateRow> rows = {row("a1", a), row("a2", b)};
-  for (auto& r : rows) r.job = "batch";
+  std::vector<CertificateRow> rows = {row("a1", a, "Valid", "batch"),
+                                      row("a2", b, "Valid", "batch")};
   IssuancePolicy p;
   p.churnThreshold = 5;
   EXPECT_TRUE(detectChurn(shared(rows), store, now, p).empty());
@@ -197,9 +201,10 @@ TEST(IssuancePolicy, ChurnAllowsRenewalsOfShortCertificatesAndManyAllocations) {
 }
 
 TEST(IssuancePolicy, RowsWithoutDatesAreIgnored) {
-  CertificateRow missing;
-  missing.job = "web";
-  missing.commonName = "";
+  CertificateRow missing;  // a file not read: no facts
+  auto spec = std::make_shared<CertificateSpec>();
+  spec->job = "web";
+  missing.spec = std::move(spec);
   std::vector<IssuedCertificate> store(50, issued("z", "web.service.consul", kT0, 24h));
   IssuancePolicy p;
   p.churnThreshold = 1;

@@ -119,12 +119,13 @@ class ScannerTestBase : public ::testing::Test {
   }
   ScanResult scanWith(std::vector<CertificateSpec> specs,
                       std::map<std::string, std::string> chains) {
+    return scanShared(std::make_shared<const std::vector<CertificateSpec>>(std::move(specs)),
+                      std::move(chains));
+  }
+  ScanResult scanShared(CertificateSpecs specs, std::map<std::string, std::string> chains) {
     asio::io_context io;
-    auto fut = asio::co_spawn(
-        io,
-        scanner_.scan(std::make_shared<const std::vector<CertificateSpec>>(std::move(specs)),
-                      std::move(chains)),
-        asio::use_future);
+    auto fut =
+        asio::co_spawn(io, scanner_.scan(std::move(specs), std::move(chains)), asio::use_future);
     io.run();
     return fut.get();
   }
