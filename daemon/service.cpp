@@ -240,7 +240,7 @@ int runRun(const CommonOptions& opts, CommandIo io) {
   if (!bearer) return fail(bearer.error().message);
   if (*bearer) eo.bearerToken = (*bearer)->reveal();
   d.endpoint = std::make_unique<health::Endpoint>(
-      *d.health, d.metrics, [&d] { return statusJson(d); }, eo);
+      *d.health, d.metrics, [&d] { return statusDocument(d); }, eo);
   if (d.config.health.enabled) {
     http::ServerOptions so2;
     so2.listen = d.config.health.listen;

@@ -93,6 +93,7 @@ void updateQueueMetrics(Daemon& d);
 std::string backendSummary(const Daemon& d);
 
 // status_json.cpp
-std::string statusJson(const Daemon& d);
+/// The /status document, its rows written piece by piece as the response goes out.
+health::StatusDocument statusDocument(const Daemon& d);
 
 }  // namespace nc::cli

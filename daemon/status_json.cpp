@@ -1,5 +1,8 @@
-// The /status document of `run`: version, leadership, resources, backends, the certificate
-// table, firing alerts and each sink's queue. Only names, states and dates: never a secret.
+// The /status document of `run`: version, leadership, resources, backends, firing alerts, each
+// sink's queue, and the certificate table last, so that its rows can be written piece by piece.
+// Only names, states and dates: never a secret.
+#include <utility>
+
 #include <rapidjson/writer.h>
 
 #include "cert_watch.hpp"
@@ -13,14 +16,11 @@ namespace nc::cli {
 
 namespace {
 
-/// RapidJSON output stream writing straight into the response string. At 50k certificates the
-/// document is ~15 MB: a buffer grown by doubling held up to three times that at the moment of
-/// a regrowth, so the document is measured first (CountingOut) and written once into a string
-/// of exactly its size.
-struct StringOut {
+/// RapidJSON output stream appending to whichever piece is being written.
+struct PieceOut {
   using Ch = char;
-  std::string& out;
-  void Put(char c) { out.push_back(c); }
+  std::string* piece = nullptr;
+  void Put(char c) { piece->push_back(c); }
   void Flush() {}
 };
 
@@ -32,16 +32,22 @@ struct CountingOut {
 };
 
 template <typename Out>
-void writeStatus(Out& buf, const Daemon& d, const std::vector<events::Alert>& firing,
-                 events::TimePoint now) {
-  rapidjson::Writer<Out> w(buf);
-  auto str = [&w](std::string_view s) {
-    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-  };
-  auto kv = [&](const char* k, std::string_view v) {
-    w.Key(k);
-    str(v);
-  };
+void str(rapidjson::Writer<Out>& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+template <typename Out>
+void kv(rapidjson::Writer<Out>& w, const char* k, std::string_view v) {
+  w.Key(k);
+  str(w, v);
+}
+
+/// Everything up to the certificate rows, which come last: `"rows":[` is the head's end.
+template <typename Out>
+void writeHead(rapidjson::Writer<Out>& w, const Daemon& d,
+               const std::vector<events::Alert>& firing) {
+  auto str = [&w](std::string_view s) { nc::cli::str(w, s); };
+  auto kv = [&w](const char* k, std::string_view v) { nc::cli::kv(w, k, v); };
   w.StartObject();
   kv("version", NC_VERSION);
   kv("status", d.statusLine);
@@ -84,45 +90,6 @@ void writeStatus(Out& buf, const Daemon& d, const std::vector<events::Alert>& fi
   kv("nomad", d.nomadUp ? "up" : "down");
   w.EndObject();
 
-  w.Key("certificates");
-  w.StartObject();
-  w.Key("declared");
-  w.Uint64(d.specs ? d.specs->size() : 0);
-  w.Key("cycles");
-  w.Uint64(d.cycles);
-  w.Key("last_scan");
-  d.lastScanAt ? str(events::formatRfc3339(*d.lastScanAt)) : (void)w.Null();
-  w.Key("last_scan_seconds");
-  w.Double(d.lastScanSeconds);
-  // Kept allocation lists stand only while this stream is live; each reconnect drops them all.
-  w.Key("allocation_events");
-  w.StartObject();
-  w.Key("live");
-  w.Bool(d.allocStream && d.allocStream->live());
-  w.Key("reconnects");
-  w.Int(d.allocStream ? d.allocStream->reconnects() : 0);
-  w.EndObject();
-  w.Key("rows");
-  w.StartArray();
-  for (const auto& row : d.statusRows) {
-    const certs::CertificateRow& r = *row;
-    w.StartObject();
-    kv("job", r.job());
-    kv("namespace", r.nomadNamespace());
-    kv("alloc_id", r.allocId);
-    kv("task", r.task());
-    kv("path", r.path());
-    kv("common_name", r.commonName());
-    w.Key("not_after");
-    r.notAfter() ? str(events::formatRfc3339(*r.notAfter())) : (void)w.Null();
-    kv("remaining", formatRemaining(certs::remainingAt(r, now)));  // as of this read
-    kv("state", certs::toString(r.state));
-    kv("reason", r.reason);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-
   w.Key("alerts");
   w.StartArray();
   for (const auto& a : firing) {
@@ -153,21 +120,94 @@ void writeStatus(Out& buf, const Daemon& d, const std::vector<events::Alert>& fi
     w.EndObject();
   }
   w.EndArray();
+
+  w.Key("certificates");
+  w.StartObject();
+  w.Key("declared");
+  w.Uint64(d.specs ? d.specs->size() : 0);
+  w.Key("cycles");
+  w.Uint64(d.cycles);
+  w.Key("last_scan");
+  d.lastScanAt ? str(events::formatRfc3339(*d.lastScanAt)) : (void)w.Null();
+  w.Key("last_scan_seconds");
+  w.Double(d.lastScanSeconds);
+  // Kept allocation lists stand only while this stream is live; each reconnect drops them all.
+  w.Key("allocation_events");
+  w.StartObject();
+  w.Key("live");
+  w.Bool(d.allocStream && d.allocStream->live());
+  w.Key("reconnects");
+  w.Int(d.allocStream ? d.allocStream->reconnects() : 0);
+  w.EndObject();
+  w.Key("rows");
+  w.StartArray();
+}
+
+template <typename Out>
+void writeRow(rapidjson::Writer<Out>& w, const certs::CertificateRow& r, events::TimePoint now) {
+  w.StartObject();
+  kv(w, "job", r.job());
+  kv(w, "namespace", r.nomadNamespace());
+  kv(w, "alloc_id", r.allocId);
+  kv(w, "task", r.task());
+  kv(w, "path", r.path());
+  kv(w, "common_name", r.commonName());
+  w.Key("not_after");
+  r.notAfter() ? str(w, events::formatRfc3339(*r.notAfter())) : (void)w.Null();
+  kv(w, "remaining", formatRemaining(certs::remainingAt(r, now)));  // as of this read
+  kv(w, "state", certs::toString(r.state));
+  kv(w, "reason", r.reason);
+  w.EndObject();
+}
+
+/// Closes the rows, the certificates object and the document.
+template <typename Out>
+void writeEnd(rapidjson::Writer<Out>& w) {
+  w.EndArray();
+  w.EndObject();
   w.EndObject();
 }
 
 }  // namespace
 
-std::string statusJson(const Daemon& d) {
+health::StatusDocument statusDocument(const Daemon& d) {
+  // Everything but the rows is written now; the rows come from a snapshot of the table (its
+  // shared rows, not copies), as later pieces are written while scans go on.
+  struct Writing {
+    PieceOut out;
+    rapidjson::Writer<PieceOut> w{out};
+    std::string head;
+    std::vector<certs::CertificateRowPtr> rows;
+    std::size_t next = 0;
+    events::TimePoint now;
+  };
+  auto st = std::make_shared<Writing>();
+  st->rows = d.statusRows;
+  st->now = d.clock->now();
   const std::vector<events::Alert> firing = d.tracker.firing();
-  const events::TimePoint now = d.clock->now();
+
+  health::StatusDocument doc;
   CountingOut counted;
-  writeStatus(counted, d, firing, now);
-  std::string out;
-  out.reserve(counted.size + 1);  // + the endpoint's trailing newline
-  StringOut buf{out};
-  writeStatus(buf, d, firing, now);
-  return out;
+  rapidjson::Writer<CountingOut> count(counted);
+  writeHead(count, d, firing);
+  for (const auto& row : st->rows) writeRow(count, *row, st->now);
+  writeEnd(count);
+  doc.size = counted.size;
+
+  st->out.piece = &st->head;
+  writeHead(st->w, d, firing);
+  doc.next = [st](std::string& piece) {
+    // ~64 KB pieces: few writes, and a bounded buffer whatever the table's size.
+    constexpr std::size_t kPiece = 64 * 1024;
+    if (!st->head.empty()) piece = std::exchange(st->head, {});
+    st->out.piece = &piece;
+    while (st->next < st->rows.size() && piece.size() < kPiece)
+      writeRow(st->w, *st->rows[st->next++], st->now);
+    if (st->next < st->rows.size()) return true;
+    writeEnd(st->w);
+    return false;
+  };
+  return doc;
 }
 
 }  // namespace nc::cli

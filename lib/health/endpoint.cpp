@@ -18,14 +18,23 @@ http::ServerResponse text(int status, std::string body,
   return r;
 }
 
+/// Writes the document piece by piece, then the trailing newline. A free coroutine with
+/// by-value parameters: no lambda captures live in its frame.
+boost::asio::awaitable<void> writeDocument(std::shared_ptr<StatusDocument> doc,
+                                           http::StreamWriter& out) {
+  for (bool more = true; more;) {
+    std::string piece;
+    more = doc->next(piece);
+    if (!more) piece.push_back('\n');
+    if (!co_await out.write(std::move(piece))) co_return;  // the client went away
+  }
+}
+
 }  // namespace
 
 Endpoint::Endpoint(const HealthState& state, const Metrics& metrics,
-                   std::function<std::string()> statusJson, EndpointOptions options)
-    : state_(state),
-      metrics_(metrics),
-      statusJson_(std::move(statusJson)),
-      options_(std::move(options)) {}
+                   std::function<StatusDocument()> status, EndpointOptions options)
+    : state_(state), metrics_(metrics), status_(std::move(status)), options_(std::move(options)) {}
 
 bool Endpoint::authorized(const http::ServerRequest& req) const {
   if (!options_.bearerToken) return true;
@@ -70,9 +79,11 @@ http::ServerResponse Endpoint::handle(const http::ServerRequest& req) const {
     }
     if (req.path == "/metrics")
       return text(200, metrics_.exposition(), "text/plain; version=0.0.4; charset=utf-8");
-    std::string body = statusJson_();
-    body.push_back('\n');
-    return text(200, std::move(body), "application/json");
+    auto doc = std::make_shared<StatusDocument>(status_());
+    auto r = text(200, "", "application/json");
+    r.streamLength = doc->size + 1;
+    r.stream = [doc](http::StreamWriter& out) { return writeDocument(doc, out); };
+    return r;
   }
   return text(404, "not found\n");
 }

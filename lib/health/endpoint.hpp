@@ -2,6 +2,7 @@
 // function over lib/http's server structs, so it is tested without a socket.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -17,11 +18,20 @@ struct EndpointOptions {
   std::optional<std::string> bearerToken;
 };
 
+/// The /status document in pieces, so that a large certificate table is never held whole
+/// (at 50k certificates the document is ~15 MB).
+struct StatusDocument {
+  std::uint64_t size = 0;  ///< bytes of all pieces together
+  /// Appends the next piece to `out`; returns false with the last one.
+  std::function<bool(std::string& out)> next;
+};
+
 class Endpoint {
  public:
-  /// statusJson renders the /status document (must contain no secret).
-  Endpoint(const HealthState& state, const Metrics& metrics,
-           std::function<std::string()> statusJson, EndpointOptions options = {});
+  /// status produces the /status document (which must contain no secret); it is called once
+  /// per request, and its pieces are taken while the response is written.
+  Endpoint(const HealthState& state, const Metrics& metrics, std::function<StatusDocument()> status,
+           EndpointOptions options = {});
 
   http::ServerResponse handle(const http::ServerRequest& request) const;
   /// Adapter for http::startServer.
@@ -31,7 +41,7 @@ class Endpoint {
   bool authorized(const http::ServerRequest& request) const;
   const HealthState& state_;
   const Metrics& metrics_;
-  std::function<std::string()> statusJson_;
+  std::function<StatusDocument()> status_;
   EndpointOptions options_;
 };
 

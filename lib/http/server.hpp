@@ -62,8 +62,11 @@ struct ServerResponse {
   std::string body;
 
   /// When set, the server sends status+headers, then lets the handler stream the body
-  /// (connection-delimited, Connection: close), then closes.
+  /// (connection-delimited, Connection: close), then closes. A HEAD request gets the headers.
   std::function<boost::asio::awaitable<void>(StreamWriter&)> stream;
+  /// The streamed body's length when known in advance: sent as Content-Length, so a client
+  /// can tell a complete body from a cut one.
+  std::optional<std::uint64_t> streamLength;
   /// When set on a websocket upgrade request, the server completes the handshake and hands
   /// the socket over.
   std::function<boost::asio::awaitable<void>(ServerWebSocket&)> websocket;

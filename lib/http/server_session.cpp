@@ -115,18 +115,19 @@ net::awaitable<void> serveWebSocket(std::shared_ptr<Connection> conn, Stream& st
 }
 
 template <class Stream>
-net::awaitable<void> serveStream(ServerState& st, Stream& stream, unsigned version,
+net::awaitable<void> serveStream(ServerState& st, Stream& stream, unsigned version, bool head,
                                  ServerResponse resp) {
   bhttp::response<bhttp::empty_body> res;
   fillHeaders(res, resp, version);
   res.keep_alive(false);
+  if (resp.streamLength) res.content_length(*resp.streamLength);
   bhttp::response_serializer<bhttp::empty_body> sr{res};
   beast::get_lowest_layer(stream).expires_after(st.options.bodyTimeout.nanos());
   auto [ec, n] = co_await bhttp::async_write_header(stream, sr, kTuple);
   if (ec) co_return;
   StreamWriterImpl<Stream> writer(stream, st.options.bodyTimeout);
   try {
-    co_await resp.stream(writer);
+    if (!head) co_await resp.stream(writer);
   } catch (const std::exception& e) {
     if (!st.stopped) spdlog::error("http server: stream handler failed: {}", e.what());
   }
@@ -223,7 +224,8 @@ net::awaitable<void> serve(std::shared_ptr<ServerState> st, std::shared_ptr<Conn
       co_return;
     }
     if (resp.stream) {
-      co_await serveStream(*st, stream, req.version(), std::move(resp));
+      co_await serveStream(*st, stream, req.version(), req.method() == bhttp::verb::head,
+                           std::move(resp));
       co_return;
     }
     bool keepAlive = req.keep_alive();

@@ -61,8 +61,9 @@ std::optional<std::vector<std::string>> errorTexts(std::string_view body) {
   rapidjson::Document doc;
   doc.Parse(body.data(), body.size());
   if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
-  auto it = doc.FindMember("errors");
-  if (it == doc.MemberEnd() || !it->value.IsArray()) return std::nullopt;
+  const rapidjson::Value& root = doc;  // const iterators on both sides: no C++20 ambiguity
+  auto it = root.FindMember("errors");
+  if (it == root.MemberEnd() || !it->value.IsArray()) return std::nullopt;
   std::vector<std::string> out;
   for (const auto& e : it->value.GetArray())
     out.push_back(e.IsString() ? std::string(e.GetString(), e.GetStringLength())

@@ -202,6 +202,39 @@ TEST(HttpServer, StreamingResponseSendsChunksThenCloses) {
   EXPECT_FALSE(res.keep_alive());
 }
 
+TEST(HttpServer, StreamWithAKnownLengthSendsContentLengthAndHeadGetsNoBody) {
+  ServerThread s;
+  ASSERT_TRUE(s.start({}, [](ServerRequest) -> net::awaitable<ServerResponse> {
+    ServerResponse res;
+    res.streamLength = 6;
+    res.stream = [](StreamWriter& w) -> net::awaitable<void> {
+      if (co_await w.write("abc")) co_await w.write("def");
+    };
+    co_return res;
+  }));
+  for (const auto verb : {bhttp::verb::get, bhttp::verb::head}) {
+    Client c(s.port());
+    boost::system::error_code ec;
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.skip(verb == bhttp::verb::head);  // a HEAD answer's length names no body
+    bhttp::request<bhttp::string_body> req{verb, "/status", 11};
+    bhttp::write(c.stream, req, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    bhttp::read(c.stream, c.buffer, parser, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    const auto& res = parser.get();
+    EXPECT_EQ(res[bhttp::field::content_length], "6");
+    EXPECT_EQ(res.body(), verb == bhttp::verb::head ? "" : "abcdef");
+    EXPECT_FALSE(res.keep_alive());
+    // Nothing follows the message before the server closes.
+    char rest[16];
+    std::size_t extra = c.buffer.size();
+    while (!ec) extra += c.stream.socket().read_some(net::buffer(rest), ec);
+    EXPECT_EQ(ec, net::error::eof) << ec.message();
+    EXPECT_EQ(extra, 0u);
+  }
+}
+
 TEST(HttpServer, ResetAndTruncateFaults) {
   ServerThread s;
   ASSERT_TRUE(s.start({}, [](ServerRequest req) -> net::awaitable<ServerResponse> {
