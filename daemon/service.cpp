@@ -160,6 +160,8 @@ asio::awaitable<void> startLoops(Daemon& d, asio::cancellation_signal& tokenStop
                                d.specs->size()));
   spdlog::info("started: {}; {} declared certificates, scan every {}", backendSummary(d),
                d.specs->size(), d.config.certificates.scanInterval.toString());
+  // The allocation stream first: the first scan keeps its lists once the stream stands.
+  asio::co_spawn(d.io, allocationEvents(d), asio::detached);
   asio::co_spawn(d.io, watchLoop(d), asio::detached);
   if (d.controller) {
     d.controllerDone = false;
@@ -172,7 +174,6 @@ asio::awaitable<void> startLoops(Daemon& d, asio::cancellation_signal& tokenStop
         asio::detached);
   }
   asio::co_spawn(d.io, housekeeping(d), asio::detached);
-  asio::co_spawn(d.io, allocationEvents(d), asio::detached);
 }
 
 }  // namespace

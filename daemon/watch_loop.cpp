@@ -191,8 +191,9 @@ asio::awaitable<void> probeBackends(Daemon& d) {
 }
 
 // The scanner reuses a job's allocation list only while the allocation event stream has been
-// live without a break since the list was made: a reconnect may have skipped events (Nomad keeps
-// few), so it drops every kept list.
+// live without a break since the list was requested: a reconnect may have skipped events (Nomad
+// keeps few), so it drops every kept list. Called before each scan and when a connection of the
+// stream delivers its first line.
 void syncListingTrust(Daemon& d) {
   const bool live = d.allocStream && d.allocStream->live();
   const int reconnects = d.allocStream ? d.allocStream->reconnects() : 0;
@@ -263,6 +264,9 @@ asio::awaitable<void> allocationEvents(Daemon& d) {
   nomad::EventStreamOptions o;
   o.topics = {"Allocation"};
   o.nomadNamespace.emplace(1, '*');  // not = "*": g++ 12 -O2 raises a false -Wrestrict
+  // Lists requested from the moment the stream stands are kept, even in the scan running then
+  // (the first one, at start): waiting for the next scan to notice had it list every job twice.
+  o.onLive = [&d] { syncListingTrust(d); };
   d.allocStream = d.clients.nomad->subscribe(o);
   while (!d.stopping) {
     auto batch = co_await d.allocStream->next();

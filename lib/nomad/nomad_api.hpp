@@ -1,6 +1,7 @@
 // NomadApi: the narrow, abstract Nomad interface the reconciler, watcher and CLI use.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +25,9 @@ struct EventStreamOptions {
   /// After this many failed (re)connects in a row next() returns the error (and keeps
   /// retrying on the following call).
   int maxConsecutiveFailures = 5;
+  /// Called when a connection delivers its first line (the subscription stands from then on),
+  /// once per connection, from within next().
+  std::function<void()> onLive;
 };
 
 /// A subscription to /v1/event/stream that reconnects on heartbeat timeout, server close or

@@ -51,7 +51,10 @@ class EventStreamImpl final : public EventStream {
         continue;
       }
       if (line->value().empty()) continue;
-      sawLine_ = true;
+      if (!sawLine_) {
+        sawLine_ = true;
+        if (options_.onLive) options_.onLive();
+      }
       failures_ = 0;
       auto batch = codec::decodeEventLine(**line);
       if (!batch) co_return batch.error();

@@ -452,9 +452,13 @@ TEST(NomadEventStreamIt, ReconnectsOnHeartbeatTimeoutAndResumes) {
   eo.topics = {"Job:*"};
   eo.heartbeatTimeout = Duration::milliseconds(700);
   eo.reconnectMin = Duration::milliseconds(50);
+  int lives = 0;
+  eo.onLive = [&lives] { ++lives; };
   auto stream = client.subscribe(eo);
+  EXPECT_EQ(lives, 0);
   auto first = runOn(io, stream->next());
   ASSERT_TRUE(first) << first.error().describe();
+  EXPECT_EQ(lives, 1);
   EXPECT_EQ(first->events[0].key, "ev-one");
   EXPECT_FALSE(first->afterReconnect);
   const auto firstIndex = stream->lastIndex();
@@ -473,6 +477,7 @@ TEST(NomadEventStreamIt, ReconnectsOnHeartbeatTimeoutAndResumes) {
   auto next = runOn(io, stream->next());
   ASSERT_TRUE(next) << next.error().describe();
   EXPECT_GE(stream->reconnects(), 1);
+  EXPECT_EQ(lives, 1 + stream->reconnects());  // once per connection
   EXPECT_GT(next->index, firstIndex);
   ASSERT_FALSE(next->events.empty());
   EXPECT_EQ(next->events[0].key, "ev-two");  // ev-one is not replayed after the reconnect

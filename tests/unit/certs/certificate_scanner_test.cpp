@@ -237,5 +237,24 @@ TEST_F(ScannerTest, AJobInvalidatedWhileItsListIsInFlightIsListedAgain) {
   EXPECT_EQ(scanner_.listingsKept(), 2u);
 }
 
+TEST_F(ScannerTest, ListsRequestedOnceTrustStartsMidScanAreKept) {
+  // The daemon trusts lists from the moment its event stream stands, which at start falls
+  // within the first scan: a list already in flight then is not kept, later ones are.
+  reader_->allocs["web"] = {running("a1", "web")};
+  reader_->allocs["api"] = {running("b1", "api")};
+  const std::vector<CertificateSpec> specs = {spec("web", "local/cert.pem"),
+                                              spec("api", "local/cert.pem")};
+  reader_->whileListing = [this](const std::string& job) {
+    if (job == "web") scanner_.trustListings(true);
+  };
+  EXPECT_EQ(scan(specs).jobsListed, 2u);
+  EXPECT_EQ(scanner_.listingsKept(), 1u);
+  reader_->whileListing = nullptr;
+  reader_->listed.clear();
+  const ScanResult second = scan(specs);
+  EXPECT_EQ(reader_->listed, std::vector<std::string>{"web"});
+  EXPECT_EQ(second.listingsReused, 1u);
+}
+
 }  // namespace
 }  // namespace nc::certs
