@@ -285,6 +285,9 @@ asio::awaitable<void> CertificateScanner::worker(CertificateScanner* self, Work*
 asio::awaitable<ScanResult> CertificateScanner::scan(CertificateSpecs declared,
                                                      std::map<std::string, std::string> caChains) {
   if (!declared) declared = std::make_shared<const std::vector<CertificateSpec>>();
+  // An equal list (a reload that changed no certificate) is scanned as the kept one: rows that
+  // stand name it, and new rows naming the other would keep two copies alive.
+  if (lastSpecs_ && lastSpecs_ != declared && *lastSpecs_ == *declared) declared = lastSpecs_;
   const std::vector<CertificateSpec>& specs = *declared;
   ScanResult result;
   for (auto& [key, entry] : cache_) entry.seen = false;
@@ -295,7 +298,7 @@ asio::awaitable<ScanResult> CertificateScanner::scan(CertificateSpecs declared,
   Work work;
   work.result = &result;
   work.specs = specs.data();
-  work.sameSpecs = lastSpecs_ && (lastSpecs_ == declared || *lastSpecs_ == specs);
+  work.sameSpecs = lastSpecs_ == declared;
   work.paths.reserve(specs.size());
   work.anchors.reserve(specs.size());
   std::map<std::pair<std::string, std::string>, std::size_t> groupOf;

@@ -115,6 +115,20 @@ TEST_F(ScannerReuseTest, ARowPointsIntoTheDeclaredListAndItsFacts) {
     EXPECT_EQ(row->notAfter(), row->facts->notAfter);
   }
   EXPECT_NE(r.rows[0]->facts, r.rows[1]->facts);  // one file each
+
+  // An equal list, as a reload that changed no certificate gives: the rows, standing or new,
+  // keep naming the first list, and the new one is not kept.
+  clock_->advance(10min);
+  reader_->files["a2/server/local/cert.pem"] = {pki_.issue("web.service.consul", 86400).certPem,
+                                                "2026-01-02T00:00:00Z"};
+  auto equal = std::make_shared<const std::vector<CertificateSpec>>(specs_);
+  const std::weak_ptr<const std::vector<CertificateSpec>> equalWatch = equal;
+  const ScanResult again = scanShared(std::move(equal), {{"pki-int", pki_.caChainPem()}});
+  ASSERT_EQ(again.rows.size(), 2u);
+  EXPECT_EQ(again.rowsReused, 1u);      // a1 stands
+  EXPECT_NE(again.rows[1], r.rows[1]);  // a2 was read again
+  EXPECT_EQ(again.rows[1]->spec.get(), &declared->front());
+  EXPECT_TRUE(equalWatch.expired());
 }
 
 TEST_F(ScannerReuseTest, ARowWithAProblemIsDecidedAgainOnEveryScan) {
