@@ -46,38 +46,36 @@ void kv(rapidjson::Writer<Out>& w, const char* k, std::string_view v) {
 template <typename Out>
 void writeHead(rapidjson::Writer<Out>& w, const Daemon& d,
                const std::vector<events::Alert>& firing) {
-  auto str = [&w](std::string_view s) { nc::cli::str(w, s); };
-  auto kv = [&w](const char* k, std::string_view v) { nc::cli::kv(w, k, v); };
   w.StartObject();
-  kv("version", NC_VERSION);
-  kv("status", d.statusLine);
+  kv(w, "version", NC_VERSION);
+  kv(w, "status", d.statusLine);
   w.Key("ready");
   w.Bool(d.health->ready());
   w.Key("problems");
   w.StartObject();
-  for (const auto& [k, v] : d.health->problems()) kv(k.c_str(), v);
+  for (const auto& [k, v] : d.health->problems()) kv(w, k.c_str(), v);
   w.EndObject();
   w.Key("leader");
   w.Bool(d.controller && d.controller->isLeader());
   w.Key("reconcile");
   w.StartObject();
-  kv("state", d.controller ? (d.controllerDone ? "stopped" : "running") : "not running");
+  kv(w, "state", d.controller ? (d.controllerDone ? "stopped" : "running") : "not running");
   w.Key("resources");
   w.StartArray();
   if (d.controller) {
     for (const auto& r : d.controller->status()) {
       w.StartObject();
-      kv("resource", r.key.toString());
-      kv("state", reconcile::toString(r.state));
-      kv("mode", config::toString(r.mode));
+      kv(w, "resource", r.key.toString());
+      kv(w, "state", reconcile::toString(r.state));
+      kv(w, "mode", config::toString(r.mode));
       w.Key("missing");
       w.Bool(r.missing);
-      kv("message", r.message);
-      kv("where", r.where);
+      kv(w, "message", r.message);
+      kv(w, "where", r.where);
       // Drift is reported by field path only; values stay out of /status.
       w.Key("drift");
       w.StartArray();
-      for (const auto& delta : r.deltas) str(delta.path);
+      for (const auto& delta : r.deltas) str(w, delta.path);
       w.EndArray();
       w.EndObject();
     }
@@ -86,20 +84,20 @@ void writeHead(rapidjson::Writer<Out>& w, const Daemon& d,
   w.EndObject();
   w.Key("backends");
   w.StartObject();
-  kv("vault", d.vaultUp ? "up" : "down");
-  kv("nomad", d.nomadUp ? "up" : "down");
+  kv(w, "vault", d.vaultUp ? "up" : "down");
+  kv(w, "nomad", d.nomadUp ? "up" : "down");
   w.EndObject();
 
   w.Key("alerts");
   w.StartArray();
   for (const auto& a : firing) {
     w.StartObject();
-    kv("alertname", a.name);
-    kv("severity", events::toString(a.severity));
-    kv("fingerprint", a.fingerprint());
+    kv(w, "alertname", a.name);
+    kv(w, "severity", events::toString(a.severity));
+    kv(w, "fingerprint", a.fingerprint());
     w.Key("labels");
     w.StartObject();
-    for (const auto& [k, v] : a.labels) kv(k.c_str(), v);
+    for (const auto& [k, v] : a.labels) kv(w, k.c_str(), v);
     w.EndObject();
     w.EndObject();
   }
@@ -109,14 +107,14 @@ void writeHead(rapidjson::Writer<Out>& w, const Daemon& d,
   w.StartArray();
   for (const auto& s : d.queue->stats()) {
     w.StartObject();
-    kv("name", s.name);
+    kv(w, "name", s.name);
     w.Key("queue_depth");
     w.Uint64(s.depth);
     w.Key("delivered");
     w.Uint64(s.delivered);
     w.Key("failures");
     w.Uint64(s.failures);
-    kv("last_error", s.lastError);
+    kv(w, "last_error", s.lastError);
     w.EndObject();
   }
   w.EndArray();
@@ -128,7 +126,7 @@ void writeHead(rapidjson::Writer<Out>& w, const Daemon& d,
   w.Key("cycles");
   w.Uint64(d.cycles);
   w.Key("last_scan");
-  d.lastScanAt ? str(events::formatRfc3339(*d.lastScanAt)) : (void)w.Null();
+  d.lastScanAt ? str(w, events::formatRfc3339(*d.lastScanAt)) : (void)w.Null();
   w.Key("last_scan_seconds");
   w.Double(d.lastScanSeconds);
   // Kept allocation lists stand only while this stream is live; each reconnect drops them all.

@@ -26,8 +26,10 @@ StatusDocument pieces(std::vector<std::string> parts) {
 
 struct CollectingWriter : http::StreamWriter {
   std::vector<std::string> writes;
+  std::size_t attempts = 0;
   std::size_t acceptWrites = SIZE_MAX;  // later writes fail, as when the client went away
   boost::asio::awaitable<bool> write(std::string chunk) override {
+    ++attempts;
     if (writes.size() == acceptWrites) co_return false;
     writes.push_back(std::move(chunk));
     co_return true;
@@ -145,6 +147,7 @@ TEST(Endpoint, StatusIsWrittenPieceByPieceWithItsLength) {
   gone.acceptWrites = 1;
   drain(cut, gone);
   EXPECT_EQ(gone.writes.size(), 1u);
+  EXPECT_EQ(gone.attempts, 2u);
 }
 
 }  // namespace
