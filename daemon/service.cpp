@@ -14,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "cert_watch.hpp"
+#include "config/job_source.hpp"
 #include "http/client.hpp"
 #include "service.hpp"
 #include "vault/token_manager.hpp"
@@ -72,6 +73,7 @@ void reload(Daemon& d, const CommonOptions& opts) {
   d.desiredPath = loaded.desired.path;
   d.specs = certificateSpecs(d.config, loaded.desired);
   const std::size_t jobs = loaded.desired.nomad.jobs.size();
+  config::releaseJobTexts(loaded.desired);
   if (d.controller) d.controller->updateDesired(std::move(loaded.desired));
   d.health->clearProblem("config");
   spdlog::info("reload: desired state {} in force ({} jobs, {} declared certificates)",
@@ -220,6 +222,7 @@ int runRun(const CommonOptions& opts, CommandIo io) {
   if (!queue) return fail("event spool: " + queue.error().message);
   d.queue = std::move(*queue);
 
+  config::releaseJobTexts(loaded.desired);  // read again when a job is planned or registered
   d.controller = std::make_unique<reconcile::Controller>(
       d.clients.vault, d.clients.nomad, std::move(loaded.desired),
       reconcile::ControllerOptions::fromConfig(d.config), d.clock, &d.metrics);

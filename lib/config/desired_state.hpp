@@ -2,6 +2,7 @@
 // policies, auth methods, and Nomad jobs with the certificates their allocations must hold.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -112,9 +113,13 @@ struct JobSpec {
   std::string file;                    ///< as written
   std::filesystem::path resolvedPath;  ///< resolved from the desired-state folder
   JobFormat format = JobFormat::hcl;
-  std::string source;        ///< the file's text (HCL for /v1/jobs/parse, or the JSON)
-  std::string id;            ///< `id:` if given, else the job block label / Job.ID
-  std::string jobNamespace;  ///< "" = the daemon's nomad.namespace
+  /// The file's text (HCL for /v1/jobs/parse, or the JSON). The daemon releases it after
+  /// loading (releaseJobTexts, job_source.hpp) and reads the file again when it needs it.
+  std::string source;
+  bool sourceReleased = false;
+  std::uint64_t sourceDigest = 0;  ///< of `source` as loaded; set when it is released
+  std::string id;                  ///< `id:` if given, else the job block label / Job.ID
+  std::string jobNamespace;        ///< "" = the daemon's nomad.namespace
   std::optional<Mode> mode;
   std::optional<bool> prune;
   std::vector<std::string> ignoreDifferences;  ///< ignore_differences: plan diff paths

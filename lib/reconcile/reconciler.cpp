@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "config/job_source.hpp"
 #include "reconcile/reconciler_internal.hpp"
 
 namespace nc::reconcile {
@@ -187,7 +188,8 @@ std::map<std::string, std::string> fingerprints(const config::DesiredState& d,
   }
   for (const auto& j : d.nomad.jobs)
     out[ResourceKey{Kind::job, (j.jobNamespace.empty() ? defaultNs : j.jobNamespace) + "/" + j.id}
-            .toString()] = j.source + "|" + mode(j.mode) + "|" + ignoreText(j.ignoreDifferences);
+            .toString()] = std::to_string(config::jobSourceDigest(j)) + "|" + mode(j.mode) + "|" +
+                           ignoreText(j.ignoreDifferences);
   return out;
 }
 }  // namespace

@@ -99,10 +99,10 @@ class Reconciler {
   ReconcilerOptions options_;
   config::DesiredState desired_;
   std::unordered_map<std::string, std::size_t> jobAt_;  ///< "ns/id" -> index in nomad.jobs
-  /// The last few parsed jobs (job source text, api.Job JSON), newest last. Bounded: a pass
-  /// needs its job's JSON for observe, apply and confirm; keeping every job's JSON cost about
+  /// The last few parsed jobs (digest of the job's text, api.Job JSON), newest last. Bounded: a
+  /// pass needs its job's JSON for observe, apply and confirm; keeping every job's JSON cost about
   /// 5 KB per job for the daemon's whole life, while only changed jobs are planned again.
-  std::deque<std::pair<std::string, std::string>> parsedJobs_;
+  std::deque<std::pair<std::uint64_t, std::string>> parsedJobs_;
 };
 
 }  // namespace nc::reconcile

@@ -3,6 +3,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "config/job_source.hpp"
 #include "reconcile/diff.hpp"
 #include "reconcile/reconciler_internal.hpp"
 #include "vault/codec.hpp"
@@ -65,14 +66,18 @@ Result<std::string> ownJob(const std::string& apiJobJson, const std::string& ns)
 
 boost::asio::awaitable<Result<std::string>> Reconciler::jobJson(const config::JobSpec& job) {
   const std::string ns = job.jobNamespace.empty() ? options_.nomadNamespace : job.jobNamespace;
-  if (job.format == config::JobFormat::json) co_return ownJob(job.source, ns);
-  for (const auto& [source, parsed] : parsedJobs_)
-    if (source == job.source) co_return ownJob(parsed, ns);
-  auto parsed = co_await nomad_->parseJob(job.source, true, "");
+  const std::uint64_t digest = config::jobSourceDigest(job);
+  if (job.format == config::JobFormat::hcl)
+    for (const auto& [parsedDigest, parsed] : parsedJobs_)
+      if (parsedDigest == digest) co_return ownJob(parsed, ns);
+  auto source = config::jobSource(job);
+  if (!source) co_return source.error();
+  if (job.format == config::JobFormat::json) co_return ownJob(*source, ns);
+  auto parsed = co_await nomad_->parseJob(std::move(*source), true, "");
   if (!parsed) co_return parsed.error();
   constexpr std::size_t kKept = 16;
   if (parsedJobs_.size() >= kKept) parsedJobs_.pop_front();
-  parsedJobs_.emplace_back(job.source, std::move(*parsed));
+  parsedJobs_.emplace_back(digest, std::move(*parsed));
   co_return ownJob(parsedJobs_.back().second, ns);
 }
 

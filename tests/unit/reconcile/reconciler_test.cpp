@@ -1,7 +1,9 @@
 // Reconciler against fake APIs: apply then read back in sync per kind, merge semantics,
-// report mode, prune and ownership.
+// report mode, prune and ownership, job texts read back from their files.
 #include <gtest/gtest.h>
 
+#include "../config/test_files.hpp"
+#include "config/job_source.hpp"
 #include "desired_fixture.hpp"
 #include "fakes.hpp"
 #include "reconcile/plan.hpp"
@@ -229,6 +231,43 @@ TEST(Reconciler, ChangedKeysOnReload) {
   for (const auto& k : changed) names.push_back(k.toString());
   EXPECT_EQ(names,
             (std::vector<std::string>{"nomad_job:default/web", "vault_policy:nomad-job-pki"}));
+}
+
+TEST(Reconciler, AReleasedJobTextIsReadFromItsFileAndAnEditWaitsForAReload) {
+  config::test::TempDir dir;
+  auto d = fullDesired();
+  d.nomad.jobs[0].resolvedPath = dir.write("web.nomad.hcl", kJobJson);
+  config::releaseJobTexts(d);
+  Env e;
+  e.apply(d);
+  ASSERT_TRUE(e.nomad->jobs.count("web"));
+  EXPECT_NE(e.nomad->jobs["web"].json.find("\"team\":\"a\""), std::string::npos);
+
+  // Edited but not reloaded: the job in force can no longer be read, so nothing is registered.
+  const std::string batch = R"({"ID":"web","Name":"web","Type":"batch"})";
+  dir.write("web.nomad.hcl", std::string(kJobJson) + "\n");
+  e.nomad->putJob("web", batch);
+  Env fresh;  // a reconciler that has not parsed the job yet
+  fresh.nomad = e.nomad;
+  auto r = fresh.apply(d);
+  const auto& job = find(r, Kind::job);
+  EXPECT_EQ(job.state, State::error);
+  EXPECT_NE(job.message.find("changed since the desired state was loaded"), std::string::npos);
+  EXPECT_EQ(e.nomad->jobs["web"].json, batch);
+}
+
+TEST(Reconciler, ChangedKeysOnReloadCompareReleasedTexts) {
+  Reconciler r(std::make_shared<FakeVault>(), std::make_shared<FakeNomad>(), {});
+  auto running = fullDesired();
+  config::releaseJobTexts(running);
+  r.setDesired(running);
+  EXPECT_TRUE(r.changedKeys(fullDesired()).empty());
+  auto next = fullDesired();
+  next.nomad.jobs[0].source += " ";
+  config::releaseJobTexts(next);
+  auto changed = r.changedKeys(next);
+  ASSERT_EQ(changed.size(), 1u);
+  EXPECT_EQ(changed[0].toString(), "nomad_job:default/web");
 }
 
 }  // namespace

@@ -1,0 +1,74 @@
+// Job texts released after loading: read back from the file, refused once the file changed.
+#include <gtest/gtest.h>
+
+#include "config/job_source.hpp"
+#include "test_files.hpp"
+
+namespace nc::config {
+namespace {
+
+const char* kJob = "job \"web\" {\n  group \"g\" {}\n}\n";
+
+DesiredState withJobFile(const std::filesystem::path& file) {
+  DesiredState d;
+  JobSpec j;
+  j.file = "jobs/web.nomad.hcl";
+  j.resolvedPath = file;
+  j.id = "web";
+  j.source = kJob;
+  d.nomad.jobs.push_back(j);
+  return d;
+}
+
+TEST(JobSource, AKeptTextIsReturnedWithoutReadingTheFile) {
+  auto d = withJobFile("/nonexistent/web.nomad.hcl");
+  auto text = jobSource(d.nomad.jobs[0]);
+  ASSERT_TRUE(text) << text.error().message;
+  EXPECT_EQ(*text, kJob);
+}
+
+TEST(JobSource, AReleasedTextIsReadBackAndKeepsItsDigest) {
+  test::TempDir dir;
+  auto d = withJobFile(dir.write("jobs/web.nomad.hcl", kJob));
+  const auto before = jobSourceDigest(d.nomad.jobs[0]);
+  releaseJobTexts(d);
+  const auto& job = d.nomad.jobs[0];
+  EXPECT_TRUE(job.sourceReleased);
+  EXPECT_TRUE(job.source.empty());
+  EXPECT_EQ(job.source.capacity(), std::string().capacity());  // the memory is given back
+  EXPECT_EQ(jobSourceDigest(job), before);
+  auto text = jobSource(job);
+  ASSERT_TRUE(text) << text.error().message;
+  EXPECT_EQ(*text, kJob);
+  releaseJobTexts(d);  // a second release keeps the digest of the loaded text
+  EXPECT_EQ(jobSourceDigest(d.nomad.jobs[0]), before);
+}
+
+TEST(JobSource, AFileEditedSinceLoadingIsRefusedNamingTheFile) {
+  test::TempDir dir;
+  const auto file = dir.write("web.nomad.hcl", kJob);
+  auto d = withJobFile(file);
+  releaseJobTexts(d);
+  dir.write("web.nomad.hcl", std::string(kJob) + "# edited\n");
+  auto text = jobSource(d.nomad.jobs[0]);
+  ASSERT_FALSE(text);
+  EXPECT_TRUE(text.error().is(errc::conflict));
+  EXPECT_NE(text.error().message.find(file.string()), std::string::npos);
+  EXPECT_NE(text.error().message.find("changed since the desired state was loaded"),
+            std::string::npos);
+}
+
+TEST(JobSource, ARemovedFileIsAnError) {
+  test::TempDir dir;
+  const auto file = dir.write("web.nomad.hcl", kJob);
+  auto d = withJobFile(file);
+  releaseJobTexts(d);
+  std::filesystem::remove(file);
+  auto text = jobSource(d.nomad.jobs[0]);
+  ASSERT_FALSE(text);
+  EXPECT_TRUE(text.error().is(errc::io_error));
+  EXPECT_NE(text.error().message.find(file.string()), std::string::npos);
+}
+
+}  // namespace
+}  // namespace nc::config
