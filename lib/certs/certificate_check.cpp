@@ -145,9 +145,8 @@ const std::string& CertificateRow::commonName() const {
   return facts ? facts->commonName : kNone;
 }
 
-const std::string& CertificateRow::serial() const {
-  static const std::string kNone;
-  return facts ? facts->serial : kNone;
+std::string CertificateRow::serial() const {
+  return facts ? facts->serialHex() : std::string();
 }
 
 std::optional<TimePoint> CertificateRow::notBefore() const {

@@ -67,7 +67,7 @@ struct CertificateRow {
   std::string expectedCommonName() const;
   /// The leaf's; empty when it was not read.
   const std::string& commonName() const;
-  const std::string& serial() const;
+  std::string serial() const;  ///< spelled as Vault does; empty when not read
   std::optional<TimePoint> notBefore() const;
   std::optional<TimePoint> notAfter() const;
 

@@ -78,20 +78,30 @@ std::optional<CertificateFacts> extractFactsDirectly(std::string_view pem,
     window.add(i, *nb, *na);
   }
   f.commonName = ossl::commonNameOf(leaf.subject());
-  f.serial = ossl::serialHex(leaf.serial());
+  f.serialBytes = ossl::serialBytes(leaf.serial());
   if (auto* names = static_cast<GENERAL_NAMES*>(
           X509V3_get_d2i(leaf.extensions(), NID_subject_alt_name, nullptr, nullptr))) {
     CertificateInfo info;
     ossl::readAltNames(names, info);
     GENERAL_NAMES_free(names);
-    f.dnsNames = std::move(info.dnsNames);
+    f.setDnsNames(std::move(info.dnsNames));
   }
   window.settle(f.chain, anchors, at);
   return f;
 }
 
 bool CertificateFacts::coversName(std::string_view name) const {
-  return nameCovered(name, commonName, dnsNames);
+  return nameCovered(name, commonName, otherDnsNames);
+}
+
+void CertificateFacts::setDnsNames(std::vector<std::string> dnsNames) {
+  std::erase_if(dnsNames, [&](const std::string& n) { return nameCovered(n, commonName, {}); });
+  otherDnsNames = std::move(dnsNames);
+  otherDnsNames.shrink_to_fit();
+}
+
+std::string CertificateFacts::serialHex() const {
+  return ossl::hexWithColons(serialBytes);
 }
 
 CertificateFacts extractFacts(std::string_view pem, const TrustAnchorsPtr& anchors, TimePoint at,
@@ -123,10 +133,10 @@ CertificateFacts extractFactsFromX509(std::string_view pem, const TrustAnchorsPt
   if (!X509_get0_pubkey(leaf))
     return unreadable("certificate #1: certificate has an unreadable public key", anchors);
   f.commonName = ossl::commonNameOf(X509_get_subject_name(leaf));
-  f.serial = ossl::serialHex(X509_get0_serialNumber(leaf));
+  f.serialBytes = ossl::serialBytes(X509_get0_serialNumber(leaf));
   CertificateInfo names;
   ossl::readAltNames(leaf, names);
-  f.dnsNames = std::move(names.dnsNames);
+  f.setDnsNames(std::move(names.dnsNames));
 
   if (anchors) {
     std::vector<X509*> intermediates;

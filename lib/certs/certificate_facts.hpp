@@ -28,13 +28,22 @@ struct ChainVerdict {
 
 struct CertificateFacts {
   std::string parseError;  ///< non-empty: the bundle could not be read (the message)
-  std::string commonName, serial;
-  std::vector<std::string> dnsNames;
+  std::string commonName;
+  /// The serial's bytes, big-endian. Facts are kept per file (50k at B5 scale): the spelled
+  /// form costs a heap block three times as large, so it is made when asked for (serialHex).
+  std::string serialBytes;
+  /// The DNS SANs other than the common name: Vault puts the CN among the SANs too, and
+  /// coversName looks at the CN anyway (case-insensitive, like these names).
+  std::vector<std::string> otherDnsNames;
   TimePoint notBefore{}, notAfter{};
   ChainVerdict chain;
 
+  /// "1a:2b:…", lower case, as Vault spells serial numbers; empty when not read.
+  std::string serialHex() const;
   /// True when name equals the CN or one of the DNS SANs (case-insensitive).
   bool coversName(std::string_view name) const;
+  /// Keeps the DNS SANs that are not the common name.
+  void setDnsNames(std::vector<std::string> dnsNames);
 };
 
 using CertificateFactsPtr = std::shared_ptr<const CertificateFacts>;

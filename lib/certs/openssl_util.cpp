@@ -81,17 +81,26 @@ std::string bioText(BIO* bio) {
   return len > 0 ? std::string(data, static_cast<std::size_t>(len)) : std::string();
 }
 
-std::string serialHex(const ASN1_INTEGER* serial) {
-  const unsigned char* d = ASN1_STRING_get0_data(serial);
-  int n = ASN1_STRING_length(serial);
+std::string serialBytes(const ASN1_INTEGER* serial) {
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(serial)),
+                     static_cast<std::size_t>(ASN1_STRING_length(serial)));
+}
+
+std::string hexWithColons(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
-  char buf[4];
-  for (int i = 0; i < n; ++i) {
-    std::snprintf(buf, sizeof buf, "%02x", d[i]);
+  out.reserve(bytes.empty() ? 0 : bytes.size() * 3 - 1);
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const auto b = static_cast<unsigned char>(bytes[i]);
     if (i) out += ':';
-    out += buf;
+    out += kDigits[b >> 4];
+    out += kDigits[b & 0xf];
   }
   return out;
+}
+
+std::string serialHex(const ASN1_INTEGER* serial) {
+  return hexWithColons(serialBytes(serial));
 }
 
 std::optional<TimePoint> asn1TimeToTimePoint(const ASN1_TIME* t) {

@@ -34,6 +34,10 @@ using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
 std::string bioText(BIO* bio);
 std::string serialHex(const ASN1_INTEGER* serial);
+/// The integer's magnitude bytes, big-endian (what serialHex spells).
+std::string serialBytes(const ASN1_INTEGER* serial);
+/// "1a:2b:…" for the bytes {0x1a, 0x2b, …}.
+std::string hexWithColons(std::string_view bytes);
 std::optional<TimePoint> asn1TimeToTimePoint(const ASN1_TIME* t);
 std::string publicKeyFingerprint(X509* cert);
 /// The first CN of a name as UTF-8; empty when absent.

@@ -32,8 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!facts.parseError.empty() && parsed) __builtin_trap();
   // Direct facts, when given, must be the X509 way's (the anchors now know this leaf's issuer).
   if (auto direct = nc::certs::extractFactsDirectly(pem, anchors, now))
-    if (direct->serial != facts.serial || direct->commonName != facts.commonName ||
-        direct->dnsNames != facts.dnsNames || direct->notAfter != facts.notAfter ||
+    if (direct->serialBytes != facts.serialBytes || direct->commonName != facts.commonName ||
+        direct->otherDnsNames != facts.otherDnsNames || direct->notAfter != facts.notAfter ||
         direct->chain.error != facts.chain.error)
       __builtin_trap();
   (void)nc::certs::readCertificateViews(pem, 16);

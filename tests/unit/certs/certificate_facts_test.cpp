@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "certs/certificate_check.hpp"
+#include "certs/openssl_util.hpp"
+#include "certs/x509.hpp"
 #include "support/test_pki.hpp"
 
 namespace nc::certs {
@@ -24,14 +26,25 @@ class FactsTest : public ::testing::Test {
 };
 testing::TestPki* FactsTest::pki_ = nullptr;
 
+TEST(SerialSpelling, BytesAreSpelledAsVaultDoes) {
+  EXPECT_EQ(ossl::hexWithColons(std::string("\x1a\x2b\x00\xff", 4)), "1a:2b:00:ff");
+  EXPECT_EQ(ossl::hexWithColons("\x07"), "07");
+  EXPECT_EQ(ossl::hexWithColons(""), "");
+  CertificateFacts none;
+  EXPECT_EQ(none.serialHex(), "");
+}
+
 TEST_F(FactsTest, ReadsTheLeafAndChecksItsChainOnce) {
   auto leaf = pki_->issue("web.service.consul", 3600, {"web.service.consul", "web.nomad.local"});
   auto anchors = TrustAnchors::fromPem(pki_->caChainPem());
   CertificateFacts f = extractFacts(leaf.certPem, anchors, now_);
   ASSERT_TRUE(f.parseError.empty()) << f.parseError;
   EXPECT_EQ(f.commonName, "web.service.consul");
-  EXPECT_FALSE(f.serial.empty());
+  EXPECT_FALSE(f.serialBytes.empty());
+  EXPECT_EQ(f.serialHex(), parsePemBundle(leaf.certPem)->front().serial);
+  EXPECT_EQ(f.otherDnsNames, std::vector<std::string>{"web.nomad.local"});
   EXPECT_TRUE(f.coversName("WEB.nomad.local"));
+  EXPECT_TRUE(f.coversName("Web.Service.Consul"));
   EXPECT_FALSE(f.coversName("db.service.consul"));
   EXPECT_GT(f.notAfter, now_ + 3590s);  // issued from now-30s for an hour
   EXPECT_LT(f.notBefore, now_);

@@ -3,12 +3,26 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <string>
+
 namespace nc::certs {
 namespace {
 
 using namespace std::chrono_literals;
 
 const TimePoint kT0 = TimePoint(std::chrono::seconds(1'800'000'000));
+
+/// "aa-01" or "AA:01" as the bytes {0xaa, 0x01}: facts keep a serial's bytes.
+std::string bytesOfHex(const std::string& spelled) {
+  std::string digits;
+  for (char ch : spelled)
+    if (std::isxdigit(static_cast<unsigned char>(ch))) digits += ch;
+  std::string out;
+  for (std::size_t i = 0; i + 1 < digits.size(); i += 2)
+    out += static_cast<char>(std::stoi(digits.substr(i, 2), nullptr, 16));
+  return out;
+}
 
 IssuedCertificate issued(const std::string& serial, const std::string& cn, TimePoint at,
                          std::chrono::seconds ttl) {
@@ -33,7 +47,7 @@ CertificateRow row(const std::string& alloc, const IssuedCertificate& c,
   r.allocId = alloc;
   auto facts = std::make_shared<CertificateFacts>();
   facts->commonName = c.commonName;
-  facts->serial = c.serial;
+  facts->serialBytes = bytesOfHex(c.serial);
   facts->notBefore = c.notBefore;
   facts->notAfter = c.notAfter;
   r.facts = std::move(facts);

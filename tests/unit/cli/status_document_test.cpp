@@ -31,7 +31,7 @@ class StatusDocumentTest : public ::testing::Test {
     for (std::size_t i = 0; i < n; ++i) {
       auto facts = std::make_shared<certs::CertificateFacts>();
       facts->commonName = "web.service.consul";
-      facts->serial = "0" + std::to_string(i);
+      facts->serialBytes = std::to_string(i);
       facts->notAfter = clock_->now() + std::chrono::hours(24);
       auto row = std::make_shared<certs::CertificateRow>();
       row->spec = spec_;
