@@ -14,7 +14,6 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "cert_watch.hpp"
-#include "config/job_source.hpp"
 #include "http/client.hpp"
 #include "service.hpp"
 #include "vault/token_manager.hpp"
@@ -48,10 +47,22 @@ void warnInsecureTls(const config::DaemonConfig& c) {
     if (s.tls.insecureSkipVerify) warn("sink " + s.name);
 }
 
+/// The daemon loads without the job files' text (read again when a job is planned or
+/// registered, job_source.hpp): 10k jobs' texts are ~10 MB.
+const config::LoadOptions kDaemonLoad{.keepJobTexts = false};
+
+/// The controller keeps the desired state for the daemon's life, but not the declared
+/// certificates: d.specs holds them for the scanner (~0.5 KB per job).
+void keepForController(config::DesiredState& desired) {
+  for (auto& job : desired.nomad.jobs)
+    std::vector<config::CertificateSpec>().swap(job.certificates);
+}
+
 void reload(Daemon& d, const CommonOptions& opts) {
   d.notifier.reloading();
   spdlog::info("reload: re-reading {}", opts.configPath);
-  auto loaded = config::loadConfiguration(opts.configPath, desiredOverride(opts), d.cmdIo.env);
+  auto loaded =
+      config::loadConfiguration(opts.configPath, desiredOverride(opts), d.cmdIo.env, kDaemonLoad);
   if (!loaded.ok()) {
     for (const auto& item : loaded.diagnostics.items())
       if (item.severity == config::Severity::error)
@@ -73,7 +84,7 @@ void reload(Daemon& d, const CommonOptions& opts) {
   d.desiredPath = loaded.desired.path;
   d.specs = certificateSpecs(d.config, loaded.desired);
   const std::size_t jobs = loaded.desired.nomad.jobs.size();
-  config::releaseJobTexts(loaded.desired);
+  keepForController(loaded.desired);
   if (d.controller) d.controller->updateDesired(std::move(loaded.desired));
   d.health->clearProblem("config");
   spdlog::info("reload: desired state {} in force ({} jobs, {} declared certificates)",
@@ -181,7 +192,8 @@ asio::awaitable<void> startLoops(Daemon& d, asio::cancellation_signal& tokenStop
 }  // namespace
 
 int runRun(const CommonOptions& opts, CommandIo io) {
-  auto loaded = config::loadConfiguration(opts.configPath, desiredOverride(opts), io.env);
+  auto loaded =
+      config::loadConfiguration(opts.configPath, desiredOverride(opts), io.env, kDaemonLoad);
   for (const auto& item : loaded.diagnostics.items()) io.err << item.toString() << "\n";
   if (!loaded.ok()) {
     io.err << "nomad-certd run: the configuration has errors; not starting\n";
@@ -222,7 +234,7 @@ int runRun(const CommonOptions& opts, CommandIo io) {
   if (!queue) return fail("event spool: " + queue.error().message);
   d.queue = std::move(*queue);
 
-  config::releaseJobTexts(loaded.desired);  // read again when a job is planned or registered
+  keepForController(loaded.desired);
   d.controller = std::make_unique<reconcile::Controller>(
       d.clients.vault, d.clients.nomad, std::move(loaded.desired),
       reconcile::ControllerOptions::fromConfig(d.config), d.clock, &d.metrics);

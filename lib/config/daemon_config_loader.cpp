@@ -7,9 +7,9 @@
 namespace nc::config::detail {
 namespace {
 
-YAML::Node sectionOrEmpty(MapReader& root, std::string_view key) {
+YamlNode sectionOrEmpty(MapReader& root, std::string_view key) {
   auto n = root.take(key);
-  if (!n || n->IsNull()) return YAML::Node(YAML::NodeType::Map);
+  if (!n || n->IsNull()) return YamlNode::emptyMap();
   return *n;
 }
 
@@ -138,7 +138,7 @@ void readAlerts(DocContext& ctx, const Environment& env, MapReader& root, Alerts
   if (r.optString("spool_dir", c.spoolDir) && !c.spoolDir.empty())
     c.spoolDir = resolveRelative(ctx.source(), c.spoolDir).path.string();
   std::map<std::string, SourceRef> seen;
-  forEachItem(r, "sinks", [&](const YAML::Node& item, const std::string& path) {
+  forEachItem(r, "sinks", [&](const YamlNode& item, const std::string& path) {
     MapReader s(ctx, item, path);
     if (!s.valid()) return;
     SinkConfig sink;
@@ -227,7 +227,7 @@ void loadDaemonConfigInto(const std::filesystem::path& path, const Environment& 
   auto doc = parseYaml(*src, diags);
   if (!doc) return;
   DocContext ctx(*src, diags);
-  MapReader root(ctx, *doc, "");
+  MapReader root(ctx, doc->root(), "");
   if (!root.valid()) return;
   if (auto ds = root.take("desired_state")) {
     std::string ref;

@@ -12,7 +12,7 @@ bool isUrl(const std::string& s) {
   return false;
 }
 
-void checkFile(PeerContext& p, const YAML::Node* node, const std::string& field, std::string& value,
+void checkFile(PeerContext& p, const YamlNode* node, const std::string& field, std::string& value,
                const char* envName, bool directory) {
   if (value.empty()) return;
   std::string shown = value;
@@ -36,7 +36,7 @@ void checkFile(PeerContext& p, const YAML::Node* node, const std::string& field,
 }  // namespace
 
 void readTls(PeerContext& p, MapReader& parent, TlsConfig& tls) {
-  std::optional<YAML::Node> caCert, caPath, cert, key;
+  std::optional<YamlNode> caCert, caPath, cert, key;
   if (auto node = parent.take("tls")) {
     MapReader r(p.ctx, *node, parent.field("tls"));
     if (r.valid()) {

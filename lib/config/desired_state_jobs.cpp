@@ -3,6 +3,7 @@
 #include <map>
 
 #include "config/job_file.hpp"
+#include "config/job_source.hpp"
 #include "config/loader_util.hpp"
 #include "config/suggest.hpp"
 
@@ -45,7 +46,7 @@ void checkThresholdOrder(MapReader& r, const std::optional<ThresholdSpec>& warn,
 
 void readCertificates(MapReader& jr, JobSpec& job, const std::vector<std::string>& tasks) {
   std::map<std::string, SourceRef> seen;
-  forEachItem(jr, "certificates", [&](const YAML::Node& item, const std::string& path) {
+  forEachItem(jr, "certificates", [&](const YamlNode& item, const std::string& path) {
     MapReader r(jr.ctx(), item, path);
     if (!r.valid()) return;
     CertificateSpec c;
@@ -78,9 +79,9 @@ void readCertificates(MapReader& jr, JobSpec& job, const std::vector<std::string
 
 }  // namespace
 
-void readNomadJobs(MapReader& nomad, DesiredState& out) {
+void readNomadJobs(MapReader& nomad, DesiredState& out, bool keepTexts) {
   std::map<std::string, SourceRef> seen;
-  forEachItem(nomad, "jobs", [&](const YAML::Node& item, const std::string& path) {
+  forEachItem(nomad, "jobs", [&](const YamlNode& item, const std::string& path) {
     MapReader r(nomad.ctx(), item, path);
     if (!r.valid()) return;
     JobSpec job;
@@ -92,11 +93,12 @@ void readNomadJobs(MapReader& nomad, DesiredState& out) {
     if (r.reqString("file", job.file)) {
       auto resolved = resolveRelative(r.ctx().source(), job.file);
       job.resolvedPath = resolved.path;
-      const YAML::Node fileNode = *r.take("file");
+      const YamlNode fileNode = *r.take("file");
       FileReference ref{r.ctx().at(fileNode), r.field("file")};
       if (auto info = readJobFile(resolved.path, resolved.display, ref, r.ctx().diags())) {
         job.format = info->format;
         job.source = std::move(info->source);
+        if (!keepTexts) releaseJobText(job);
         job.id = info->id;
         tasks = std::move(info->taskNames);
       }

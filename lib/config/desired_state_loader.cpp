@@ -10,7 +10,7 @@
 
 namespace nc::config::detail {
 
-void readNomadJobs(MapReader& nomad, DesiredState& out);  // desired_state_jobs.cpp
+void readNomadJobs(MapReader& nomad, DesiredState& out, bool keepTexts);  // desired_state_jobs.cpp
 
 namespace {
 
@@ -26,7 +26,7 @@ bool isLower(const std::string& s) {
 
 void readMounts(MapReader& vault, VaultState& out) {
   std::map<std::string, SourceRef> seen;
-  forEachItem(vault, "mounts", [&](const YAML::Node& item, const std::string& path) {
+  forEachItem(vault, "mounts", [&](const YamlNode& item, const std::string& path) {
     MapReader r(vault.ctx(), item, path);
     if (!r.valid()) return;
     VaultMountSpec m;
@@ -63,7 +63,7 @@ bool validRoleName(std::string_view name) {
 
 void readPkiRoles(MapReader& vault, VaultState& out) {
   std::map<std::string, SourceRef> seen;
-  forEachItem(vault, "pki_roles", [&](const YAML::Node& item, const std::string& path) {
+  forEachItem(vault, "pki_roles", [&](const YamlNode& item, const std::string& path) {
     MapReader r(vault.ctx(), item, path);
     if (!r.valid()) return;
     PkiRoleSpec role;
@@ -101,13 +101,13 @@ void readPkiRoles(MapReader& vault, VaultState& out) {
 
 void readPolicies(MapReader& vault, VaultState& out) {
   std::map<std::string, SourceRef> seen;
-  forEachItem(vault, "policies", [&](const YAML::Node& item, const std::string& path) {
+  forEachItem(vault, "policies", [&](const YamlNode& item, const std::string& path) {
     MapReader r(vault.ctx(), item, path);
     if (!r.valid()) return;
     PolicySpec p;
     p.where = r.ctx().at(item);
     if (r.reqString("name", p.name)) {
-      const YAML::Node nameNode = *r.take("name");
+      const YamlNode nameNode = *r.take("name");
       if (!isLower(p.name)) {
         std::string lower = p.name;
         std::transform(lower.begin(), lower.end(), lower.begin(),
@@ -150,7 +150,7 @@ void readPolicies(MapReader& vault, VaultState& out) {
 
 void readAuthRoles(MapReader& method, AuthMethodSpec& m, bool checkable) {
   std::map<std::string, SourceRef> seen;
-  forEachItem(method, "roles", [&](const YAML::Node& item, const std::string& path) {
+  forEachItem(method, "roles", [&](const YamlNode& item, const std::string& path) {
     MapReader r(method.ctx(), item, path);
     if (!r.valid()) return;
     AuthRoleSpec role;
@@ -171,7 +171,7 @@ void readAuthRoles(MapReader& method, AuthMethodSpec& m, bool checkable) {
 
 void readAuth(MapReader& vault, VaultState& out) {
   std::map<std::string, SourceRef> seen;
-  forEachItem(vault, "auth", [&](const YAML::Node& item, const std::string& path) {
+  forEachItem(vault, "auth", [&](const YamlNode& item, const std::string& path) {
     MapReader r(vault.ctx(), item, path);
     if (!r.valid()) return;
     AuthMethodSpec m;
@@ -234,14 +234,14 @@ void checkPolicyReferences(DesiredState& ds, Diagnostics& diags) {
 
 void loadDesiredStateInto(const std::filesystem::path& path, const std::string& display,
                           const std::optional<FileReference>& ref, DesiredState& out,
-                          Diagnostics& diags) {
+                          Diagnostics& diags, const LoadOptions& options) {
   out.path = path;
   auto src = readSourceFile(path, display, diags, ref);
   if (!src || checkYamlTabs(*src, diags)) return;
   auto doc = parseYaml(*src, diags);
   if (!doc) return;
   DocContext ctx(*src, diags);
-  MapReader root(ctx, *doc, "");
+  MapReader root(ctx, doc->root(), "");
   if (!root.valid()) return;
   if (auto v = root.require("version")) {
     std::int64_t version = 0;
@@ -270,7 +270,7 @@ void loadDesiredStateInto(const std::filesystem::path& path, const std::string& 
   if (auto n = root.take("nomad"); n && !n->IsNull()) {
     MapReader nomad(ctx, *n, "nomad");
     if (nomad.valid()) {
-      readNomadJobs(nomad, out);
+      readNomadJobs(nomad, out, options.keepJobTexts);
       nomad.finish();
     }
   }

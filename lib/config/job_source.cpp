@@ -15,13 +15,15 @@ std::uint64_t jobSourceDigest(const JobSpec& job) {
   return job.sourceReleased ? job.sourceDigest : digestOfText(job.source);
 }
 
+void releaseJobText(JobSpec& job) {
+  if (job.sourceReleased) return;
+  job.sourceDigest = digestOfText(job.source);
+  job.sourceReleased = true;
+  std::string().swap(job.source);  // clear() would keep the capacity
+}
+
 void releaseJobTexts(DesiredState& desired) {
-  for (auto& job : desired.nomad.jobs) {
-    if (job.sourceReleased) continue;
-    job.sourceDigest = digestOfText(job.source);
-    job.sourceReleased = true;
-    std::string().swap(job.source);  // clear() would keep the capacity
-  }
+  for (auto& job : desired.nomad.jobs) releaseJobText(job);
 }
 
 Result<std::string> jobSource(const JobSpec& job) {

@@ -17,7 +17,8 @@ std::uint64_t digestOfText(std::string_view text);
 /// The digest of the job's text as loaded, whether the text is still kept or released.
 std::uint64_t jobSourceDigest(const JobSpec& job);
 
-/// Drops every job's text, keeping its digest (jobSource reads the file again).
+/// Drops the job's text, keeping its digest (jobSource reads the file again).
+void releaseJobText(JobSpec& job);
 void releaseJobTexts(DesiredState& desired);
 
 /// The job's text: kept, or read again from its file when released. Fails (naming the file)

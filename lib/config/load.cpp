@@ -29,13 +29,13 @@ Loaded<DaemonConfig> loadDaemonConfig(const std::filesystem::path& path, const E
 
 LoadedConfiguration loadConfiguration(const std::filesystem::path& configPath,
                                       const std::optional<std::filesystem::path>& desiredOverride,
-                                      const Environment& env) {
+                                      const Environment& env, const LoadOptions& options) {
   LoadedConfiguration out;
   detail::loadDaemonConfigInto(configPath, env, out.config, out.diagnostics);
   if (desiredOverride) {
     out.config.desiredStatePath = *desiredOverride;
     detail::loadDesiredStateInto(*desiredOverride, desiredOverride->string(), std::nullopt,
-                                 out.desired, out.diagnostics);
+                                 out.desired, out.diagnostics, options);
   } else if (!out.config.desiredStateName.empty()) {
     const auto shown = (configPath.parent_path() / out.config.desiredStateName).lexically_normal();
     const std::string display = std::filesystem::path(out.config.desiredStateName).is_absolute()
@@ -43,7 +43,7 @@ LoadedConfiguration loadConfiguration(const std::filesystem::path& configPath,
                                     : shown.string();
     detail::loadDesiredStateInto(out.config.desiredStatePath, display,
                                  FileReference{out.config.desiredStateRef, "desired_state"},
-                                 out.desired, out.diagnostics);
+                                 out.desired, out.diagnostics, options);
   } else if (!out.diagnostics.hasErrors()) {
     out.diagnostics.error({configPath.string(), 1, 1}, "desired_state",
                           "missing required field (or pass --desired-state FILE)");

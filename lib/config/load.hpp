@@ -40,9 +40,15 @@ struct LoadedConfiguration {
   Diagnostics diagnostics;
   bool ok() const { return !diagnostics.hasErrors(); }
 };
+/// How much of what is read the caller keeps.
+struct LoadOptions {
+  /// false: each job file's text is released as soon as it is read (job_source.hpp), so that
+  /// 10k jobs' texts are never held next to the YAML tree; the daemon reads them again.
+  bool keepJobTexts = true;
+};
 LoadedConfiguration loadConfiguration(const std::filesystem::path& configPath,
                                       const std::optional<std::filesystem::path>& desiredOverride,
-                                      const Environment& env);
+                                      const Environment& env, const LoadOptions& options = {});
 
 /// For callers that only need success or one error: every finding joined, one per line.
 Result<LoadedConfiguration> loadConfigurationOrError(

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "config/desired_state.hpp"
+#include "config/load.hpp"
 #include "config/yaml_reader.hpp"
 
 namespace nc::config::detail {
@@ -32,7 +33,7 @@ namespace nc::config::detail {
 /// file at that place) into `out`, adding every finding to `diags`.
 void loadDesiredStateInto(const std::filesystem::path& path, const std::string& display,
                           const std::optional<FileReference>& ref, DesiredState& out,
-                          Diagnostics& diags);
+                          Diagnostics& diags, const LoadOptions& options = {});
 
 /// Calls fn(item, itemPath) for each entry of the optional list under `key`.
 template <class Fn>

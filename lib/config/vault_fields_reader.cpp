@@ -47,7 +47,7 @@ std::string allowedText(const FieldSpec& spec) {
   return list;
 }
 
-bool readOne(DocContext& c, const YAML::Node& n, const std::string& field, const FieldSpec& spec,
+bool readOne(DocContext& c, const YamlNode& n, const std::string& field, const FieldSpec& spec,
              FieldValue& v) {
   v.type = spec.type;
   v.where = c.at(n);
@@ -90,7 +90,7 @@ bool readOne(DocContext& c, const YAML::Node& n, const std::string& field, const
       bool ok = true;
       for (std::size_t i = 0; i < v.list.size(); ++i) {
         if (allowedValue(spec, v.list[i])) continue;
-        const YAML::Node item = n.IsSequence() ? n[i] : n;
+        const YamlNode item = n.IsSequence() ? n[i] : n;
         c.error(item, n.IsSequence() ? indexPath(field, i) : field,
                 "invalid value \"" + v.list[i] + "\"; expected one of " + allowedText(spec) +
                     didYouMean(v.list[i], spec.allowedValues));
@@ -137,7 +137,7 @@ bool readOne(DocContext& c, const YAML::Node& n, const std::string& field, const
 // Errors at a declared field (or at the map when it is absent).
 struct Checker {
   DocContext& c;
-  const YAML::Node& node;
+  const YamlNode& node;
   const std::string& path;
   const FieldMap& f;
   bool ok = true;
@@ -271,7 +271,7 @@ void checkMountConfig(Checker& k) {
 
 }  // namespace
 
-bool readVaultFields(DocContext& c, const YAML::Node& node, const std::string& path,
+bool readVaultFields(DocContext& c, const YamlNode& node, const std::string& path,
                      FieldSchema schema, FieldMap& out) {
   if (!node.IsMap()) {
     c.error(node, path, "expected a mapping of Vault fields, got " + describeNode(node));

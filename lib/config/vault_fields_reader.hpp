@@ -14,7 +14,7 @@ namespace nc::config::detail {
 /// read-only fields, wrong JSON types, bad durations and values outside a field's allowed set are
 /// errors. Then runs the cross-field rules Vault applies on write for that object.
 /// Returns false when anything was reported as an error.
-bool readVaultFields(DocContext& c, const YAML::Node& node, const std::string& path,
+bool readVaultFields(DocContext& c, const YamlNode& node, const std::string& path,
                      FieldSchema schema, FieldMap& out);
 
 }  // namespace nc::config::detail

@@ -12,10 +12,6 @@
 namespace nc::config::detail {
 namespace {
 
-bool isPlain(const YAML::Node& n) {
-  return n.Tag() == "?" || n.Tag().empty();
-}
-
 std::string quote(std::string_view s) {
   std::string out = "\"";
   for (char ch : s.substr(0, 80)) out += ch;
@@ -23,7 +19,7 @@ std::string quote(std::string_view s) {
   return out + "\"";
 }
 
-bool expectScalar(DocContext& c, const YAML::Node& n, const std::string& field,
+bool expectScalar(DocContext& c, const YamlNode& n, const std::string& field,
                   std::string_view what) {
   if (n.IsScalar()) return true;
   c.error(n, field, "expected " + std::string(what) + ", got " + describeNode(n));
@@ -32,10 +28,9 @@ bool expectScalar(DocContext& c, const YAML::Node& n, const std::string& field,
 
 }  // namespace
 
-SourceRef DocContext::at(const YAML::Node& n) const {
-  const YAML::Mark m = n.Mark();
-  if (m.is_null() || m.line < 0) return {src_.displayName, 1, 1};
-  return {src_.displayName, m.line + 1, m.column + 1};
+SourceRef DocContext::at(const YamlNode& n) const {
+  if (n.Line() < 0) return {src_.displayName, 1, 1};
+  return {src_.displayName, n.Line() + 1, n.Column() + 1};
 }
 
 bool DocContext::tooMany() {
@@ -52,17 +47,17 @@ bool DocContext::tooMany() {
   return true;
 }
 
-void DocContext::error(const YAML::Node& n, const std::string& field, std::string message) {
+void DocContext::error(const YamlNode& n, const std::string& field, std::string message) {
   if (tooMany()) return;
   diags_.error(at(n), field.empty() ? "<root>" : field, std::move(message));
 }
 
-void DocContext::warning(const YAML::Node& n, const std::string& field, std::string message) {
+void DocContext::warning(const YamlNode& n, const std::string& field, std::string message) {
   if (tooMany()) return;
   diags_.warning(at(n), field.empty() ? "<root>" : field, std::move(message));
 }
 
-bool DocContext::spend(const YAML::Node& at, std::size_t n) {
+bool DocContext::spend(const YamlNode& at, std::size_t n) {
   if (exhausted_) return false;
   spent_ += n;
   if (spent_ <= kMaxEntries) return true;
@@ -82,35 +77,36 @@ std::string indexPath(std::string_view parent, std::size_t index) {
   return std::string(parent) + "[" + std::to_string(index) + "]";
 }
 
-std::string describeNode(const YAML::Node& n) {
+std::string describeNode(const YamlNode& n) {
   switch (n.Type()) {
-    case YAML::NodeType::Map:
+    case YamlNode::Kind::map:
       return "a mapping";
-    case YAML::NodeType::Sequence:
+    case YamlNode::Kind::sequence:
       return "a list";
-    case YAML::NodeType::Null:
+    case YamlNode::Kind::null:
       return "null";
-    case YAML::NodeType::Scalar:
+    case YamlNode::Kind::scalar:
       return "the value " + quote(n.Scalar());
-    default:
-      return "nothing";
+    case YamlNode::Kind::undefined:
+      break;
   }
+  return "nothing";
 }
 
-bool readString(DocContext& c, const YAML::Node& n, const std::string& field, std::string& out) {
+bool readString(DocContext& c, const YamlNode& n, const std::string& field, std::string& out) {
   if (!expectScalar(c, n, field, "a string")) return false;
   out = n.Scalar();
   return true;
 }
 
-bool readBool(DocContext& c, const YAML::Node& n, const std::string& field, bool& out) {
+bool readBool(DocContext& c, const YamlNode& n, const std::string& field, bool& out) {
   if (!expectScalar(c, n, field, "true or false")) return false;
   const std::string& s = n.Scalar();
-  if (isPlain(n) && (s == "true" || s == "True" || s == "TRUE")) {
+  if (n.IsPlain() && (s == "true" || s == "True" || s == "TRUE")) {
     out = true;
     return true;
   }
-  if (isPlain(n) && (s == "false" || s == "False" || s == "FALSE")) {
+  if (n.IsPlain() && (s == "false" || s == "False" || s == "FALSE")) {
     out = false;
     return true;
   }
@@ -118,7 +114,7 @@ bool readBool(DocContext& c, const YAML::Node& n, const std::string& field, bool
   return false;
 }
 
-bool readInt(DocContext& c, const YAML::Node& n, const std::string& field, std::int64_t& out,
+bool readInt(DocContext& c, const YamlNode& n, const std::string& field, std::int64_t& out,
              std::int64_t min, std::int64_t max) {
   if (!expectScalar(c, n, field, "an integer")) return false;
   const std::string& s = n.Scalar();
@@ -142,8 +138,8 @@ bool readInt(DocContext& c, const YAML::Node& n, const std::string& field, std::
   return true;
 }
 
-bool readDouble(DocContext& c, const YAML::Node& n, const std::string& field, double& out,
-                double min, double max) {
+bool readDouble(DocContext& c, const YamlNode& n, const std::string& field, double& out, double min,
+                double max) {
   if (!expectScalar(c, n, field, "a number")) return false;
   const std::string& s = n.Scalar();
   double v = 0;
@@ -162,7 +158,7 @@ bool readDouble(DocContext& c, const YAML::Node& n, const std::string& field, do
   return true;
 }
 
-bool readDuration(DocContext& c, const YAML::Node& n, const std::string& field, Duration& out) {
+bool readDuration(DocContext& c, const YamlNode& n, const std::string& field, Duration& out) {
   if (!expectScalar(c, n, field, "a duration such as \"90s\", \"24h\" or \"1h30m\"")) return false;
   auto d = Duration::parse(n.Scalar());
   if (!d) {
@@ -173,7 +169,7 @@ bool readDuration(DocContext& c, const YAML::Node& n, const std::string& field, 
   return true;
 }
 
-bool readEnum(DocContext& c, const YAML::Node& n, const std::string& field, std::string& out,
+bool readEnum(DocContext& c, const YamlNode& n, const std::string& field, std::string& out,
               const std::vector<std::string>& allowed) {
   std::string s;
   if (!readString(c, n, field, s)) return false;
@@ -188,7 +184,7 @@ bool readEnum(DocContext& c, const YAML::Node& n, const std::string& field, std:
   return false;
 }
 
-bool readStringList(DocContext& c, const YAML::Node& n, const std::string& field,
+bool readStringList(DocContext& c, const YamlNode& n, const std::string& field,
                     std::vector<std::string>& out) {
   if (!n.IsSequence()) {
     c.error(n, field, "expected a list of strings, got " + describeNode(n));
@@ -208,7 +204,7 @@ bool readStringList(DocContext& c, const YAML::Node& n, const std::string& field
   return ok;
 }
 
-bool readStringMap(DocContext& c, const YAML::Node& n, const std::string& field,
+bool readStringMap(DocContext& c, const YamlNode& n, const std::string& field,
                    std::map<std::string, std::string>& out) {
   if (!n.IsMap()) {
     c.error(n, field, "expected a mapping of strings, got " + describeNode(n));
@@ -237,7 +233,7 @@ bool readStringMap(DocContext& c, const YAML::Node& n, const std::string& field,
   return ok;
 }
 
-MapReader::MapReader(DocContext& ctx, const YAML::Node& node, std::string path)
+MapReader::MapReader(DocContext& ctx, const YamlNode& node, std::string path)
     : ctx_(ctx), node_(node), path_(std::move(path)) {
   if (!node.IsMap()) {
     ctx_.error(node, path_, "expected a mapping, got " + describeNode(node));
@@ -260,14 +256,14 @@ MapReader::MapReader(DocContext& ctx, const YAML::Node& node, std::string path)
   }
 }
 
-std::optional<YAML::Node> MapReader::take(std::string_view key) {
+std::optional<YamlNode> MapReader::take(std::string_view key) {
   known_.insert(std::string(key));
   for (const auto& [k, v] : entries_)
     if (k.Scalar() == key) return v;
   return std::nullopt;
 }
 
-std::optional<YAML::Node> MapReader::require(std::string_view key) {
+std::optional<YamlNode> MapReader::require(std::string_view key) {
   auto v = take(key);
   if (!v && valid_) ctx_.error(node_, field(key), "missing required field");
   return v;

@@ -1,4 +1,4 @@
-// Internal to lib/config: walks a yaml-cpp document by field path, collecting diagnostics.
+// Internal to lib/config: walks a YAML document by field path, collecting diagnostics.
 #pragma once
 
 #include <cstdint>
@@ -9,10 +9,9 @@
 #include <string_view>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
-
 #include "config/diagnostics.hpp"
 #include "config/source_text.hpp"
+#include "config/yaml_tree.hpp"
 #include "core/duration.hpp"
 
 namespace nc::config::detail {
@@ -21,15 +20,15 @@ namespace nc::config::detail {
 class DocContext {
  public:
   DocContext(const SourceText& src, Diagnostics& diags) : src_(src), diags_(diags) {}
-  SourceRef at(const YAML::Node& n) const;
-  void error(const YAML::Node& n, const std::string& field, std::string message);
-  void warning(const YAML::Node& n, const std::string& field, std::string message);
+  SourceRef at(const YamlNode& n) const;
+  void error(const YamlNode& n, const std::string& field, std::string message);
+  void warning(const YamlNode& n, const std::string& field, std::string message);
   const SourceText& source() const { return src_; }
   Diagnostics& diags() { return diags_; }
 
   /// Counts `n` more entries read. Aliases let a small file expand into a huge tree, so reading
   /// stops (with one error) after kMaxEntries; returns false from then on.
-  bool spend(const YAML::Node& at, std::size_t n);
+  bool spend(const YamlNode& at, std::size_t n);
   static constexpr std::size_t kMaxEntries = kMaxEntriesPerFile;
   static constexpr std::size_t kMaxFindings = kMaxFindingsPerFile;
 
@@ -43,27 +42,27 @@ class DocContext {
 };
 
 /// Parses the text as exactly one YAML document; syntax errors are reported with the position
-/// and the enclosing key path. Returns nothing on error.
-std::optional<YAML::Node> parseYaml(const SourceText& src, Diagnostics& diags);
+/// and the enclosing key path. Returns null on error.
+std::unique_ptr<const YamlDocument> parseYaml(const SourceText& src, Diagnostics& diags);
 
 std::string joinPath(std::string_view parent, std::string_view key);
 std::string indexPath(std::string_view parent, std::size_t index);
 /// "a mapping", "a list", "null", "a string" — for "expected X, got Y" messages.
-std::string describeNode(const YAML::Node& n);
+std::string describeNode(const YamlNode& n);
 
 // Scalar readers: report a typed error at the node and return false when it does not fit.
-bool readString(DocContext& c, const YAML::Node& n, const std::string& field, std::string& out);
-bool readBool(DocContext& c, const YAML::Node& n, const std::string& field, bool& out);
-bool readInt(DocContext& c, const YAML::Node& n, const std::string& field, std::int64_t& out,
+bool readString(DocContext& c, const YamlNode& n, const std::string& field, std::string& out);
+bool readBool(DocContext& c, const YamlNode& n, const std::string& field, bool& out);
+bool readInt(DocContext& c, const YamlNode& n, const std::string& field, std::int64_t& out,
              std::int64_t min, std::int64_t max);
-bool readDouble(DocContext& c, const YAML::Node& n, const std::string& field, double& out,
-                double min, double max);
-bool readDuration(DocContext& c, const YAML::Node& n, const std::string& field, Duration& out);
-bool readEnum(DocContext& c, const YAML::Node& n, const std::string& field, std::string& out,
+bool readDouble(DocContext& c, const YamlNode& n, const std::string& field, double& out, double min,
+                double max);
+bool readDuration(DocContext& c, const YamlNode& n, const std::string& field, Duration& out);
+bool readEnum(DocContext& c, const YamlNode& n, const std::string& field, std::string& out,
               const std::vector<std::string>& allowed);
-bool readStringList(DocContext& c, const YAML::Node& n, const std::string& field,
+bool readStringList(DocContext& c, const YamlNode& n, const std::string& field,
                     std::vector<std::string>& out);
-bool readStringMap(DocContext& c, const YAML::Node& n, const std::string& field,
+bool readStringMap(DocContext& c, const YamlNode& n, const std::string& field,
                    std::map<std::string, std::string>& out);
 
 /// A YAML mapping read key by key. Every key asked for becomes "known"; finish() reports the
@@ -71,20 +70,20 @@ bool readStringMap(DocContext& c, const YAML::Node& n, const std::string& field,
 /// are reported when the reader is built.
 class MapReader {
  public:
-  MapReader(DocContext& ctx, const YAML::Node& node, std::string path);
+  MapReader(DocContext& ctx, const YamlNode& node, std::string path);
   MapReader(const MapReader&) = delete;
   MapReader& operator=(const MapReader&) = delete;
 
   bool valid() const { return valid_; }
   const std::string& path() const { return path_; }
-  const YAML::Node& node() const { return node_; }
+  const YamlNode& node() const { return node_; }
   DocContext& ctx() { return ctx_; }
   std::string field(std::string_view key) const { return joinPath(path_, key); }
 
   /// The value of `key` when present (and not a duplicate); marks the key as known.
-  std::optional<YAML::Node> take(std::string_view key);
+  std::optional<YamlNode> take(std::string_view key);
   /// Reports "missing required field" for `key` when absent; returns the value otherwise.
-  std::optional<YAML::Node> require(std::string_view key);
+  std::optional<YamlNode> require(std::string_view key);
   /// Marks keys as known without reading them.
   void allow(std::initializer_list<std::string_view> keys);
 
@@ -103,10 +102,10 @@ class MapReader {
 
  private:
   DocContext& ctx_;
-  YAML::Node node_;
+  YamlNode node_;
   std::string path_;
   bool valid_ = false;
-  std::vector<std::pair<YAML::Node, YAML::Node>> entries_;  // key node, value node
+  std::vector<std::pair<YamlNode, YamlNode>> entries_;  // key node, value node
   std::set<std::string, std::less<>> known_;
 };
 

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "config/job_source.hpp"
+#include "config/load.hpp"
 #include "test_files.hpp"
 
 namespace nc::config {
@@ -68,6 +69,31 @@ TEST(JobSource, ARemovedFileIsAnError) {
   ASSERT_FALSE(text);
   EXPECT_TRUE(text.error().is(errc::io_error));
   EXPECT_NE(text.error().message.find(file.string()), std::string::npos);
+}
+
+TEST(JobSource, ALoadThatKeepsNoTextsReadsEachJobOnceAndReleasesIt) {
+  test::TempDir dir;
+  dir.write("jobs/web.nomad.hcl", kJob);
+  dir.write("config.yaml", "desired_state: ds.yaml\n");
+  dir.write("ds.yaml",
+            "version: 1\nnomad:\n  jobs:\n    - file: jobs/web.nomad.hcl\n      certificates:\n"
+            "        - {task: t, path: secrets/cert.pem}\n");
+  auto kept = loadConfiguration(dir.path() / "config.yaml", std::nullopt, Environment());
+  ASSERT_TRUE(kept.ok()) << kept.diagnostics.toString();
+  EXPECT_EQ(kept.desired.nomad.jobs.at(0).source, kJob);
+
+  auto released = loadConfiguration(dir.path() / "config.yaml", std::nullopt, Environment(),
+                                    LoadOptions{.keepJobTexts = false});
+  ASSERT_TRUE(released.ok()) << released.diagnostics.toString();
+  const JobSpec& job = released.desired.nomad.jobs.at(0);
+  EXPECT_TRUE(job.sourceReleased);
+  EXPECT_TRUE(job.source.empty());
+  EXPECT_EQ(job.id, "web");  // what the text told is kept
+  EXPECT_EQ(job.certificates.size(), 1u);
+  EXPECT_EQ(jobSourceDigest(job), jobSourceDigest(kept.desired.nomad.jobs.at(0)));
+  auto text = jobSource(job);
+  ASSERT_TRUE(text) << text.error().message;
+  EXPECT_EQ(*text, kJob);
 }
 
 }  // namespace
