@@ -107,7 +107,10 @@ class CertificateScanner {
   /// A job's allocations as the scan needs them: what to read, and template alerts.
   struct Listing {
     std::vector<std::string> tasks;  // the tasks of the job's specs it was collected for
-    std::vector<std::pair<std::uint32_t, std::string>> items;  // (spec in job, alloc ID)
+    // Per item: its spec's index in the job, and its allocation ID in allocIds, each ended by
+    // '\0' (one block per job rather than one per allocation: these stay for the daemon's life).
+    std::vector<std::uint32_t> itemSpecs;
+    std::string allocIds;
     std::vector<events::Alert> templateAlerts;
     std::size_t allocations = 0;
     Clock::MonoTime listedAt;

@@ -45,8 +45,13 @@ bool CertificateScanner::reuseListing(JobGroup& group) {
     return false;
   }
   l.seen = true;
-  group.items.reserve(l.items.size());
-  for (const auto& [spec, allocId] : l.items) group.items.push_back({group.specs[spec], allocId});
+  group.items.reserve(l.itemSpecs.size());
+  std::size_t from = 0;
+  for (const std::uint32_t spec : l.itemSpecs) {
+    const std::size_t end = l.allocIds.find('\0', from);
+    group.items.push_back({group.specs[spec], l.allocIds.substr(from, end - from)});
+    from = end + 1;
+  }
   group.templateAlerts = l.templateAlerts;
   group.allocations = l.allocations;
   return true;
@@ -54,19 +59,30 @@ bool CertificateScanner::reuseListing(JobGroup& group) {
 
 void CertificateScanner::keepListing(const JobGroup& group) {
   if (!trusted_) return;
+  const std::string key = listingKey(group.job, group.nomadNamespace);
   Listing l;
   l.tasks.reserve(group.specs.size());
   for (const CertificateSpec* spec : group.specs) l.tasks.push_back(spec->task);
-  l.items.reserve(group.items.size());
+  l.itemSpecs.reserve(group.items.size());
+  std::size_t idBytes = 0;
+  for (const JobGroup::Item& item : group.items) {
+    if (item.allocId.find('\0') != std::string::npos) {  // cannot be kept: listed again next scan
+      listings_.erase(key);
+      return;
+    }
+    idBytes += item.allocId.size() + 1;
+  }
+  l.allocIds.reserve(idBytes);
   for (const JobGroup::Item& item : group.items) {
     const auto spec = std::find(group.specs.begin(), group.specs.end(), item.spec);
-    l.items.emplace_back(static_cast<std::uint32_t>(spec - group.specs.begin()), item.allocId);
+    l.itemSpecs.push_back(static_cast<std::uint32_t>(spec - group.specs.begin()));
+    l.allocIds.append(item.allocId).push_back('\0');
   }
   l.templateAlerts = group.templateAlerts;
   l.allocations = group.allocations;
   l.listedAt = clock_->monotonic();
   l.seen = true;
-  listings_.insert_or_assign(listingKey(group.job, group.nomadNamespace), std::move(l));
+  listings_.insert_or_assign(key, std::move(l));
 }
 
 }  // namespace nc::certs

@@ -218,6 +218,38 @@ TEST_F(ScannerTest, KeptListsAreReusedOnlyWhileTrustedAndUntilInvalidated) {
   EXPECT_EQ(scanner_.listingsKept(), 0u);
 }
 
+TEST_F(ScannerTest, AKeptListGivesBackEveryAllocationOfEverySpecInOrder) {
+  const auto leaf = pki_.issue("web.service.consul", 86400).certPem;
+  reader_->allocs["web"] = {running("a1", "web"), running("a2", "web"), running("a3", "web")};
+  for (auto& a : reader_->allocs["web"]) a.taskStates["sidecar"].state = "running";
+  for (const char* id : {"a1", "a2", "a3"}) {
+    reader_->files[std::string(id) + "/server/local/cert.pem"] = {leaf};
+    reader_->files[std::string(id) + "/sidecar/local/cert.pem"] = {leaf};
+  }
+  auto sidecar = spec("web", "local/cert.pem");
+  sidecar.task = "sidecar";
+  const std::vector<CertificateSpec> specs = {spec("web", "local/cert.pem"), sidecar};
+  scanner_.trustListings(true);
+  const ScanResult listed = scan(specs);
+  ASSERT_EQ(listed.jobsListed, 1u);
+  const ScanResult reused = scan(specs);
+  ASSERT_EQ(reused.listingsReused, 1u);
+  ASSERT_EQ(reused.rows.size(), 6u);
+  for (std::size_t i = 0; i < 6; ++i) {
+    EXPECT_EQ(reused.rows[i]->allocId, listed.rows[i]->allocId) << i;
+    EXPECT_EQ(reused.rows[i]->task(), listed.rows[i]->task()) << i;
+  }
+  EXPECT_EQ(reused.rows[2]->allocId, "a3");
+  EXPECT_EQ(reused.rows[3]->task(), "sidecar");
+
+  // An allocation ID the kept list could not hold apart is never reused: the job is listed.
+  reader_->allocs["web"] = {running(std::string("a\0b", 3), "web")};
+  scanner_.invalidateJob("web");
+  scan(specs);
+  EXPECT_EQ(scanner_.listingsKept(), 0u);
+  EXPECT_EQ(scan(specs).jobsListed, 1u);
+}
+
 TEST_F(ScannerTest, AJobInvalidatedWhileItsListIsInFlightIsListedAgain) {
   reader_->yield = true;
   reader_->allocs["web"] = {running("a1", "web")};
