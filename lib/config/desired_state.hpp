@@ -110,8 +110,10 @@ enum class JobFormat { hcl, json };
 
 /// nomad.jobs[]: a job file nomad-certd keeps registered. Unique by (namespace, id).
 struct JobSpec {
-  std::string file;                    ///< as written
-  std::filesystem::path resolvedPath;  ///< resolved from the desired-state folder
+  std::string file;  ///< as written
+  /// Resolved from the desired-state folder. Text rather than a filesystem::path, which also
+  /// keeps each of its components (~250 B a job for the daemon's life).
+  std::string resolvedPath;
   JobFormat format = JobFormat::hcl;
   /// The file's text (HCL for /v1/jobs/parse, or the JSON). The daemon releases it after
   /// loading (releaseJobTexts, job_source.hpp) and reads the file again when it needs it.

@@ -92,7 +92,7 @@ void readNomadJobs(MapReader& nomad, DesiredState& out, bool keepTexts) {
     r.optString("namespace", job.jobNamespace);
     if (r.reqString("file", job.file)) {
       auto resolved = resolveRelative(r.ctx().source(), job.file);
-      job.resolvedPath = resolved.path;
+      job.resolvedPath = resolved.path.string();
       const YamlNode fileNode = *r.take("file");
       FileReference ref{r.ctx().at(fileNode), r.field("file")};
       if (auto info = readJobFile(resolved.path, resolved.display, ref, r.ctx().diags())) {

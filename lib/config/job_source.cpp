@@ -28,7 +28,7 @@ void releaseJobTexts(DesiredState& desired) {
 
 Result<std::string> jobSource(const JobSpec& job) {
   if (!job.sourceReleased) return job.source;
-  const auto& path = job.resolvedPath.empty() ? std::filesystem::path(job.file) : job.resolvedPath;
+  const std::filesystem::path path(job.resolvedPath.empty() ? job.file : job.resolvedPath);
   std::ifstream in(path, std::ios::binary);
   std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   if (!in.is_open() || in.bad())

@@ -39,7 +39,7 @@ std::vector<Finding> checkJobs(const config::DesiredState& desired, const Facts&
   std::vector<Finding> out;
   for (const auto& job : desired.nomad.jobs) {
     if (job.format != config::JobFormat::hcl) continue;
-    std::string file = job.resolvedPath.empty() ? job.file : job.resolvedPath.string();
+    const std::string& file = job.resolvedPath.empty() ? job.file : job.resolvedPath;
     auto found = checkJobText(job.source, file, facts, authPath);
     out.insert(out.end(), found.begin(), found.end());
   }
