@@ -72,7 +72,7 @@ CertificateRow checkCertificate(std::shared_ptr<const CertificateSpec> specPtr, 
     facts = std::make_shared<const CertificateFacts>(extractFacts(obs.pem, ctx.anchors, ctx.now));
   if (!facts->parseError.empty())
     return fail(std::move(row), CertState::invalid, "Unparseable",
-                spec.path + ": " + facts->parseError);
+                spec.path + ": " + facts->parseError.str());
   row.facts = facts;
 
   if (!spec.commonName.empty()) {
@@ -93,7 +93,7 @@ CertificateRow checkCertificate(std::shared_ptr<const CertificateSpec> specPtr, 
     chainNote = " (issuer chain not checked: CA chain unavailable)";
   else if (!facts->chain.error.empty())
     return fail(std::move(row), CertState::invalid, "UntrustedIssuer",
-                "does not chain to " + spec.caMount + ": " + facts->chain.error);
+                "does not chain to " + spec.caMount + ": " + facts->chain.error.str());
 
   ExpiryDecision d = decideExpiry(expiryInput(spec, *facts, ctx));
   row.state = d.state;

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,9 +16,36 @@
 
 namespace nc::certs {
 
+/// Text that is almost always empty, one pointer wide: facts are kept per file, and an empty
+/// std::string is 32 bytes each time.
+class RareText {
+ public:
+  RareText() = default;
+  RareText(std::string text) { *this = std::move(text); }  // NOLINT: stands in for a string
+  RareText(const RareText& o)
+      : text_(o.text_ ? std::make_unique<std::string>(*o.text_) : nullptr) {}
+  RareText(RareText&&) noexcept = default;
+  RareText& operator=(const RareText& o) { return *this = o.str(); }
+  RareText& operator=(RareText&&) noexcept = default;
+  RareText& operator=(std::string text) {
+    text_ = text.empty() ? nullptr : std::make_unique<std::string>(std::move(text));
+    return *this;
+  }
+  bool empty() const { return !text_; }
+  const std::string& str() const {
+    static const std::string kNone;
+    return text_ ? *text_ : kNone;
+  }
+  friend bool operator==(const RareText& a, const RareText& b) { return a.str() == b.str(); }
+  friend std::ostream& operator<<(std::ostream& out, const RareText& t) { return out << t.str(); }
+
+ private:
+  std::unique_ptr<std::string> text_;
+};
+
 struct ChainVerdict {
   TrustAnchorsPtr anchors;              ///< what the leaf was checked against; null: not checked
-  std::string error;                    ///< empty: the leaf chains to the anchors
+  RareText error;                       ///< empty: the leaf chains to the anchors
   TimePoint validFrom{}, validUntil{};  ///< the verdict holds for checks in [from, until)
 
   /// True when a check against `against` at `at` would give the same verdict.
@@ -27,7 +55,7 @@ struct ChainVerdict {
 };
 
 struct CertificateFacts {
-  std::string parseError;  ///< non-empty: the bundle could not be read (the message)
+  RareText parseError;  ///< non-empty: the bundle could not be read (the message)
   std::string commonName;
   /// The serial's bytes, big-endian. Facts are kept per file (50k at B5 scale): the spelled
   /// form costs a heap block three times as large, so it is made when asked for (serialHex).
