@@ -5,6 +5,8 @@
 #include <functional>
 #include <iterator>
 
+#include "config/source_text.hpp"
+
 namespace nc::config {
 
 std::uint64_t digestOfText(std::string_view text) {
@@ -29,6 +31,11 @@ void releaseJobTexts(DesiredState& desired) {
 Result<std::string> jobSource(const JobSpec& job) {
   if (!job.sourceReleased) return job.source;
   const std::filesystem::path path(job.resolvedPath.empty() ? job.file : job.resolvedPath);
+  std::error_code ec;
+  if (const auto size = std::filesystem::file_size(path, ec); !ec && size > kMaxFileBytes)
+    return makeError(errc::conflict, "job file " + path.string() +
+                                         " changed since the desired state was loaded (it is now "
+                                         "over the size limit); reload (SIGHUP) to apply it");
   std::ifstream in(path, std::ios::binary);
   std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   if (!in.is_open() || in.bad())

@@ -3,6 +3,7 @@
 
 #include "config/job_source.hpp"
 #include "config/load.hpp"
+#include "config/source_text.hpp"
 #include "test_files.hpp"
 
 namespace nc::config {
@@ -57,6 +58,18 @@ TEST(JobSource, AFileEditedSinceLoadingIsRefusedNamingTheFile) {
   EXPECT_NE(text.error().message.find(file.string()), std::string::npos);
   EXPECT_NE(text.error().message.find("changed since the desired state was loaded"),
             std::string::npos);
+}
+
+TEST(JobSource, AFileGrownPastTheLimitIsRefusedUnread) {
+  test::TempDir dir;
+  const auto file = dir.write("web.nomad.hcl", kJob);
+  auto d = withJobFile(file);
+  releaseJobTexts(d);
+  std::filesystem::resize_file(file, kMaxFileBytes + 1);
+  auto text = jobSource(d.nomad.jobs[0]);
+  ASSERT_FALSE(text);
+  EXPECT_TRUE(text.error().is(errc::conflict));
+  EXPECT_NE(text.error().message.find("over the size limit"), std::string::npos);
 }
 
 TEST(JobSource, ARemovedFileIsAnError) {
