@@ -128,6 +128,7 @@ void readNomadJobs(MapReader& nomad, DesiredState& out, bool keepTexts) {
     r.finish();
     out.nomad.jobs.push_back(std::move(job));
   });
+  out.nomad.jobs.shrink_to_fit();  // kept for the daemon's life: no growth slack (~0.3 KB a job)
 }
 
 }  // namespace nc::config::detail

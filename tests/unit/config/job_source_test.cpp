@@ -109,5 +109,19 @@ TEST(JobSource, ALoadThatKeepsNoTextsReadsEachJobOnceAndReleasesIt) {
   EXPECT_EQ(*text, kJob);
 }
 
+TEST(JobSource, TheLoadedJobListHasNoGrowthSlack) {
+  test::TempDir dir;
+  std::string ds = "version: 1\nnomad:\n  jobs:\n";
+  for (const char* name : {"a", "b", "c"}) {
+    dir.write(std::string("jobs/") + name + ".nomad.hcl",
+              std::string("job \"") + name + "\" {\n  group \"g\" {}\n}\n");
+    ds += std::string("    - file: jobs/") + name + ".nomad.hcl\n";
+  }
+  auto loaded = loadDesiredState(dir.write("ds.yaml", ds));
+  ASSERT_TRUE(loaded.ok()) << loaded.diagnostics.toString();
+  EXPECT_EQ(loaded.value.nomad.jobs.size(), 3u);
+  EXPECT_EQ(loaded.value.nomad.jobs.capacity(), 3u);  // the job list stays for the daemon's life
+}
+
 }  // namespace
 }  // namespace nc::config
