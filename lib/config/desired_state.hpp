@@ -115,8 +115,8 @@ struct JobSpec {
   /// keeps each of its components (~250 B a job for the daemon's life).
   std::string resolvedPath;
   JobFormat format = JobFormat::hcl;
-  /// The file's text (HCL for /v1/jobs/parse, or the JSON). The daemon releases it after
-  /// loading (releaseJobTexts, job_source.hpp) and reads the file again when it needs it.
+  /// The file's text (HCL for /v1/jobs/parse, or the JSON). The daemon loads without it
+  /// (LoadOptions::keepJobTexts) and reads the file again when it needs it (job_source.hpp).
   std::string source;
   bool sourceReleased = false;
   std::uint64_t sourceDigest = 0;  ///< of `source` as loaded; set when it is released

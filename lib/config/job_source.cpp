@@ -24,10 +24,6 @@ void releaseJobText(JobSpec& job) {
   std::string().swap(job.source);  // clear() would keep the capacity
 }
 
-void releaseJobTexts(DesiredState& desired) {
-  for (auto& job : desired.nomad.jobs) releaseJobText(job);
-}
-
 Result<std::string> jobSource(const JobSpec& job) {
   if (!job.sourceReleased) return job.source;
   const std::filesystem::path path(job.resolvedPath.empty() ? job.file : job.resolvedPath);

@@ -17,9 +17,9 @@ std::uint64_t digestOfText(std::string_view text);
 /// The digest of the job's text as loaded, whether the text is still kept or released.
 std::uint64_t jobSourceDigest(const JobSpec& job);
 
-/// Drops the job's text, keeping its digest (jobSource reads the file again).
+/// Drops the job's text, keeping its digest (jobSource reads the file again). The loader does it
+/// for each job with LoadOptions::keepJobTexts = false.
 void releaseJobText(JobSpec& job);
-void releaseJobTexts(DesiredState& desired);
 
 /// The job's text: kept, or read again from its file when released. Fails (naming the file)
 /// when the file can no longer be read or no longer holds the text that was loaded: the

@@ -33,7 +33,7 @@ TEST(JobSource, AReleasedTextIsReadBackAndKeepsItsDigest) {
   test::TempDir dir;
   auto d = withJobFile(dir.write("jobs/web.nomad.hcl", kJob));
   const auto before = jobSourceDigest(d.nomad.jobs[0]);
-  releaseJobTexts(d);
+  releaseJobText(d.nomad.jobs[0]);
   const auto& job = d.nomad.jobs[0];
   EXPECT_TRUE(job.sourceReleased);
   EXPECT_TRUE(job.source.empty());
@@ -42,7 +42,7 @@ TEST(JobSource, AReleasedTextIsReadBackAndKeepsItsDigest) {
   auto text = jobSource(job);
   ASSERT_TRUE(text) << text.error().message;
   EXPECT_EQ(*text, kJob);
-  releaseJobTexts(d);  // a second release keeps the digest of the loaded text
+  releaseJobText(d.nomad.jobs[0]);  // a second release keeps the digest of the loaded text
   EXPECT_EQ(jobSourceDigest(d.nomad.jobs[0]), before);
 }
 
@@ -50,7 +50,7 @@ TEST(JobSource, AFileEditedSinceLoadingIsRefusedNamingTheFile) {
   test::TempDir dir;
   const auto file = dir.write("web.nomad.hcl", kJob);
   auto d = withJobFile(file);
-  releaseJobTexts(d);
+  releaseJobText(d.nomad.jobs[0]);
   dir.write("web.nomad.hcl", std::string(kJob) + "# edited\n");
   auto text = jobSource(d.nomad.jobs[0]);
   ASSERT_FALSE(text);
@@ -64,7 +64,7 @@ TEST(JobSource, AFileGrownPastTheLimitIsRefusedUnread) {
   test::TempDir dir;
   const auto file = dir.write("web.nomad.hcl", kJob);
   auto d = withJobFile(file);
-  releaseJobTexts(d);
+  releaseJobText(d.nomad.jobs[0]);
   std::filesystem::resize_file(file, kMaxFileBytes + 1);
   auto text = jobSource(d.nomad.jobs[0]);
   ASSERT_FALSE(text);
@@ -76,7 +76,7 @@ TEST(JobSource, ARemovedFileIsAnError) {
   test::TempDir dir;
   const auto file = dir.write("web.nomad.hcl", kJob);
   auto d = withJobFile(file);
-  releaseJobTexts(d);
+  releaseJobText(d.nomad.jobs[0]);
   std::filesystem::remove(file);
   auto text = jobSource(d.nomad.jobs[0]);
   ASSERT_FALSE(text);

@@ -237,7 +237,7 @@ TEST(Reconciler, AReleasedJobTextIsReadFromItsFileAndAnEditWaitsForAReload) {
   config::test::TempDir dir;
   auto d = fullDesired();
   d.nomad.jobs[0].resolvedPath = dir.write("web.nomad.hcl", kJobJson);
-  config::releaseJobTexts(d);
+  config::releaseJobText(d.nomad.jobs[0]);
   Env e;
   e.apply(d);
   ASSERT_TRUE(e.nomad->jobs.count("web"));
@@ -259,12 +259,12 @@ TEST(Reconciler, AReleasedJobTextIsReadFromItsFileAndAnEditWaitsForAReload) {
 TEST(Reconciler, ChangedKeysOnReloadCompareReleasedTexts) {
   Reconciler r(std::make_shared<FakeVault>(), std::make_shared<FakeNomad>(), {});
   auto running = fullDesired();
-  config::releaseJobTexts(running);
+  config::releaseJobText(running.nomad.jobs[0]);
   r.setDesired(running);
   EXPECT_TRUE(r.changedKeys(fullDesired()).empty());
   auto next = fullDesired();
   next.nomad.jobs[0].source += " ";
-  config::releaseJobTexts(next);
+  config::releaseJobText(next.nomad.jobs[0]);
   auto changed = r.changedKeys(next);
   ASSERT_EQ(changed.size(), 1u);
   EXPECT_EQ(changed[0].toString(), "nomad_job:default/web");
