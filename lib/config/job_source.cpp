@@ -1,9 +1,7 @@
 // Job texts released after loading and read again on demand.
 #include "config/job_source.hpp"
 
-#include <fstream>
 #include <functional>
-#include <iterator>
 
 #include "config/source_text.hpp"
 
@@ -26,23 +24,18 @@ void releaseJobText(JobSpec& job) {
 
 Result<std::string> jobSource(const JobSpec& job) {
   if (!job.sourceReleased) return job.source;
-  const std::filesystem::path path(job.resolvedPath.empty() ? job.file : job.resolvedPath);
-  std::error_code ec;
-  if (const auto size = std::filesystem::file_size(path, ec); !ec && size > kMaxFileBytes)
-    return makeError(errc::conflict, "job file " + path.string() +
-                                         " changed since the desired state was loaded (it is now "
-                                         "over the size limit); reload (SIGHUP) to apply it");
-  std::ifstream in(path, std::ios::binary);
-  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (!in.is_open() || in.bad())
-    return makeError(errc::io_error, "job file " + path.string() +
-                                         " can no longer be read; the desired state in force "
-                                         "names it (reload to apply a change)");
-  if (digestOfText(text) != job.sourceDigest)
-    return makeError(errc::conflict, "job file " + path.string() +
+  const std::string& path = job.resolvedPath.empty() ? job.file : job.resolvedPath;
+  Diagnostics diags;  // the loader's reading, with its limits; an emptied file is a change
+  auto src = readSourceFile(path, path, diags, std::nullopt, /*allowEmpty=*/true);
+  if (!src)
+    return makeError(errc::io_error, "job file: " + diags.items().front().message +
+                                         "; the desired state in force names it (reload to "
+                                         "apply a change)");
+  if (digestOfText(src->text) != job.sourceDigest)
+    return makeError(errc::conflict, "job file " + path +
                                          " changed since the desired state was loaded; reload "
                                          "(SIGHUP) to apply the edited file");
-  return text;
+  return std::move(src->text);
 }
 
 }  // namespace nc::config
