@@ -152,7 +152,7 @@ std::string renderTable(const certs::ScanResult& result) {
       {"JOB", "ALLOC", "TASK", "PATH", "CN", "NOT_AFTER", "REMAINING", "STATE"}};
   for (const auto& row : result.rows) {
     const certs::CertificateRow& r = *row;
-    rows.push_back({r.job(), r.allocId.substr(0, 8), r.task(), r.path(),
+    rows.push_back({r.job(), r.allocId.str().substr(0, 8), r.task(), r.path(),
                     r.commonName().empty() ? "-" : r.commonName(), formatTime(r.notAfter()),
                     formatRemaining(certs::remainingAt(r, result.decidedAt)),
                     std::string(certs::toString(r.state)) +
@@ -193,7 +193,7 @@ std::string renderJson(const certs::ScanResult& result) {
     w.StartObject();
     kv("job", r.job());
     kv("namespace", r.nomadNamespace());
-    kv("alloc_id", r.allocId);
+    kv("alloc_id", r.allocId.str());
     kv("task", r.task());
     kv("path", r.path());
     kv("expected_common_name", r.expectedCommonName());
@@ -208,7 +208,7 @@ std::string renderJson(const certs::ScanResult& result) {
     remaining ? (void)w.Int64(remaining->wholeSeconds()) : (void)w.Null();
     kv("state", std::string(certs::toString(r.state)));
     kv("reason", r.reason);
-    kv("message", r.message);
+    kv("message", r.message());
     w.EndObject();
   }
   w.EndArray();

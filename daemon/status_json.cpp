@@ -146,7 +146,7 @@ void writeRow(rapidjson::Writer<Out>& w, const certs::CertificateRow& r, events:
   w.StartObject();
   kv(w, "job", r.job());
   kv(w, "namespace", r.nomadNamespace());
-  kv(w, "alloc_id", r.allocId);
+  kv(w, "alloc_id", r.allocId.str());
   kv(w, "task", r.task());
   kv(w, "path", r.path());
   kv(w, "common_name", r.commonName());

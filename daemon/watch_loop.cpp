@@ -214,7 +214,8 @@ asio::awaitable<void> watchLoop(Daemon& d) {
       for (const auto& row : *rows) {
         const certs::CertificateRow& r = *row;
         if (!r.notAfter()) continue;
-        visit({r.job(), r.task(), r.allocId, r.path(), r.commonName(),
+        const std::string allocId = r.allocId.str();
+        visit({r.job(), r.task(), allocId, r.path(), r.commonName(),
                r.notBefore() ? secs(*r.notBefore()) : 0, secs(*r.notAfter())});
       }
   });

@@ -12,7 +12,7 @@ void replaceAll(std::string& s, const std::string& from, const std::string& to) 
     s.replace(pos, from.size(), to);
 }
 
-CertificateRow base(std::shared_ptr<const CertificateSpec> spec, std::string allocId) {
+CertificateRow base(std::shared_ptr<const CertificateSpec> spec, AllocId allocId) {
   CertificateRow row;
   row.spec = std::move(spec);
   row.allocId = std::move(allocId);
@@ -22,7 +22,7 @@ CertificateRow base(std::shared_ptr<const CertificateSpec> spec, std::string all
 CertificateRow fail(CertificateRow row, CertState state, std::string reason, std::string message) {
   row.state = state;
   row.reason = std::move(reason);
-  row.message = std::move(message);
+  row.setMessage(std::move(message));
   return row;
 }
 
@@ -54,7 +54,7 @@ std::string expandName(const std::string& pattern, const CertificateSpec& spec) 
   return out;
 }
 
-CertificateRow checkCertificate(std::shared_ptr<const CertificateSpec> specPtr, std::string allocId,
+CertificateRow checkCertificate(std::shared_ptr<const CertificateSpec> specPtr, AllocId allocId,
                                 const Observation& obs, const CheckContext& ctx) {
   CertificateRow row = base(std::move(specPtr), std::move(allocId));
   const CertificateSpec& spec = *row.spec;
@@ -98,7 +98,8 @@ CertificateRow checkCertificate(std::shared_ptr<const CertificateSpec> specPtr, 
   ExpiryDecision d = decideExpiry(expiryInput(spec, *facts, ctx));
   row.state = d.state;
   row.reason = d.reason;
-  row.message = d.message + chainNote;
+  // message() makes a Valid row's sentence again from the same NotAfter.
+  if (d.reason != "Valid" || !chainNote.empty()) row.setMessage(d.message + chainNote);
   row.nextChange = d.nextChange;
   return row;
 }
@@ -145,6 +146,11 @@ const std::string& CertificateRow::commonName() const {
   return facts ? facts->commonName : kNone;
 }
 
+std::string CertificateRow::message() const {
+  if (message_.empty() && reason == "Valid" && facts) return validUntilMessage(facts->notAfter);
+  return message_.str();
+}
+
 std::string CertificateRow::serial() const {
   return facts ? facts->serialHex() : std::string();
 }
@@ -180,10 +186,10 @@ std::optional<events::Alert> alertFor(const CertificateRow& row, TimePoint now) 
   else
     a.name = alertname::kRenewalDue;
   a.labels = {{"job", row.job()},   {"namespace", row.nomadNamespace()},
-              {"task", row.task()}, {"alloc_id", row.allocId},
+              {"task", row.task()}, {"alloc_id", row.allocId.str()},
               {"path", row.path()}, {"common_name", row.expectedCommonName()}};
   a.annotations["summary"] = row.reason + ": " + row.job() + "/" + row.task() + " " + row.path();
-  a.annotations["description"] = row.message;
+  a.annotations["description"] = row.message();
   if (const auto notAfter = row.notAfter()) a.annotations["not_after"] = formatRfc3339(*notAfter);
   if (auto remaining = remainingAt(row, now)) a.annotations["remaining"] = remaining->toString();
   return a;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "certs/alloc_id.hpp"
 #include "certs/certificate_facts.hpp"
 #include "certs/expiry_policy.hpp"
 #include "certs/x509.hpp"
@@ -51,13 +52,17 @@ struct Observation {
 struct CertificateRow {
   /// What was declared; shares the spec list's ownership. Null only in hand-made rows.
   std::shared_ptr<const CertificateSpec> spec;
-  std::string allocId;
+  AllocId allocId;
   /// The leaf as read; null when the file was missing, unreadable or unparseable.
   CertificateFactsPtr facts;
   CertState state = CertState::ok;
-  std::string reason;   ///< Valid, RenewalOverdue, Expired, Missing, Unparseable, NameMismatch...
-  std::string message;  ///< one human sentence
+  std::string reason;  ///< Valid, RenewalOverdue, Expired, Missing, Unparseable, NameMismatch...
   std::optional<TimePoint> nextChange;
+
+  /// One human sentence. A Valid row's is made from its NotAfter when asked for: most of 50k kept
+  /// rows are Valid, and a copy each was ~2.5 MB.
+  std::string message() const;
+  void setMessage(std::string text) { message_ = std::move(text); }
 
   const std::string& job() const { return specOrEmpty().job; }
   const std::string& nomadNamespace() const { return specOrEmpty().nomadNamespace; }
@@ -73,6 +78,8 @@ struct CertificateRow {
 
  private:
   const CertificateSpec& specOrEmpty() const;
+
+  RareText message_;  // empty: a Valid row's sentence, made when asked
 };
 using CertificateRowPtr = std::shared_ptr<const CertificateRow>;
 
@@ -92,7 +99,7 @@ struct CheckContext {
 std::string expandName(const std::string& pattern, const CertificateSpec& spec);
 
 /// `spec` is shared with the row (an aliasing pointer into the spec list costs no allocation).
-CertificateRow checkCertificate(std::shared_ptr<const CertificateSpec> spec, std::string allocId,
+CertificateRow checkCertificate(std::shared_ptr<const CertificateSpec> spec, AllocId allocId,
                                 const Observation& observation, const CheckContext& ctx);
 
 /// True when checkCertificate would find these facts ok and no threshold of the decision falls

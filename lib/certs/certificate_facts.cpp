@@ -101,7 +101,7 @@ void CertificateFacts::setDnsNames(std::vector<std::string> dnsNames) {
 }
 
 std::string CertificateFacts::serialHex() const {
-  return ossl::hexWithColons(serialBytes);
+  return ossl::hexWithColons(serialBytes.view());
 }
 
 CertificateFacts extractFacts(std::string_view pem, const TrustAnchorsPtr& anchors, TimePoint at,

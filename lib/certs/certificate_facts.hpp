@@ -4,6 +4,9 @@
 // expiry decision.
 #pragma once
 
+#include <array>
+#include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -43,6 +46,36 @@ class RareText {
   std::unique_ptr<std::string> text_;
 };
 
+/// A serial number's bytes, big-endian: up to 20 (RFC 5280's limit, and Vault's length) held in
+/// place, a longer one from a lax CA in a block of its own. Facts are kept per file (50k at B5
+/// scale), and a std::string of 20 bytes takes a heap block besides its 32.
+class SerialBytes {
+ public:
+  SerialBytes() = default;
+  SerialBytes(std::string_view bytes) {  // NOLINT: stands in for the bytes
+    if (bytes.size() > kInPlace) {
+      longer_ = std::string(bytes);
+    } else {
+      size_ = static_cast<std::uint8_t>(bytes.size());
+      if (size_ != 0) std::memcpy(inPlace_.data(), bytes.data(), size_);
+    }
+  }
+  SerialBytes(const std::string& bytes) : SerialBytes(std::string_view(bytes)) {}  // NOLINT
+  std::string_view view() const {
+    return longer_.empty() ? std::string_view(inPlace_.data(), size_) : longer_.str();
+  }
+  bool empty() const { return view().empty(); }
+  friend bool operator==(const SerialBytes& a, const SerialBytes& b) {
+    return a.view() == b.view();
+  }
+
+ private:
+  static constexpr std::size_t kInPlace = 20;
+  std::array<char, kInPlace> inPlace_{};
+  std::uint8_t size_ = 0;
+  RareText longer_;
+};
+
 struct ChainVerdict {
   TrustAnchorsPtr anchors;              ///< what the leaf was checked against; null: not checked
   RareText error;                       ///< empty: the leaf chains to the anchors
@@ -57,9 +90,8 @@ struct ChainVerdict {
 struct CertificateFacts {
   RareText parseError;  ///< non-empty: the bundle could not be read (the message)
   std::string commonName;
-  /// The serial's bytes, big-endian. Facts are kept per file (50k at B5 scale): the spelled
-  /// form costs a heap block three times as large, so it is made when asked for (serialHex).
-  std::string serialBytes;
+  /// The spelled form would cost a heap block per file, so it is made when asked for (serialHex).
+  SerialBytes serialBytes;
   /// The DNS SANs other than the common name: Vault puts the CN among the SANs too, and
   /// coversName looks at the CN anyway (case-insensitive, like these names).
   std::vector<std::string> otherDnsNames;

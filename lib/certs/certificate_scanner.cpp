@@ -96,10 +96,10 @@ void collectItems(CertificateScanner::JobGroup& group,
 /// its key, so the files one scan read come due over several later scans instead of all in one;
 /// after a stat it waits the full interval, which keeps those phases apart and stats each file
 /// once per interval (waits of 50–100 % every time would stat each ~1.4 times per interval).
-Clock::MonoTime::duration recheckWait(std::string_view key, Duration recheck, bool afterRead) {
+Clock::MonoTime::duration recheckWait(std::size_t keyHash, Duration recheck, bool afterRead) {
   const auto full = recheck.as<Clock::MonoTime::duration>();
   if (!afterRead) return full;
-  const auto share = static_cast<std::int64_t>(std::hash<std::string_view>{}(key) % 1024);
+  const auto share = static_cast<std::int64_t>(keyHash % 1024);
   return full - full / 2 * share / 1024;
 }
 
@@ -118,10 +118,13 @@ struct CertificateScanner::Work {
   std::unique_ptr<asio::steady_timer> done;
   // Per spec, by index from `specs`: what every file of the spec needs, looked up once a scan.
   const CertificateSpec* specs = nullptr;
-  std::vector<std::string> paths;        // allocPath()
+  std::vector<std::uint32_t> pathIds;    // pathId(allocPath())
   std::vector<TrustAnchorsPtr> anchors;  // anchorsFor(caMount)
   bool sameSpecs = false;                // the previous scan had the same specs: rows may stand
-  std::string key;                       // notDueEntry's key, built in place
+
+  FileKey keyOf(const JobGroup::Item& item) const {
+    return {item.allocId, pathIds[static_cast<std::size_t>(item.spec - specs)]};
+  }
 };
 
 CertificateScanner::CertificateScanner(AllocationReaderPtr reader, ClockPtr clock,
@@ -130,18 +133,22 @@ CertificateScanner::CertificateScanner(AllocationReaderPtr reader, ClockPtr cloc
   if (options_.concurrency == 0) options_.concurrency = 1;
 }
 
+std::uint32_t CertificateScanner::pathId(const std::string& path) {
+  auto [it, added] = pathIds_.try_emplace(path, static_cast<std::uint32_t>(paths_.size()));
+  if (added) paths_.push_back(path);
+  return it->second;
+}
+
 CertificateScanner::CacheEntry* CertificateScanner::notDueEntry(const CertificateSpec& spec,
-                                                                const std::string& allocId,
-                                                                Work& work) {
+                                                                const FileKey& key, Work& work) {
   const Duration recheck = options_.recheckInterval;
   if (recheck <= options_.observationInterval) return nullptr;
   const auto specIndex = static_cast<std::uint32_t>(&spec - work.specs);
-  work.key.assign(allocId).push_back('\0');
-  work.key.append(work.paths[specIndex]);
-  auto cached = cache_.find(work.key);
+  auto cached = cache_.find(key);
   if (cached == cache_.end()) return nullptr;
   CacheEntry& entry = cached->second;
-  if (clock_->monotonic() - entry.statAt >= recheckWait(work.key, recheck, entry.afterRead))
+  if (clock_->monotonic() - entry.statAt >=
+      recheckWait(FileKeyHash{}(key), recheck, entry.afterRead))
     return nullptr;
   CheckContext ctx;
   ctx.now = clock_->now();
@@ -172,11 +179,10 @@ CertificateRowPtr CertificateScanner::standingRow(const CacheEntry* entry, std::
   return entry->row->state == CertState::ok && next && ctx.now < *next ? entry->row : nullptr;
 }
 
-asio::awaitable<Observation> CertificateScanner::observe(const CertificateSpec& spec,
-                                                         std::string allocId, ScanResult& result,
-                                                         CacheEntry*& entry) {
-  std::string path = allocPath(spec);
-  std::string key = allocId + '\0' + path;
+asio::awaitable<Observation> CertificateScanner::observe(const CertificateSpec& spec, FileKey key,
+                                                         ScanResult& result, CacheEntry*& entry) {
+  const std::string path = paths_[key.path];
+  const std::string allocId = key.alloc.str();
   TrustAnchorsPtr anchors = anchorsFor(spec.caMount);
   auto info = co_await reader_->stat(allocId, path);
   if (!info) {
@@ -208,7 +214,7 @@ asio::awaitable<Observation> CertificateScanner::observe(const CertificateSpec& 
   auto facts =
       std::make_shared<const CertificateFacts>(extractFacts(*content, anchors, clock_->now()));
   // A new entry: the row kept for the old content goes with it.
-  entry = &cache_[key];
+  entry = &cache_[std::move(key)];
   *entry = CacheEntry{.modTimeDigest = digestOf(info->modTime),
                       .size = info->size,
                       .facts = facts,
@@ -248,12 +254,13 @@ asio::awaitable<void> CertificateScanner::worker(CertificateScanner* self, Work*
       const JobGroup::Item& item = group.items[i];
       // A file that is not due is decided from its kept facts without a coroutine of its own:
       // that frame and the allocation ID's copy were 8 % of a no-due scan period's samples.
-      if (CacheEntry* kept = self->notDueEntry(*item.spec, item.allocId, *work)) {
+      FileKey key = work->keyOf(item);
+      if (CacheEntry* kept = self->notDueEntry(*item.spec, key, *work)) {
         group.entries[i] = kept;
         group.observations[i] = Observation{Observation::Kind::read, {}, {}, kept->facts};
       } else {
         group.observations[i] =
-            co_await self->observe(*item.spec, item.allocId, *work->result, group.entries[i]);
+            co_await self->observe(*item.spec, std::move(key), *work->result, group.entries[i]);
       }
       continue;
     }
@@ -299,11 +306,11 @@ asio::awaitable<ScanResult> CertificateScanner::scan(CertificateSpecs declared,
   work.result = &result;
   work.specs = specs.data();
   work.sameSpecs = lastSpecs_ == declared;
-  work.paths.reserve(specs.size());
+  work.pathIds.reserve(specs.size());
   work.anchors.reserve(specs.size());
   std::map<std::pair<std::string, std::string>, std::size_t> groupOf;
   for (const auto& spec : specs) {
-    work.paths.push_back(allocPath(spec));
+    work.pathIds.push_back(pathId(allocPath(spec)));
     work.anchors.push_back(anchorsFor(spec.caMount));
     auto [it, added] = groupOf.try_emplace({spec.nomadNamespace, spec.job}, work.groups.size());
     if (added) {

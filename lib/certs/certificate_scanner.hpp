@@ -13,6 +13,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "certs/alloc_id.hpp"
 #include "certs/allocation_reader.hpp"
 #include "certs/certificate_check.hpp"
 #include "core/clock.hpp"
@@ -107,14 +108,25 @@ class CertificateScanner {
   /// A job's allocations as the scan needs them: what to read, and template alerts.
   struct Listing {
     std::vector<std::string> tasks;  // the tasks of the job's specs it was collected for
-    // Per item: its spec's index in the job, and its allocation ID in allocIds, each ended by
-    // '\0' (one block per job rather than one per allocation: these stay for the daemon's life).
+    // Per item: its spec's index in the job, and its allocation ID.
     std::vector<std::uint32_t> itemSpecs;
-    std::string allocIds;
+    std::vector<AllocId> allocIds;
     std::vector<events::Alert> templateAlerts;
     std::size_t allocations = 0;
     Clock::MonoTime listedAt;
     bool seen = false;  // used by the current scan
+  };
+  /// A file of an allocation: its path by index into paths_, which a key of 50k files would
+  /// otherwise repeat in a heap block each.
+  struct FileKey {
+    AllocId alloc;
+    std::uint32_t path = 0;
+    bool operator==(const FileKey&) const = default;
+  };
+  struct FileKeyHash {
+    std::size_t operator()(const FileKey& k) const {
+      return k.alloc.hash() ^ (k.path * 0x9e3779b97f4a7c15ULL);
+    }
   };
   struct InFlight {
     std::string job;
@@ -126,10 +138,12 @@ class CertificateScanner {
   void keepListing(const JobGroup& group);
   /// The file's kept entry when its facts may stand in for a stat this scan (recheckInterval),
   /// marked seen and counted in statsSkipped; null when the file is due.
-  CacheEntry* notDueEntry(const CertificateSpec& spec, const std::string& allocId, Work& work);
+  CacheEntry* notDueEntry(const CertificateSpec& spec, const FileKey& key, Work& work);
   /// Stats (and reads when changed) one file; `entry` is set to its kept entry when read.
-  boost::asio::awaitable<Observation> observe(const CertificateSpec& spec, std::string allocId,
+  boost::asio::awaitable<Observation> observe(const CertificateSpec& spec, FileKey key,
                                               ScanResult& result, CacheEntry*& entry);
+  /// The index of a declared path in paths_, added when new.
+  std::uint32_t pathId(const std::string& path);
   /// The row to hand back for spec `specIndex` of an unchanged spec list, if it still stands.
   CertificateRowPtr standingRow(const CacheEntry* entry, std::uint32_t specIndex,
                                 const CheckContext& ctx) const;
@@ -140,9 +154,12 @@ class CertificateScanner {
   AllocationReaderPtr reader_;
   ClockPtr clock_;
   ScanOptions options_;
-  // "alloc\0path"; hashed: every scan looks up every file, and in a tree of 50k such keys
-  // each lookup is some 16 string compares over scattered nodes.
-  std::unordered_map<std::string, CacheEntry> cache_;
+  // Hashed: every scan looks up every file, and in a tree of 50k keys each lookup is some 16
+  // compares over scattered nodes.
+  std::unordered_map<FileKey, CacheEntry, FileKeyHash> cache_;
+  // Every path declared since start (grows only with the desired state's distinct paths).
+  std::vector<std::string> paths_;
+  std::unordered_map<std::string, std::uint32_t> pathIds_;
   std::map<std::string, TrustAnchorsPtr> anchors_;  // by PKI mount
   std::map<std::string, Listing> listings_;         // "job\0namespace"
   std::list<InFlight> inFlight_;                    // lists requested, not yet answered

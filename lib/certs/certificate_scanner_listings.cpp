@@ -46,12 +46,8 @@ bool CertificateScanner::reuseListing(JobGroup& group) {
   }
   l.seen = true;
   group.items.reserve(l.itemSpecs.size());
-  std::size_t from = 0;
-  for (const std::uint32_t spec : l.itemSpecs) {
-    const std::size_t end = l.allocIds.find('\0', from);
-    group.items.push_back({group.specs[spec], l.allocIds.substr(from, end - from)});
-    from = end + 1;
-  }
+  for (std::size_t i = 0; i < l.itemSpecs.size(); ++i)
+    group.items.push_back({group.specs[l.itemSpecs[i]], l.allocIds[i]});
   group.templateAlerts = l.templateAlerts;
   group.allocations = l.allocations;
   return true;
@@ -64,19 +60,11 @@ void CertificateScanner::keepListing(const JobGroup& group) {
   l.tasks.reserve(group.specs.size());
   for (const CertificateSpec* spec : group.specs) l.tasks.push_back(spec->task);
   l.itemSpecs.reserve(group.items.size());
-  std::size_t idBytes = 0;
-  for (const JobGroup::Item& item : group.items) {
-    if (item.allocId.find('\0') != std::string::npos) {  // cannot be kept: listed again next scan
-      listings_.erase(key);
-      return;
-    }
-    idBytes += item.allocId.size() + 1;
-  }
-  l.allocIds.reserve(idBytes);
+  l.allocIds.reserve(group.items.size());
   for (const JobGroup::Item& item : group.items) {
     const auto spec = std::find(group.specs.begin(), group.specs.end(), item.spec);
     l.itemSpecs.push_back(static_cast<std::uint32_t>(spec - group.specs.begin()));
-    l.allocIds.append(item.allocId).push_back('\0');
+    l.allocIds.push_back(item.allocId);
   }
   l.templateAlerts = group.templateAlerts;
   l.allocations = group.allocations;

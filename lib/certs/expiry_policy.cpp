@@ -170,7 +170,7 @@ ExpiryDecision decideExpiry(const ExpiryInput& in) {
   d.remaining = f.remaining;
   d.state = CertState::ok;
   d.reason = "Valid";
-  d.message = "valid until " + at(in.notAfter);
+  d.message = validUntilMessage(in.notAfter);
   for (const auto& check : checks()) {
     if (auto v = check(f)) {
       d.state = v->state;
@@ -192,6 +192,10 @@ ExpiryDecision decideExpiry(const ExpiryInput& in) {
   for (TimePoint t : moments)
     if (t > in.now && (!d.nextChange || t < *d.nextChange)) d.nextChange = t;
   return d;
+}
+
+std::string validUntilMessage(TimePoint notAfter) {
+  return "valid until " + at(notAfter);
 }
 
 }  // namespace nc::certs

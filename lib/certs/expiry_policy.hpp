@@ -71,4 +71,7 @@ struct ExpiryDecision {
 /// Decides a certificate's state. Early renewal is normal and never raises anything.
 ExpiryDecision decideExpiry(const ExpiryInput& in);
 
+/// The message of a Valid decision: "valid until 2026-12-30T01:02:03Z".
+std::string validUntilMessage(TimePoint notAfter);
+
 }  // namespace nc::certs

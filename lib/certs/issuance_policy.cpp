@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <unordered_set>
 #include <utility>
 
 #include <fmt/format.h>
@@ -70,10 +71,10 @@ std::optional<IssuedCertificate> newerIssuance(const CertificateRow& row,
 
 void markRenewalNotApplied(CertificateRow& row, const IssuedCertificate& newer) {
   row.reason = "RenewalNotApplied";
-  row.message = "Vault issued a newer certificate for " + row.commonName() + " (serial " +
-                normalizeSerial(newer.serial) + ", " + events::formatRfc3339(newer.notBefore) +
-                ") but the allocation still serves serial " + normalizeSerial(row.serial()) + "; " +
-                row.message;
+  row.setMessage("Vault issued a newer certificate for " + row.commonName() + " (serial " +
+                 normalizeSerial(newer.serial) + ", " + events::formatRfc3339(newer.notBefore) +
+                 ") but the allocation still serves serial " + normalizeSerial(row.serial()) +
+                 "; " + row.message());
 }
 
 std::size_t expectedIssuances(std::size_t allocations, Duration lifetime, Duration window) {
@@ -89,11 +90,10 @@ std::vector<ChurnFinding> detectChurn(const std::vector<CertificateRowPtr>& rows
   std::vector<ChurnFinding> out;
   if (policy.churnThreshold <= 0) return out;
   struct Group {
-    std::set<std::string_view> allocs;
-    std::optional<Duration> lifetime;  // the shortest seen: the most renewals it allows
+    std::unordered_set<AllocId> allocs;  // copies of Nomad's IDs need no heap block of their own
+    std::optional<Duration> lifetime;    // the shortest seen: the most renewals it allows
   };
-  // Keys and alloc IDs are views into the rows, which outlive this call: every scan groups
-  // every row, and copies of 50k IDs were most of its cost.
+  // Keys are views into the rows, which outlive this call: every scan groups every row.
   std::map<std::tuple<std::string_view, std::string_view, std::string_view>, Group> groups;
   for (const auto& row : rows) {
     const CertificateRow& r = *row;

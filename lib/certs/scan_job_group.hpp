@@ -16,7 +16,7 @@ namespace nc::certs {
 struct CertificateScanner::JobGroup {
   struct Item {
     const CertificateSpec* spec;
-    std::string allocId;
+    AllocId allocId;
   };
   std::string nomadNamespace, job;
   std::vector<const CertificateSpec*> specs;  // in declaration order

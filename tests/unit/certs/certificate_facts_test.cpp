@@ -125,7 +125,7 @@ TEST_F(FactsTest, CachedFactsGiveTheSameRowAsThePemText) {
     CertificateRow b = checkCertificate(shared, "a1", cached, ctx);
     EXPECT_EQ(a.state, b.state);
     EXPECT_EQ(a.reason, b.reason);
-    EXPECT_EQ(a.message, b.message);
+    EXPECT_EQ(a.message(), b.message());
     EXPECT_EQ(a.serial(), b.serial());
     EXPECT_EQ(a.commonName(), b.commonName());
     EXPECT_EQ(a.notAfter(), b.notAfter());
@@ -134,6 +134,51 @@ TEST_F(FactsTest, CachedFactsGiveTheSameRowAsThePemText) {
                              {Observation::Kind::read, good.certPem, {}, nullptr}, ctx)
                 .reason,
             "Valid");
+}
+
+TEST(SerialBytesTest, KeepsEveryLengthAsGiven) {
+  EXPECT_TRUE(SerialBytes().empty());
+  EXPECT_TRUE(SerialBytes(std::string()).empty());
+  const std::string twenty(20, '\x7f'), longer = twenty + std::string("\0\x01", 2);
+  for (const std::string& bytes : {std::string("\x01"), std::string("\0\0", 2), twenty, longer}) {
+    const SerialBytes serial(bytes);
+    EXPECT_EQ(serial.view(), bytes);
+    EXPECT_FALSE(serial.empty());
+    SerialBytes copy;
+    copy = serial;
+    EXPECT_EQ(copy, serial);
+  }
+  EXPECT_NE(SerialBytes(twenty), SerialBytes(longer));
+  EXPECT_NE(SerialBytes(std::string("\x01")), SerialBytes(std::string("\x01\0", 2)));
+}
+
+TEST_F(FactsTest, AValidRowsMessageNamesItsNotAfterAndAnyOtherIsKeptAsSet) {
+  CertificateSpec spec;
+  spec.job = "web";
+  spec.task = "server";
+  spec.path = "local/cert.pem";
+  const auto shared = std::make_shared<const CertificateSpec>(spec);
+  const auto leaf = pki_->issue("web.service.consul", 86400).certPem;
+  CheckContext ctx;
+  ctx.now = now_;
+  ctx.anchors = TrustAnchors::fromPem(pki_->caChainPem());
+  CertificateRow row =
+      checkCertificate(shared, "a1", {Observation::Kind::read, leaf, {}, nullptr}, ctx);
+  ASSERT_EQ(row.reason, "Valid");
+  const std::string notAfter = events::formatRfc3339(*row.notAfter()).substr(0, 19) + "Z";
+  EXPECT_EQ(row.message(), "valid until " + notAfter);
+
+  ctx.anchors = nullptr;  // the note that the chain was not checked stays with the sentence
+  const CertificateRow unchecked =
+      checkCertificate(shared, "a1", {Observation::Kind::read, leaf, {}, nullptr}, ctx);
+  EXPECT_EQ(unchecked.message(),
+            "valid until " + notAfter + " (issuer chain not checked: CA chain unavailable)");
+
+  row.setMessage("replaced");
+  EXPECT_EQ(row.message(), "replaced");
+  row.reason = "Missing";
+  row.setMessage("");
+  EXPECT_EQ(row.message(), "");
 }
 
 // The scanner's recheck test must agree with the full check: settled exactly when the row is ok
@@ -173,7 +218,7 @@ TEST_F(FactsTest, SettledForAgreesWithCheckCertificate) {
               row.state == CertState::ok &&
               (!row.nextChange || *row.nextChange - at > span.as<std::chrono::seconds>());
           EXPECT_EQ(settledFor(spec, facts, ctx, span), expected)
-              << row.reason << " " << row.message << " span " << span.toString();
+              << row.reason << " " << row.message() << " span " << span.toString();
         }
       }
     }

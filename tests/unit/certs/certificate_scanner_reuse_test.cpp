@@ -30,8 +30,8 @@ TEST_F(ScannerReuseTest, ASettledRowIsHandedBackUntilItsNextChange) {
   const CertificateRowPtr row = first.rows[0];
   EXPECT_EQ(row->reason, "Valid");
   // The row holds nothing that goes stale while it is reused: no time left in its message.
-  EXPECT_EQ(row->message.find("left"), std::string::npos) << row->message;
-  EXPECT_NE(row->message.find("valid until"), std::string::npos) << row->message;
+  EXPECT_EQ(row->message().find("left"), std::string::npos) << row->message();
+  EXPECT_NE(row->message().find("valid until"), std::string::npos) << row->message();
 
   clock_->advance(10min);
   const ScanResult second = scan(specs_);
@@ -50,7 +50,7 @@ TEST_F(ScannerReuseTest, ASettledRowIsHandedBackUntilItsNextChange) {
   EXPECT_EQ(third.rowsReused, 0u);
   EXPECT_NE(third.rows[0], row);
   EXPECT_EQ(third.rows[0]->reason, "RenewalWindow");
-  EXPECT_EQ(third.rows[0]->message.find("left"), std::string::npos) << third.rows[0]->message;
+  EXPECT_EQ(third.rows[0]->message().find("left"), std::string::npos) << third.rows[0]->message();
   const ScanResult fourth = scan(specs_);
   EXPECT_EQ(fourth.rowsReused, 2u);
   EXPECT_EQ(fourth.rows[0], third.rows[0]);
@@ -83,7 +83,7 @@ TEST_F(ScannerReuseTest, ANewFileAChangedSpecOrAnotherChainGiveANewRow) {
   EXPECT_EQ(scan(specs_).rowsReused, 2u);
   const ScanResult unchecked = scanWith(specs_, {});
   EXPECT_EQ(unchecked.rowsReused, 0u);
-  EXPECT_NE(unchecked.rows.at(0)->message.find("issuer chain not checked"), std::string::npos);
+  EXPECT_NE(unchecked.rows.at(0)->message().find("issuer chain not checked"), std::string::npos);
 }
 
 TEST_F(ScannerReuseTest, TwoSpecsOnOneSharedFileKeepTheirOwnRows) {
@@ -167,7 +167,7 @@ CertificateRowPtr tableRow(const std::string& job, const std::string& alloc) {
 
 std::vector<std::string> allocsOf(const std::vector<CertificateRowPtr>& rows) {
   std::vector<std::string> out;
-  for (const auto& r : rows) out.push_back(r->allocId);
+  for (const auto& r : rows) out.push_back(r->allocId.str());
   return out;
 }
 

@@ -26,7 +26,7 @@ TEST_F(ScannerTest, ReadsSecretsThroughExecAndSharedFilesThroughFs) {
 
   auto r = scan({spec("web", "secrets/cert.pem"), spec("batch", "alloc/data/cert.pem")});
   ASSERT_EQ(r.rows.size(), 3u);
-  for (const auto& row : r.rows) EXPECT_EQ(row->state, CertState::ok) << row->message;
+  for (const auto& row : r.rows) EXPECT_EQ(row->state, CertState::ok) << row->message();
   EXPECT_TRUE(r.alerts.empty());
   EXPECT_EQ(reader_->execs, 2);
   EXPECT_EQ(reader_->cats, 1);
@@ -58,7 +58,7 @@ TEST_F(ScannerTest, AChangedCaChainRechecksCachedFilesAndNoChainSkipsTheCheck) {
   auto unknown = scanWith({spec("web", "local/cert.pem")}, {});
   EXPECT_EQ(unknown.filesRead, 1u);
   EXPECT_EQ(unknown.rows.at(0)->state, CertState::ok);
-  EXPECT_NE(unknown.rows.at(0)->message.find("issuer chain not checked"), std::string::npos);
+  EXPECT_NE(unknown.rows.at(0)->message().find("issuer chain not checked"), std::string::npos);
   EXPECT_EQ(reader_->cats, 3);
 }
 
@@ -151,13 +151,13 @@ TEST_F(ScannerTest, ListsAndReadsConcurrentlyWithinTheLimitAndKeepsDeclarationOr
   EXPECT_LT(std::find(calls.begin(), calls.end(), "stat") - calls.begin(),
             std::find(calls.rbegin(), calls.rend(), "list").base() - calls.begin());
   std::vector<std::string> order;
-  for (const auto& row : r.rows) order.push_back(row->allocId + ":" + row->path());
+  for (const auto& row : r.rows) order.push_back(row->allocId.str() + ":" + row->path());
   EXPECT_EQ(order, (std::vector<std::string>{
                        "a0:local/cert.pem", "a1:local/cert.pem", "b0:local/cert.pem",
                        "b1:local/cert.pem", "c0:local/cert.pem", "c1:local/cert.pem",
                        "d0:local/cert.pem", "d1:local/cert.pem", "e0:local/cert.pem",
                        "e1:local/cert.pem", "a0:local/other.pem", "a1:local/other.pem"}));
-  for (const auto& row : r.rows) EXPECT_EQ(row->state, CertState::ok) << row->message;
+  for (const auto& row : r.rows) EXPECT_EQ(row->state, CertState::ok) << row->message();
   EXPECT_EQ(r.allocations, 10u);
 }
 
@@ -242,12 +242,20 @@ TEST_F(ScannerTest, AKeptListGivesBackEveryAllocationOfEverySpecInOrder) {
   EXPECT_EQ(reused.rows[2]->allocId, "a3");
   EXPECT_EQ(reused.rows[3]->task(), "sidecar");
 
-  // An allocation ID the kept list could not hold apart is never reused: the job is listed.
-  reader_->allocs["web"] = {running(std::string("a\0b", 3), "web")};
+  // Kept IDs are given back as listed: Nomad's UUIDs (held as bytes) and any other text.
+  const std::string uuid = "5c0c5bde-4b2a-4f7e-9b1e-0a1b2c3d4e5f";
+  const std::string odd("a\0B", 3);
+  reader_->allocs["web"] = {running(uuid, "web"), running(odd, "web")};
+  for (const std::string& id : {uuid, odd}) reader_->files[id + "/server/local/cert.pem"] = {leaf};
+  const std::vector<CertificateSpec> one = {spec("web", "local/cert.pem")};
   scanner_.invalidateJob("web");
-  scan(specs);
-  EXPECT_EQ(scanner_.listingsKept(), 0u);
-  EXPECT_EQ(scan(specs).jobsListed, 1u);
+  ASSERT_EQ(scan(one).jobsListed, 1u);
+  const ScanResult again = scan(one);
+  ASSERT_EQ(again.listingsReused, 1u);
+  ASSERT_EQ(again.rows.size(), 2u);
+  EXPECT_EQ(again.rows[0]->allocId.str(), uuid);
+  EXPECT_EQ(again.rows[1]->allocId.str(), odd);
+  EXPECT_EQ(again.rows[1]->state, CertState::ok) << again.rows[1]->message();
 }
 
 TEST_F(ScannerTest, AJobInvalidatedWhileItsListIsInFlightIsListedAgain) {

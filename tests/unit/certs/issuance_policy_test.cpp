@@ -53,7 +53,7 @@ CertificateRow row(const std::string& alloc, const IssuedCertificate& c,
   r.facts = std::move(facts);
   r.reason = reason;
   r.state = reason == "RenewalOverdue" ? CertState::warning : CertState::ok;
-  r.message = "renewal was expected";
+  r.setMessage("renewal was expected");
   return r;
 }
 
@@ -145,8 +145,8 @@ TEST(IssuancePolicy, MarkedRowRaisesRenewalNotApplied) {
   markRenewalNotApplied(r, newer);
   EXPECT_EQ(r.reason, "RenewalNotApplied");
   EXPECT_EQ(r.state, CertState::warning);
-  EXPECT_NE(r.message.find("aa:02"), std::string::npos) << r.message;
-  EXPECT_NE(r.message.find("still serves serial aa:01"), std::string::npos) << r.message;
+  EXPECT_NE(r.message().find("aa:02"), std::string::npos) << r.message();
+  EXPECT_NE(r.message().find("still serves serial aa:01"), std::string::npos) << r.message();
   auto after = alertFor(r, kT0 + 23h);
   ASSERT_TRUE(after);
   EXPECT_EQ(after->name, events::alertname::kRenewalNotApplied);
