@@ -152,11 +152,12 @@ std::string renderTable(const certs::ScanResult& result) {
       {"JOB", "ALLOC", "TASK", "PATH", "CN", "NOT_AFTER", "REMAINING", "STATE"}};
   for (const auto& row : result.rows) {
     const certs::CertificateRow& r = *row;
-    rows.push_back({r.job(), r.allocId.str().substr(0, 8), r.task(), r.path(),
-                    r.commonName().empty() ? "-" : r.commonName(), formatTime(r.notAfter()),
-                    formatRemaining(certs::remainingAt(r, result.decidedAt)),
-                    std::string(certs::toString(r.state)) +
-                        (r.state == certs::CertState::ok ? "" : " (" + r.reason + ")")});
+    rows.push_back(
+        {r.job(), r.allocId.str().substr(0, 8), r.task(), r.path(),
+         r.commonName().empty() ? "-" : r.commonName(), formatTime(r.notAfter()),
+         formatRemaining(certs::remainingAt(r, result.decidedAt)),
+         std::string(certs::toString(r.state)) +
+             (r.state == certs::CertState::ok ? "" : " (" + std::string(r.reason.view()) + ")")});
   }
   std::vector<std::size_t> width(rows.front().size(), 0);
   for (const auto& row : rows)
@@ -207,7 +208,7 @@ std::string renderJson(const certs::ScanResult& result) {
     const auto remaining = certs::remainingAt(r, result.decidedAt);
     remaining ? (void)w.Int64(remaining->wholeSeconds()) : (void)w.Null();
     kv("state", std::string(certs::toString(r.state)));
-    kv("reason", r.reason);
+    kv("reason", std::string(r.reason.view()));
     kv("message", r.message());
     w.EndObject();
   }

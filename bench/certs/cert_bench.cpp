@@ -90,7 +90,9 @@ void decide(benchmark::State& state, bool withChain, bool cached) {
                nc::certs::extractFacts(m.leaf, ctx.anchors, ctx.now))};
   const auto check = nc::certs::checkCertificate(s, "alloc", obs, ctx);
   if (check.state != nc::certs::CertState::ok) {
-    state.SkipWithError(("certificate not ok: " + check.reason + " " + check.message()).c_str());
+    state.SkipWithError(
+        ("certificate not ok: " + std::string(check.reason.view()) + " " + check.message())
+            .c_str());
     return;
   }
   for (auto _ : state) {

@@ -19,9 +19,9 @@ CertificateRow base(std::shared_ptr<const CertificateSpec> spec, AllocId allocId
   return row;
 }
 
-CertificateRow fail(CertificateRow row, CertState state, std::string reason, std::string message) {
+CertificateRow fail(CertificateRow row, CertState state, ReasonWord reason, std::string message) {
   row.state = state;
-  row.reason = std::move(reason);
+  row.reason = reason;
   row.setMessage(std::move(message));
   return row;
 }
@@ -188,7 +188,8 @@ std::optional<events::Alert> alertFor(const CertificateRow& row, TimePoint now) 
   a.labels = {{"job", row.job()},   {"namespace", row.nomadNamespace()},
               {"task", row.task()}, {"alloc_id", row.allocId.str()},
               {"path", row.path()}, {"common_name", row.expectedCommonName()}};
-  a.annotations["summary"] = row.reason + ": " + row.job() + "/" + row.task() + " " + row.path();
+  a.annotations["summary"] =
+      std::string(row.reason.view()) + ": " + row.job() + "/" + row.task() + " " + row.path();
   a.annotations["description"] = row.message();
   if (const auto notAfter = row.notAfter()) a.annotations["not_after"] = formatRfc3339(*notAfter);
   if (auto remaining = remainingAt(row, now)) a.annotations["remaining"] = remaining->toString();

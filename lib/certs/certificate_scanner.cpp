@@ -172,7 +172,8 @@ CertificateRowPtr CertificateScanner::standingRow(const CacheEntry* entry, std::
                                                   const CheckContext& ctx) const {
   // The row is a function of the spec, the facts, the anchors and `now` only through the
   // expiry decision, which holds until nextChange (an ok message names no time left).
-  if (!entry || !entry->row || entry->rowSpec != specIndex || entry->rowAnchors != ctx.anchors)
+  if (!entry || !entry->row || entry->rowSpec != specIndex ||
+      entry->facts->chain.anchors != ctx.anchors)
     return nullptr;
   // Only ok rows stand: a row with a problem is decided, and its alert raised, on every scan.
   const auto& next = entry->row->nextChange;
@@ -222,7 +223,6 @@ asio::awaitable<Observation> CertificateScanner::observe(const CertificateSpec& 
                       .afterRead = true,
                       .seen = true,
                       .row = nullptr,
-                      .rowAnchors = nullptr,
                       .rowSpec = 0};
   co_return Observation{Observation::Kind::read, {}, {}, std::move(facts)};
 }
@@ -374,7 +374,6 @@ asio::awaitable<ScanResult> CertificateScanner::scan(CertificateSpecs declared,
         if (entry && obs.facts == entry->facts) {
           const bool ok = row->state == CertState::ok;
           entry->row = ok ? row : nullptr;
-          entry->rowAnchors = ok ? ctx.anchors : nullptr;
           entry->rowSpec = s;
         }
         result.rows.push_back(std::move(row));

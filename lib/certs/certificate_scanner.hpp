@@ -99,10 +99,10 @@ class CertificateScanner {
     Clock::MonoTime statAt{};  // when a stat last confirmed this content
     bool afterRead = true;     // no stat since the read: the recheck wait is spread
     bool seen = false;         // touched by the current scan
-    // The ok row last decided from these facts, for spec `rowSpec` against `rowAnchors`:
-    // handed back until its nextChange, so a settled certificate costs no new row.
+    // The ok row last decided from these facts, for spec `rowSpec` against the anchors the
+    // facts' chain verdict names (a row is decided against those only): handed back until its
+    // nextChange, so a settled certificate costs no new row.
     CertificateRowPtr row;
-    TrustAnchorsPtr rowAnchors;
     std::uint32_t rowSpec = 0;
   };
   /// A job's allocations as the scan needs them: what to read, and template alerts.

@@ -38,7 +38,7 @@ struct Facts {
 
 struct Verdict {
   CertState state;
-  std::string reason;
+  ReasonWord reason;
   std::string message;
 };
 using Check = std::function<std::optional<Verdict>(const Facts&)>;
@@ -174,7 +174,7 @@ ExpiryDecision decideExpiry(const ExpiryInput& in) {
   for (const auto& check : checks()) {
     if (auto v = check(f)) {
       d.state = v->state;
-      d.reason = std::move(v->reason);
+      d.reason = v->reason;
       d.message = std::move(v->message);
       break;
     }

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,20 @@ using TimePoint = std::chrono::system_clock::time_point;
 /// States exported as nomad_certd_certificates{state}.
 enum class CertState { ok, warning, critical, missing, invalid };
 std::string_view toString(CertState s);
+
+/// A reason's machine word ("Valid", "Expired"...). Only a string literal makes one (the
+/// constructor is consteval), so it is kept as a pointer: 50k kept rows held a string each.
+class ReasonWord {
+ public:
+  consteval ReasonWord(const char* word) : word_(word) {}  // NOLINT: stands in for the word
+  std::string_view view() const { return word_; }
+  operator std::string_view() const { return word_; }  // NOLINT
+  friend bool operator==(ReasonWord a, std::string_view b) { return a.view() == b; }
+  friend std::ostream& operator<<(std::ostream& out, ReasonWord r) { return out << r.view(); }
+
+ private:
+  const char* word_;
+};
 
 /// A duration ("72h") or a fraction of the certificate's lifetime ("33%").
 class Threshold {
@@ -56,8 +71,8 @@ struct ExpiryInput {
 
 struct ExpiryDecision {
   CertState state = CertState::ok;
-  std::string reason;  ///< machine word: Valid, RenewalWindow, RenewalOverdue, ExpiringSoon,
-                       ///< ExpiryImminent, Expired, NotYetValid
+  ReasonWord reason = "Valid";  ///< Valid, RenewalWindow, RenewalOverdue, ExpiringSoon,
+                                ///< ExpiryImminent, Expired, NotYetValid
   /// One human sentence. An ok one names only instants, never the time left, so it stays true
   /// until nextChange.
   std::string message;

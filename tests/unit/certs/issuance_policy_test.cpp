@@ -36,7 +36,7 @@ std::vector<CertificateRowPtr> shared(std::vector<CertificateRow> rows) {
 }
 
 CertificateRow row(const std::string& alloc, const IssuedCertificate& c,
-                   const std::string& reason = "Valid", const std::string& job = "web") {
+                   ReasonWord reason = "Valid", const std::string& job = "web") {
   CertificateRow r;
   auto spec = std::make_shared<CertificateSpec>();
   spec->job = job;
