@@ -56,8 +56,8 @@ struct CertificateRow {
   /// The leaf as read; null when the file was missing, unreadable or unparseable.
   CertificateFactsPtr facts;
   CertState state = CertState::ok;
-  ReasonWord reason =
-      "";  ///< Valid, RenewalOverdue, Expired, Missing, Unparseable, NameMismatch...
+  /// Valid, RenewalOverdue, Expired, Missing, Unparseable, NameMismatch...
+  ReasonWord reason = "";
   std::optional<TimePoint> nextChange;
 
   /// One human sentence. A Valid row's is made from its NotAfter when asked for: most of 50k kept

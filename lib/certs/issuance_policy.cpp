@@ -5,7 +5,6 @@
 #include <cctype>
 #include <cmath>
 #include <map>
-#include <set>
 #include <tuple>
 #include <unordered_set>
 #include <utility>
